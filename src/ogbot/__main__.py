@@ -1,0 +1,3 @@
+from ogbot.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,126 @@
+"""Language-aware normalisation of questions and content: fold, tokenise, drop stop words, stem.
+
+Stemming uses the Snowball stemmers (``snowballstemmer``): the reference German and English
+algorithms, pure Python with no model files (so ``ogbot ask`` starts fast), and they reduce
+inflections the way people type them ("Aktionspläne", "Aktionsplänen" -> "aktionsplan"). A
+lemmatiser (spaCy, simplemma) would be more exact but costs a model load at every start for no
+gain at this index's size. This is the only module that imports ``snowballstemmer``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from typing import Literal
+
+import snowballstemmer
+
+Lang = Literal["de", "en"]
+LANGS: tuple[Lang, ...] = ("de", "en")
+
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+# English contractions and the German "gibt's": the clitic carries no topic
+_CLITIC = re.compile(r"(?<=[^\W_])['’](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
+_NOT = re.compile(r"n['’]t\b", re.IGNORECASE)
+_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", "ø": "o"})
+
+# Function words: they carry no topic. Kept short on purpose: question words that *do* tell a
+# topic apart ("wer" -> who coordinates, "wie" -> how to take part) are matched through the
+# example questions, so only the words that occur everywhere are listed.
+STOPWORDS: dict[Lang, frozenset[str]] = {
+    "de": frozenset(
+        """
+        a aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei
+        beim bin bis bist bitte da dabei dafur damit dann dar daran darauf daruber darum das dass
+        dazu dein deine dem den denn der des dessen deshalb die dies diese diesem diesen dieser
+        dieses doch dort du durch ein eine einem einen einer eines einfach eigentlich er es etwa
+        etwas euch euer eure fur gibt gab hab habe haben hat hatte hier ich ihm ihn ihnen ihr ihre
+        ihrem ihren ihrer im immer in ins ist ja jetzt kann kannst konnen konnt mal man mehr mein
+        meine mich mir mit muss mussen nach nicht noch nun nur ob oder ohne schon sehr sein seine
+        sich sie sind so soll sollen sollte sowie uber um und uns unser unsere unter viel vom von
+        vor war waren warum was weil welche welcher welches wenn wer werden wie wieso wird wo woher
+        wohin wurde wurden zu zum zur zwischen denn halt eben dies genau gerne okay ok hallo hi
+        erzahl erklar erklare sag sage sagen wissen weiss bedeutet bedeutung heisst gemeint
+        gibts gibt's nen ne neue neuen neuer neues nachste nachsten naechste beginnt beginnen
+        lauft laufen geht gehen passiert genau eigentlich ungefahr denn wirklich bzw usw etc
+        """.split()
+    ),
+    "en": frozenset(
+        """
+        a about all also am an and any are as at be been being but by can could did do does doing
+        for from get got had has have how i if in into is it its just me mean means meant my of on
+        or our please so some tell than that the their them then there these they this those to
+        us was we were what whats when where which who whom why will with would you your yours
+        explain know hi hello hey okay ok exactly actually really thing stuff guys folks yall
+        next new does anyone someone something not just another other also only way
+        """.split()
+    ),
+}
+
+
+# Discourse particles: dropped even where function words matter (see Index.search's fallback).
+FILLERS = frozenset(
+    """
+    so exactly actually really just guys folks yall please okay ok hi hello hey eigentlich denn
+    halt eben mal genau bitte hallo hey na also nochmal
+    """.split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower case, compatibility-normalised, umlauts and accents folded (ä->a, ß->ss, é->e)."""
+    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _unclitic(text: str) -> str:
+    return _CLITIC.sub("", _NOT.sub(" not", text))
+
+
+def words(text: str) -> list[str]:
+    """Folded words of a text, in order (letters and digits; punctuation splits)."""
+    return _WORD.findall(fold(_unclitic(text)))
+
+
+def marked_words(text: str) -> list[tuple[str, bool]]:
+    """Folded words, each with whether it was written capitalised after the first word.
+
+    A capitalised word inside a question is a noun or a name (German capitalises nouns); when
+    the content does not know it, it says more about the question's subject than an unknown verb.
+    """
+    found = _WORD.findall(_unclitic(unicodedata.normalize("NFKC", text)))
+    return [(fold(w), i > 0 and w[:1].isupper()) for i, w in enumerate(found)]
+
+
+_STEMMERS = {lang: snowballstemmer.stemmer("german" if lang == "de" else "english") for lang in LANGS}
+
+
+# Where Snowball merges words that mean different things here ("accountability" is not a bank
+# "account"), the word keeps a stem of its own.
+STEM_EXCEPTIONS: dict[str, str] = {
+    "accountability": "accountabl",
+    "accountable": "accountabl",
+}
+
+
+@lru_cache(maxsize=16384)
+def stem(word: str, lang: Lang) -> str:
+    """The Snowball stem of a folded word. The German stemmer expects umlauts folded already."""
+    if len(word) <= 3 or word.isdigit():
+        return word
+    if word in STEM_EXCEPTIONS:
+        return STEM_EXCEPTIONS[word]
+    result: str = _STEMMERS[lang].stemWord(word)
+    return result
+
+
+def content_words(text: str, lang: Lang) -> list[str]:
+    """Folded words without stop words."""
+    stop = STOPWORDS[lang]
+    return [w for w in words(text) if w not in stop]
+
+
+def is_stopword(word: str) -> bool:
+    return word in STOPWORDS["de"] or word in STOPWORDS["en"]

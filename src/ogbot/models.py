@@ -1,0 +1,50 @@
+"""Typed values that cross stages. Each stage's own values live beside the stage."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Lang = Literal["de", "en"]
+
+
+@dataclass(frozen=True)
+class Link:
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Answer:
+    """What the bot says to a question.
+
+    ``text`` is plain text without markup or links; ``links`` are where to read on (for an
+    unknown question: the general resources and the contact). ``matched`` is the topic id that
+    answered, None when the bot does not know; ``confidence`` is 0-1 (0 when unmatched).
+    """
+
+    text: str
+    matched: str | None
+    confidence: float
+    links: tuple[Link, ...]
+    lang: Lang
+
+    @property
+    def sources(self) -> list[str]:
+        return [link.url for link in self.links]
+
+    def plain(self) -> str:
+        """The answer as one plain-text message, naming where to read on."""
+        if not self.links:
+            return self.text
+        label = "Mehr dazu" if self.lang == "de" else "Read more"
+        return f"{self.text}\n\n{label}: " + " · ".join(link.url for link in self.links)
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "answer": self.plain(),
+            "matched": self.matched,
+            "confidence": round(self.confidence, 3),
+            "sources": self.sources,
+            "lang": self.lang,
+        }

@@ -1,0 +1,1 @@
+"""Watching news sources: classifying items and reading dates from their text."""

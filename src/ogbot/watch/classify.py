@@ -1,0 +1,607 @@
+"""Decide whether a watched item is a consultation or plain news, and find its deadline.
+
+A consultation *invites comments or input*, by a deadline or through a process. A word
+such as "Beteiligung" or "Konsultation" merely mentioned in a news title is not enough.
+All the rules are in the "Rules" section below: word lists as module constants and the
+decision in :func:`classify`. In short:
+
+1. Closed markers in the title or a category ("[abgeschlossen]", "Ergebnisse", "results",
+   "Rückblick", ...) or a closing statement in the summary ("ist abgeschlossen", "has
+   closed") make the item news. A stated deadline is kept when the item would otherwise
+   have been a consultation.
+2. One strong signal anywhere (an explicit invitation: "For Public Comment", "Ihr Feedback
+   ist gefragt", "Kommentierungsphase", ...) makes a consultation.
+3. Weak signals ("Konsultation", "Entwurf", "survey", ...) count by concept, so
+   "Konsultation" and "consultation" are one. A consultation needs two of them in the
+   title and categories, or one there plus a deadline, or two in the summary plus a
+   deadline. Weak words in the summary alone never suffice: news summaries talk about
+   participation all the time.
+4. A deadline is a date right after a deadline phrase ("bis zum", "until", "by", "no later
+   than", "endet am", "Frist:", "Deadline:", "Einsendeschluss") or the end of a range
+   ("vom 24.4.-12.5.2023"). After a generic phrase ("bis", "until", "by") it counts only
+   near consultation vocabulary: within ``NEAR_WINDOW`` words in the same field, or when
+   the title or a category has such vocabulary. A date with no such phrase (a publication
+   or event date: "am 30. August 2023 beschlossen") is never a deadline. The deadline
+   cue word itself ("Frist") is not counted as a weak signal.
+
+Matching is case-insensitive and umlaut-insensitive (ä = ae = a, ß = ss), works on word
+stems (prefix for English inflection, infix for German compounds: "Bürgerbeteiligung",
+"Konsultationsphase") and tolerates one typo (edit distance 1) in words of
+``FUZZY_MIN_LENGTH`` letters or more ("Konsulation", "Beteilgung").
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+import unicodedata
+import zoneinfo
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Literal
+
+from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
+
+__all__ = [
+    "CLOSED_TITLE_WORDS",
+    "CLOSED_SUMMARY_PAIRS",
+    "DEADLINE_FILLERS",
+    "DEADLINE_PHRASES",
+    "DEADLINE_SPECIFIC_WORDS",
+    "FUZZY_MIN_LENGTH",
+    "NEAR_WINDOW",
+    "STRONG_PAIRS",
+    "STRONG_PHRASES",
+    "WEAK_CONCEPTS",
+    "Classification",
+    "Kind",
+    "classify",
+]
+
+Kind = Literal["news", "consultation"]
+
+
+@dataclass(frozen=True)
+class Classification:
+    kind: Kind
+    deadline: datetime.date | None  # a calendar date in publish.timezone
+    deadline_year_guessed: bool
+    reasons: tuple[str, ...]  # short human-readable reasons
+
+
+# =========================================================================== Rules
+#
+# Word syntax used in all lists below (after folding: lower case, ä/ae -> a, ß -> ss):
+#   "word"   the whole word
+#   "word*"  a word starting with it ("comment*": comments, commenting)
+#   "~word"  a word containing it (German compounds: "~beteiligung": Bürgerbeteiligung)
+# A phrase is words separated by spaces that must follow each other in the text.
+# Words of FUZZY_MIN_LENGTH letters or more (without * and ~) also match with one typo,
+# except in the closed-marker lists, where a typo is too likely another word
+# ("Erlebnis"/"Ergebnis", "angeschlossen"/"abgeschlossen").
+
+FUZZY_MIN_LENGTH = 8
+NEAR_WINDOW = 12
+"""How many words apart a generic deadline phrase and consultation vocabulary may be."""
+
+STRONG_PHRASES: tuple[str, ...] = (
+    # English, as on the OGP site
+    "for public comment*",
+    "public comment*",
+    "open for comment*",
+    "open for public comment*",
+    "open for input",
+    "open for feedback",
+    "call* for expression* of interest",
+    "call* for input",
+    "call* for proposal*",
+    "call* for comment*",
+    "call* for submission*",
+    "call* for contribution*",
+    "request* for input",
+    "request* for comment*",
+    "request* for feedback",
+    "your comment*",
+    "have your say",
+    "share your view*",
+    "share your feedback",
+    "share your idea*",
+    "give us your feedback",
+    "submit your comment*",
+    "take our survey",
+    "take the survey",
+    "take this survey",
+    "complete the survey",
+    "fill out the survey",
+    "fill in the survey",
+    "open consultation*",
+    "consultation* is open",
+    "consultation* is now open",
+    "consultation* now open",
+    "consultation* open*",
+    # German, as on the federal government's and the network's pages
+    "ihr* feedback ist gefragt",
+    "ihr* meinung ist gefragt",
+    "ihr* meinung zahlt",
+    "ihr* idee* sind gefragt",
+    "ihr* expertise ist gefragt",
+    "jetzt kommentieren",
+    "jetzt mitmachen",
+    "jetzt beteiligen",
+    "jetzt mitdiskutieren",
+    "~kommentierungsphase",
+    "~kommentierungsfrist",
+    "online ~konsultation",
+    "~onlinekonsultation",
+    "beteiligen sie sich",
+    "machen sie mit",
+    "mach mit",
+    "~stellungnahme bis",
+    "~ideenskizze einreich*",
+)
+
+STRONG_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = (
+    # (any of these words, any of those, at most this many words apart, either order)
+    (("~konsultation",), ("~start", "lauf*", "beginnt", "eroffnet", "offen"), 8),
+    (("consultation*",), ("launch*",), 5),
+    (("~kommentierung",), ("~entwurf",), 8),
+    (("~ideenskizze",), ("~reich",), 6),
+)
+"""Strong pairs: "Konsultation zum Aktionsplan gestartet", "Kommentierung des Entwurfs"."""
+
+WEAK_CONCEPTS: dict[str, tuple[str, ...]] = {
+    "consultation": ("~konsultation", "consultation*"),
+    "participation": ("~beteiligung",),
+    "draft": ("~entwurf", "draft*"),
+    "statement": ("~stellungnahme",),
+    "feedback": ("~feedback",),
+    "comment": ("comment*", "~komment"),
+    "survey": ("survey*", "~umfrage"),
+    "deadline": ("~frist",),
+    "idea sketch": ("~ideenskizze",),
+}
+"""Weak signals, by concept: each concept counts once however often and in whichever
+language it occurs."""
+
+_WEAK_EXCLUDES: dict[str, tuple[str, ...]] = {
+    # "kurzfristig", "langfristig": time spans, not deadlines
+    "~frist": ("fristig",),
+}
+
+CLOSED_TITLE_WORDS: tuple[str, ...] = (
+    "abgeschlossen*",
+    "closed",
+    "beendet",
+    "ended",
+    "~ergebnis",
+    "result*",
+    "outcome*",
+    "~ruckblick",
+    "recap*",
+    "learned",
+    "learnt",
+    "~auswertung",
+    "~bilanz",
+    "~abschlussbericht",
+)
+"""Closed markers in the title or a category ("[abgeschlossen]", "Ergebnisse der
+Konsultation", "What we learned from the consultation")."""
+
+CLOSED_SUMMARY_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = (
+    # (any of these words, then any of those, at most this many words later)
+    (("ist", "sind", "wurde*", "war", "erfolgreich"), ("abgeschlossen", "beendet"), 3),
+    (("ist", "war"), ("vorbei",), 2),
+    (("is", "has", "have", "was", "were", "are"), ("closed", "ended"), 3),
+)
+"""Closing statements in a summary. Single words such as "Ergebnisse" are not used
+there: open consultations promise that "die Ergebnisse werden veröffentlicht"."""
+
+DEADLINE_PHRASES: tuple[str, ...] = (
+    "bis",
+    "until",
+    "till",
+    "by",
+    "before",
+    "through",
+    "due",
+    "endet",
+    "enden",
+    "ends",
+    "end",
+    "closes",
+    "close",
+    "closing",
+    "lauft",
+    "no later than",
+    "not later than",
+    "spatestens",
+)
+"""Deadline phrases that must stand right before the date (fillers such as "zum", "am",
+"the", weekdays may come between): "bis zum 15. Dezember", "until Friday, 7 November"."""
+
+DEADLINE_SPECIFIC_WORDS: tuple[str, ...] = (
+    "~frist",
+    "deadline*",
+    "~einsendeschluss",
+    "~abgabeschluss",
+    "~einreichungsschluss",
+    "~bewerbungsschluss",
+    "~anmeldeschluss",
+    "no later than",
+    "not later than",
+    "spatestens",
+)
+"""Words that name a deadline themselves: up to four words may stand between them and the
+date ("Frist für Stellungnahmen: 6.8.2023"), and no nearby vocabulary is needed."""
+
+DEADLINE_FILLERS: frozenset[str] = frozenset(
+    (
+        "zum zur am dem den der die ist einschliesslich inklusive on the is of inclusive "
+        "einschl spatestens "
+        "montag dienstag mittwoch donnerstag freitag samstag sonntag "
+        "mo di mi do fr sa so "
+        "monday tuesday wednesday thursday friday saturday sunday "
+        "mon tue wed thu fri sat sun"
+    ).split()
+)
+"""Words that may stand between a deadline phrase and its date."""
+
+_RANGE_OPENERS = frozenset(("vom", "von", "from", "zwischen", "between", "zeitraum"))
+_SPECIFIC_REACH = 4
+
+# =========================================================================== Matching
+
+
+def _fold(text: str) -> str:
+    """Lower case, umlauts and accents removed (ä = ae = a), ß = ss."""
+    text = text.lower().replace("ß", "ss")
+    text = "".join(
+        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
+    )
+    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
+
+
+@dataclass(frozen=True)
+class _Word:
+    stem: str
+    mode: Literal["exact", "prefix", "infix"]
+    fuzzy: bool
+    exclude: tuple[str, ...] = ()
+
+
+def _word(spec: str, *, fuzzy: bool) -> _Word:
+    stem = _fold(spec.strip("~*"))
+    mode: Literal["exact", "prefix", "infix"]
+    if spec.startswith("~"):
+        mode = "infix"
+    elif spec.endswith("*"):
+        mode = "prefix"
+    else:
+        mode = "exact"
+    exclude = tuple(_fold(e) for e in _WEAK_EXCLUDES.get(spec, ()))
+    return _Word(stem, mode, fuzzy and len(stem) >= FUZZY_MIN_LENGTH, exclude)
+
+
+def _phrase(spec: str, *, fuzzy: bool = True) -> tuple[_Word, ...]:
+    return tuple(_word(part, fuzzy=fuzzy) for part in spec.split())
+
+
+def _within_one_edit(pattern: str, text: str, mode: str) -> bool:
+    """Whether ``pattern`` matches ``text`` (whole, a prefix, or anywhere inside) with at
+    most one insertion, deletion or substitution."""
+    m, n = len(pattern), len(text)
+    if n < m - 1 or (mode == "exact" and n > m + 1):
+        return False
+    # one edit leaves one half of the pattern intact
+    half = m // 2
+    if pattern[:half] not in text and pattern[half:] not in text:
+        return False
+    previous = [0] * (n + 1) if mode == "infix" else list(range(n + 1))
+    for i in range(1, m + 1):
+        current = [i] + [0] * n
+        char = pattern[i - 1]
+        for j in range(1, n + 1):
+            current[j] = min(
+                previous[j] + 1,
+                current[j - 1] + 1,
+                previous[j - 1] + (char != text[j - 1]),
+            )
+        if min(current) > 1:
+            return False
+        previous = current
+    return (previous[n] if mode == "exact" else min(previous)) <= 1
+
+
+@lru_cache(maxsize=65536)
+def _matches(word: _Word, token: str) -> bool:
+    if any(e in token for e in word.exclude):
+        return False
+    if word.mode == "exact":
+        hit = token == word.stem
+    elif word.mode == "prefix":
+        hit = token.startswith(word.stem)
+    else:
+        hit = word.stem in token
+    return hit or (word.fuzzy and _within_one_edit(word.stem, token, word.mode))
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    folded: str
+
+
+_TOKEN = re.compile(r"[^\W_]+")
+_PHRASE_GAP = re.compile(r"[\s\-'\"/]*")
+_DEADLINE_GAP = re.compile(r"[\s:,\-('\"]*")
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str  # "title", "category" or "summary"
+    text: str  # normalised
+    tokens: tuple[_Token, ...]
+
+    @property
+    def is_head(self) -> bool:
+        return self.name != "summary"
+
+    def snippet(self, first: int, last: int) -> str:
+        start, end = self.tokens[first].start, self.tokens[last - 1].end
+        if self.text[start - 1 : start] == "[" and self.text[end : end + 1] == "]":
+            start, end = start - 1, end + 1
+        return self.text[start:end]
+
+
+def _field(name: str, text: str) -> _Field:
+    text = normalise_text(text)
+    tokens = tuple(_Token(m.start(), m.end(), _fold(m.group())) for m in _TOKEN.finditer(text))
+    return _Field(name, text, tokens)
+
+
+@dataclass(frozen=True)
+class _Hit:
+    field: _Field
+    first: int  # token index
+    last: int  # exclusive
+    label: str = ""
+
+    @property
+    def snippet(self) -> str:
+        return self.field.snippet(self.first, self.last)
+
+
+def _phrase_at(field: _Field, phrase: tuple[_Word, ...], i: int) -> bool:
+    tokens = field.tokens
+    if i < 0 or i + len(phrase) > len(tokens):
+        return False
+    for k, word in enumerate(phrase):
+        if not _matches(word, tokens[i + k].folded):
+            return False
+        if k and not _PHRASE_GAP.fullmatch(field.text, tokens[i + k - 1].end, tokens[i + k].start):
+            return False
+    return True
+
+
+def _find_phrases(field: _Field, phrases: Iterable[tuple[_Word, ...]]) -> Iterator[_Hit]:
+    for phrase in phrases:
+        for i in range(len(field.tokens) - len(phrase) + 1):
+            if _phrase_at(field, phrase, i):
+                yield _Hit(field, i, i + len(phrase))
+
+
+_Pair = tuple[tuple[_Word, ...], tuple[_Word, ...], int]
+
+
+def _find_pairs(field: _Field, pairs: Iterable[_Pair], *, ordered: bool) -> Iterator[_Hit]:
+    tokens = field.tokens
+    for firsts, seconds, window in pairs:
+        for i, a in enumerate(tokens):
+            if not any(_matches(w, a.folded) for w in firsts):
+                continue
+            low = i + 1 if ordered else max(0, i - window)
+            for j in range(low, min(len(tokens), i + window + 1)):
+                if j != i and any(_matches(w, tokens[j].folded) for w in seconds):
+                    yield _Hit(field, min(i, j), max(i, j) + 1)
+                    break
+
+
+def _compile_pairs(
+    pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...], int]], *, fuzzy: bool
+) -> tuple[_Pair, ...]:
+    return tuple(
+        (tuple(_word(a, fuzzy=fuzzy) for a in firsts), tuple(_word(b, fuzzy=fuzzy) for b in seconds), n)
+        for firsts, seconds, n in pairs
+    )
+
+
+_STRONG_PHRASES = tuple(_phrase(p) for p in STRONG_PHRASES)
+_STRONG_PAIRS = _compile_pairs(STRONG_PAIRS, fuzzy=True)
+_WEAK = tuple(
+    (concept, tuple(_phrase(p) for p in phrases)) for concept, phrases in WEAK_CONCEPTS.items()
+)
+_CLOSED_TITLE = tuple(_phrase(p, fuzzy=False) for p in CLOSED_TITLE_WORDS)
+_CLOSED_SUMMARY = _compile_pairs(CLOSED_SUMMARY_PAIRS, fuzzy=False)
+_DEADLINE_PHRASES = tuple(_phrase(p, fuzzy=False) for p in DEADLINE_PHRASES)
+_DEADLINE_SPECIFIC = tuple(_phrase(p) for p in DEADLINE_SPECIFIC_WORDS)
+
+
+def _drop_overlaps(hits: Iterable[_Hit]) -> list[_Hit]:
+    """Keep the longest of overlapping hits in one field, in text order."""
+    kept: list[_Hit] = []
+    for hit in sorted(hits, key=lambda h: -(h.last - h.first)):
+        if not any(
+            k.field is hit.field and k.first < hit.last and hit.first < k.last for k in kept
+        ):
+            kept.append(hit)
+    return sorted(kept, key=lambda h: (h.field.tokens[h.first].start, id(h.field)))
+
+
+# =========================================================================== Deadlines
+
+
+@dataclass(frozen=True)
+class _Deadline:
+    found: FoundDate
+    field: _Field
+    snippet: str
+    cue_tokens: frozenset[int]  # token indexes of the deadline phrase in field
+
+
+def _token_index_at(field: _Field, position: int) -> int:
+    """The index of the first token starting at or after ``position``."""
+    for i, token in enumerate(field.tokens):
+        if token.start >= position:
+            return i
+    return len(field.tokens)
+
+
+def _cue_before(field: _Field, position: int) -> tuple[int, int, bool] | None:
+    """A deadline phrase ending just before ``position``: (first, last token, specific)."""
+    tokens, text = field.tokens, field.text
+    j = _token_index_at(field, position) - 1
+    boundary = position
+    fillers = 0
+    reach = 0
+    while j >= 0 and reach <= _SPECIFIC_REACH:
+        if not _DEADLINE_GAP.fullmatch(text, tokens[j].end, boundary):
+            return None
+        for phrase in _DEADLINE_SPECIFIC:
+            start = j - len(phrase) + 1
+            if _phrase_at(field, phrase, start):
+                return start, j + 1, True
+        if reach == fillers:  # only fillers so far: a generic phrase may end here
+            for phrase in _DEADLINE_PHRASES:
+                start = j - len(phrase) + 1
+                if _phrase_at(field, phrase, start):
+                    return start, j + 1, False
+            if tokens[j].folded in DEADLINE_FILLERS and fillers < 3:
+                fillers += 1
+        reach += 1
+        boundary = tokens[j].start
+        j -= 1
+    return None
+
+
+def _find_deadlines(
+    field: _Field, reference: datetime.date, vocabulary: Sequence[_Hit], head_has_vocabulary: bool
+) -> Iterator[_Deadline]:
+    dates = find_dates(field.text, reference)
+    for index, found in enumerate(dates):
+        following = dates[index + 1] if index + 1 < len(dates) else None
+        if following is not None and is_range_gap(field.text[found.end : following.start]):
+            continue  # the start of a range is not its deadline
+        previous = dates[index - 1] if index else None
+        in_range = previous is not None and is_range_gap(field.text[previous.end : found.start])
+        begin = previous.start if in_range and previous is not None else found.start
+        cue = _cue_before(field, begin)
+        if cue is None and not in_range:
+            continue
+        date_token = _token_index_at(field, found.start)
+        if cue is not None:
+            first, last, specific = cue
+        else:
+            first = last = _token_index_at(field, begin)
+            if first and field.tokens[first - 1].folded in _RANGE_OPENERS:
+                first -= 1
+            specific = False
+        near = head_has_vocabulary or any(
+            hit.field is field
+            and (abs(hit.first - date_token) <= NEAR_WINDOW or abs(hit.last - 1 - first) <= NEAR_WINDOW)
+            for hit in vocabulary
+        )
+        if not (specific or near):
+            continue
+        start = field.tokens[first].start if first < len(field.tokens) else begin
+        yield _Deadline(
+            found, field, field.text[min(start, begin) : found.end], frozenset(range(first, last))
+        )
+
+
+# =========================================================================== Deciding
+
+
+def _reference_date(
+    published: datetime.datetime | None, tz: zoneinfo.ZoneInfo, today: datetime.date | None
+) -> datetime.date:
+    if published is not None:
+        return published.astimezone(tz).date()
+    if today is not None:
+        return today
+    return datetime.datetime.now(tz).date()
+
+
+def classify(
+    title: str,
+    summary: str,
+    categories: Sequence[str],
+    published: datetime.datetime | None,
+    tz: zoneinfo.ZoneInfo,
+    *,
+    today: datetime.date | None = None,
+) -> Classification:
+    """Classify one watched item; see the module docstring for the rules.
+
+    The reference date for dates without a year is ``published`` in ``tz``, else
+    ``today``, else the current date in ``tz``.
+    """
+    reference = _reference_date(published, tz, today)
+    fields = [_field("title", title), *(_field("category", c) for c in categories)]
+    fields.append(_field("summary", summary))
+    heads = [f for f in fields if f.is_head]
+    body = fields[-1]
+
+    strong = _drop_overlaps(
+        hit
+        for f in fields
+        for hit in [*_find_phrases(f, _STRONG_PHRASES), *_find_pairs(f, _STRONG_PAIRS, ordered=False)]
+    )
+    weak = [
+        _Hit(hit.field, hit.first, hit.last, concept)
+        for f in fields
+        for concept, phrases in _WEAK
+        for hit in _find_phrases(f, phrases)
+    ]
+    closed = _drop_overlaps(
+        [hit for f in heads for hit in _find_phrases(f, _CLOSED_TITLE)]
+        + list(_find_pairs(body, _CLOSED_SUMMARY, ordered=True))
+    )
+
+    vocabulary = [*strong, *weak]
+    head_has_vocabulary = any(hit.field.is_head for hit in vocabulary)
+    deadline: _Deadline | None = None
+    for f in fields:
+        deadline = next(_find_deadlines(f, reference, vocabulary, head_has_vocabulary), None)
+        if deadline is not None:
+            break
+
+    def counts(hit: _Hit) -> bool:
+        return not (
+            deadline is not None and hit.field is deadline.field and hit.first in deadline.cue_tokens
+        )
+
+    weak_counted = [hit for hit in weak if counts(hit)]
+    weak_head = {hit.label for hit in weak_counted if hit.field.is_head}
+    weak_body = {hit.label for hit in weak_counted if not hit.field.is_head}
+    would_be = bool(
+        strong
+        or len(weak_head) >= 2
+        or (deadline is not None and (weak_head or len(weak_body) >= 2))
+    )
+
+    reasons: list[str] = [f"{hit.field.name}: '{hit.snippet}'" for hit in strong]
+    seen: set[str] = set()
+    for hit in sorted(weak_counted, key=lambda h: (not h.field.is_head, h.first)):
+        if hit.label not in seen:
+            seen.add(hit.label)
+            reasons.append(f"{hit.field.name} (weak): '{hit.snippet}'")
+    if deadline is not None and would_be:
+        reasons.append(f"deadline: '{deadline.snippet}'")
+    reasons.extend(f"{hit.field.name} (closed): '{hit.snippet}'" for hit in closed)
+
+    kind: Kind = "consultation" if would_be and not closed else "news"
+    if not would_be or deadline is None:
+        return Classification(kind, None, False, tuple(reasons))
+    return Classification(kind, deadline.found.day, deadline.found.year_guessed, tuple(reasons))
