@@ -1,4 +1,4 @@
-"""The ``ogbot`` command: parses arguments, loads settings, calls the app, maps errors to exit codes.
+"""The ``ogbot`` command: parses arguments, loads settings, calls the app, maps errors to exits.
 
 Exit codes: 0 done, 1 a runtime failure, 2 bad usage or bad configuration. Global options go
 before or after the command. Heavy libraries are imported by the commands that need them, so
@@ -30,9 +30,7 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
     # On subcommands the defaults are suppressed, so an option given before the command is not
     # overwritten by the subcommand's default.
     default = None if top else argparse.SUPPRESS
-    parser.add_argument(
-        "--config", metavar="PATH", default=default, help="TOML configuration file"
-    )
+    parser.add_argument("--config", metavar="PATH", default=default, help="TOML configuration file")
     parser.add_argument(
         "--log-format",
         choices=("text", "json"),

@@ -271,7 +271,9 @@ def _timezone(value: Any) -> str:
     try:
         ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid(f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)") from None
+        raise Invalid(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
     return name
 
 
@@ -478,9 +480,7 @@ def build_settings(
     known_env |= {ENV_CONFIG, ENV_DATA_DIR}
     for name in sorted(env):
         if name.startswith(ENV_PREFIX) and name not in known_env:
-            problems.append(
-                f"{name}: unknown environment variable{_hint(name, sorted(known_env))}"
-            )
+            problems.append(f"{name}: unknown environment variable{_hint(name, sorted(known_env))}")
 
     from_defaults = "sources" not in document
     raw_sources = document.get("sources", list(DEFAULT_SOURCES))
@@ -543,7 +543,9 @@ def _parse_sources(raw: Any, problems: list[str], candidates: list[str]) -> list
         select = _parse_select(entry.get("select"), kind, label, problems, candidates)
         interval = None
         if "interval" in entry:
-            interval = _check(problems, f"{label}.interval", _number(0, exclusive=True), entry["interval"])
+            interval = _check(
+                problems, f"{label}.interval", _number(0, exclusive=True), entry["interval"]
+            )
         user_agent = None
         if "user_agent" in entry:
             user_agent = _check(problems, f"{label}.user_agent", _nonempty, entry["user_agent"])

@@ -46,7 +46,9 @@ class RedactingFilter(logging.Filter):
             record.msg, record.args = redacted, None
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            record.fields = {k: self.redact(v) if isinstance(v, str) else v for k, v in fields.items()}
+            record.fields = {
+                k: self.redact(v) if isinstance(v, str) else v for k, v in fields.items()
+            }
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None
@@ -71,7 +73,12 @@ def _plain(value: Any) -> str:
 
 class KeyValueFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        parts = [_timestamp(record), record.levelname.lower(), record.name, _plain(record.getMessage())]
+        parts = [
+            _timestamp(record),
+            record.levelname.lower(),
+            record.name,
+            _plain(record.getMessage()),
+        ]
         parts += [f"{key}={_plain(value)}" for key, value in _fields(record).items()]
         line = " ".join(parts)
         if record.exc_text:

@@ -15,7 +15,9 @@ MAX_QUESTION = 500  # characters considered; longer messages are cut, not reject
 # For questions the content does not cover: where to look, and whom to ask.
 GENERAL_RESOURCES: tuple[Link, ...] = (
     Link("Open Government Netzwerk – Ressourcen", "https://opengovpartnership.de/ressourcen/"),
-    Link("Open Government – Bundesregierung", "https://www.open-government-deutschland.de/opengov-de"),
+    Link(
+        "Open Government – Bundesregierung", "https://www.open-government-deutschland.de/opengov-de"
+    ),
     Link("Open Government in Kommunen", "http://open-government-kommunen.de/"),
     Link("Open Government Partnership", "https://www.opengovpartnership.org/"),
 )
@@ -70,7 +72,9 @@ class Answerer:
         self.index = Index(library)
 
     @classmethod
-    def load(cls, settings: AnswerSettings | None = None, directory: Path | None = None) -> Answerer:
+    def load(
+        cls, settings: AnswerSettings | None = None, directory: Path | None = None
+    ) -> Answerer:
         settings = settings or AnswerSettings()
         return cls(load_library(directory, settings.values()), settings)
 

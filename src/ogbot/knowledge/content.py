@@ -80,9 +80,7 @@ def default_content_dir() -> Path:
     return Path(str(resources.files("ogbot") / "content"))
 
 
-def load_library(
-    directory: Path | None = None, values: Mapping[str, str] | None = None
-) -> Library:
+def load_library(directory: Path | None = None, values: Mapping[str, str] | None = None) -> Library:
     """Load and validate every entry; raise ContentError naming the first bad file."""
     directory = directory or default_content_dir()
     if not directory.is_dir():
@@ -92,7 +90,9 @@ def load_library(
     for lang in LANGS:
         folder = directory / lang
         if not folder.is_dir():
-            raise ContentError(f"{folder}: missing (every topic needs a German and an English entry)")
+            raise ContentError(
+                f"{folder}: missing (every topic needs a German and an English entry)"
+            )
         for path in sorted(folder.glob("*.md")):
             entry = parse_entry(path, path.read_text(encoding="utf-8"), values)
             if entry.lang != lang:
@@ -124,7 +124,9 @@ def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
 
     topic = _text(meta, "id", path)
     if not _ID.match(topic) or topic != path.stem:
-        raise ContentError(f"{path}: id {topic!r} must be lower-case-with-dashes and match the file name")
+        raise ContentError(
+            f"{path}: id {topic!r} must be lower-case-with-dashes and match the file name"
+        )
     lang = _text(meta, "lang", path)
     if lang not in LANGS:
         raise ContentError(f"{path}: lang must be one of {LANGS}")
@@ -139,7 +141,7 @@ def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
         raise ContentError(f"{path}: the body has {len(body)} characters, at most {MAX_BODY}")
     return Entry(
         id=topic,
-        lang=cast(Lang, lang),
+        lang=lang,
         title=_text(meta, "title", path),
         questions=questions,
         tags=_texts(meta, "tags", path),

@@ -113,8 +113,8 @@ class Index:
         self._idf: dict[Lang, dict[str, float]] = {}
         for lang in LANGS:
             df: dict[str, int] = defaultdict(int)
-            for terms in self._topic_terms[lang].values():
-                for term in terms:
+            for known in self._topic_terms[lang].values():
+                for term in known:
                     df[term] += 1
             self._idf[lang] = {t: math.log(1 + count / n) for t, n in df.items()}
         # A word the content never uses: a noun or name weighs more than the rarest known word,

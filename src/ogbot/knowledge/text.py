@@ -94,7 +94,9 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     return [(fold(w), i > 0 and w[:1].isupper()) for i, w in enumerate(found)]
 
 
-_STEMMERS = {lang: snowballstemmer.stemmer("german" if lang == "de" else "english") for lang in LANGS}
+_STEMMERS = {
+    lang: snowballstemmer.stemmer("german" if lang == "de" else "english") for lang in LANGS
+}
 
 
 # Where Snowball merges words that mean different things here ("accountability" is not a bank

@@ -44,8 +44,8 @@ from typing import Literal
 from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
 
 __all__ = [
-    "CLOSED_TITLE_WORDS",
     "CLOSED_SUMMARY_PAIRS",
+    "CLOSED_TITLE_WORDS",
     "DEADLINE_FILLERS",
     "DEADLINE_PHRASES",
     "DEADLINE_SPECIFIC_WORDS",
@@ -236,14 +236,16 @@ DEADLINE_SPECIFIC_WORDS: tuple[str, ...] = (
 date ("Frist für Stellungnahmen: 6.8.2023"), and no nearby vocabulary is needed."""
 
 DEADLINE_FILLERS: frozenset[str] = frozenset(
-    (
-        "zum zur am dem den der die ist einschliesslich inklusive on the is of inclusive "
-        "einschl spatestens "
-        "montag dienstag mittwoch donnerstag freitag samstag sonntag "
-        "mo di mi do fr sa so "
-        "monday tuesday wednesday thursday friday saturday sunday "
-        "mon tue wed thu fri sat sun"
-    ).split()
+    {
+        # German and English articles, prepositions, "inclusive"
+        *("zum", "zur", "am", "dem", "den", "der", "die", "ist", "einschliesslich", "einschl"),
+        *("inklusive", "spatestens", "on", "the", "is", "of", "inclusive"),
+        # weekdays: "bis Montag, 15. Dezember", "until Friday, 7 November"
+        *("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+        *("mo", "di", "mi", "do", "fr", "sa", "so"),
+        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+        *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
+    }
 )
 """Words that may stand between a deadline phrase and its date."""
 
@@ -256,9 +258,7 @@ _SPECIFIC_REACH = 4
 def _fold(text: str) -> str:
     """Lower case, umlauts and accents removed (ä = ae = a), ß = ss."""
     text = text.lower().replace("ß", "ss")
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
@@ -341,6 +341,7 @@ _DEADLINE_GAP = re.compile(r"[\s:,\-('\"]*")
 @dataclass(frozen=True)
 class _Field:
     name: str  # "title", "category" or "summary"
+    order: int  # title first, then the categories, the summary last
     text: str  # normalised
     tokens: tuple[_Token, ...]
 
@@ -355,10 +356,10 @@ class _Field:
         return self.text[start:end]
 
 
-def _field(name: str, text: str) -> _Field:
+def _field(name: str, order: int, text: str) -> _Field:
     text = normalise_text(text)
     tokens = tuple(_Token(m.start(), m.end(), _fold(m.group())) for m in _TOKEN.finditer(text))
-    return _Field(name, text, tokens)
+    return _Field(name, order, text, tokens)
 
 
 @dataclass(frozen=True)
@@ -412,7 +413,11 @@ def _compile_pairs(
     pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...], int]], *, fuzzy: bool
 ) -> tuple[_Pair, ...]:
     return tuple(
-        (tuple(_word(a, fuzzy=fuzzy) for a in firsts), tuple(_word(b, fuzzy=fuzzy) for b in seconds), n)
+        (
+            tuple(_word(a, fuzzy=fuzzy) for a in firsts),
+            tuple(_word(b, fuzzy=fuzzy) for b in seconds),
+            n,
+        )
         for firsts, seconds, n in pairs
     )
 
@@ -436,7 +441,7 @@ def _drop_overlaps(hits: Iterable[_Hit]) -> list[_Hit]:
             k.field is hit.field and k.first < hit.last and hit.first < k.last for k in kept
         ):
             kept.append(hit)
-    return sorted(kept, key=lambda h: (h.field.tokens[h.first].start, id(h.field)))
+    return sorted(kept, key=lambda h: (h.field.order, h.first))
 
 
 # =========================================================================== Deadlines
@@ -509,7 +514,10 @@ def _find_deadlines(
             specific = False
         near = head_has_vocabulary or any(
             hit.field is field
-            and (abs(hit.first - date_token) <= NEAR_WINDOW or abs(hit.last - 1 - first) <= NEAR_WINDOW)
+            and (
+                abs(hit.first - date_token) <= NEAR_WINDOW
+                or abs(hit.last - 1 - first) <= NEAR_WINDOW
+            )
             for hit in vocabulary
         )
         if not (specific or near):
@@ -548,15 +556,22 @@ def classify(
     ``today``, else the current date in ``tz``.
     """
     reference = _reference_date(published, tz, today)
-    fields = [_field("title", title), *(_field("category", c) for c in categories)]
-    fields.append(_field("summary", summary))
+    names = ["title", *(["category"] * len(categories)), "summary"]
+    texts = [title, *categories, summary]
+    fields = [
+        _field(name, order, text)
+        for order, (name, text) in enumerate(zip(names, texts, strict=True))
+    ]
     heads = [f for f in fields if f.is_head]
     body = fields[-1]
 
     strong = _drop_overlaps(
         hit
         for f in fields
-        for hit in [*_find_phrases(f, _STRONG_PHRASES), *_find_pairs(f, _STRONG_PAIRS, ordered=False)]
+        for hit in [
+            *_find_phrases(f, _STRONG_PHRASES),
+            *_find_pairs(f, _STRONG_PAIRS, ordered=False),
+        ]
     )
     weak = [
         _Hit(hit.field, hit.first, hit.last, concept)
@@ -579,7 +594,9 @@ def classify(
 
     def counts(hit: _Hit) -> bool:
         return not (
-            deadline is not None and hit.field is deadline.field and hit.first in deadline.cue_tokens
+            deadline is not None
+            and hit.field is deadline.field
+            and hit.first in deadline.cue_tokens
         )
 
     weak_counted = [hit for hit in weak if counts(hit)]
@@ -593,8 +610,8 @@ def classify(
 
     reasons: list[str] = [f"{hit.field.name}: '{hit.snippet}'" for hit in strong]
     seen: set[str] = set()
-    for hit in sorted(weak_counted, key=lambda h: (not h.field.is_head, h.first)):
-        if hit.label not in seen:
+    for hit in sorted(weak_counted, key=lambda h: (h.field.order, h.first)):
+        if not strong and hit.label not in seen:  # weak words matter only without strong ones
             seen.add(hit.label)
             reasons.append(f"{hit.field.name} (weak): '{hit.snippet}'")
     if deadline is not None and would_be:

@@ -231,7 +231,9 @@ def _full_year(year: str | None, short_year: str | None, reference: datetime.dat
     return None
 
 
-def _make(year: int | None, month: int, day: int, reference: datetime.date) -> tuple[datetime.date, bool] | None:
+def _make(
+    year: int | None, month: int, day: int, reference: datetime.date
+) -> tuple[datetime.date, bool] | None:
     if year is None:
         guessed = _guess_year(month, day, reference)
         return None if guessed is None else (guessed, True)
@@ -253,10 +255,7 @@ class _Candidate:
 
 def _candidate(match: re.Match[str], reference: datetime.date) -> _Candidate | None:
     groups = match.groupdict()
-    if groups.get("mon"):
-        month = _MONTHS[_fold_month(groups["mon"])]
-    else:
-        month = int(groups["m"])
+    month = _MONTHS[_fold_month(groups["mon"])] if groups.get("mon") else int(groups["m"])
     if not 1 <= month <= 12:
         return None
     year = _full_year(groups.get("y"), groups.get("yy"), reference)
@@ -315,7 +314,9 @@ def find_dates(text: str, reference: datetime.date) -> list[FoundDate]:
                 continue
             candidate = _candidate(match, reference)
             if candidate is not None:
-                candidates.append((candidate.start, -(candidate.end - candidate.start), priority, candidate))
+                candidates.append(
+                    (candidate.start, -(candidate.end - candidate.start), priority, candidate)
+                )
     candidates.sort(key=lambda item: item[:3])
     found: list[FoundDate] = []
     taken_until = 0
