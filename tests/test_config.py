@@ -25,7 +25,9 @@ def load(tmp_path: Path, toml: str | None = None, env: dict[str, str] | None = N
     return load_settings(env=env or {}, cwd=tmp_path)
 
 
-def problems(tmp_path: Path, toml: str | None = None, env: dict[str, str] | None = None) -> list[str]:
+def problems(
+    tmp_path: Path, toml: str | None = None, env: dict[str, str] | None = None
+) -> list[str]:
     """The problems a configuration is rejected with (fails the test when it is accepted)."""
     with pytest.raises(ConfigError) as caught:
         load(tmp_path, toml, env)
@@ -172,9 +174,7 @@ def test_discovery_explicit_config_wins(tmp_path: Path) -> None:
     write(tmp_path / "ogbot.toml", "[web]\nport = 1111\n")
     write(tmp_path / "env.toml", "[web]\nport = 2222\n")
     write(tmp_path / "explicit.toml", "[web]\nport = 3333\n")
-    settings = load_settings(
-        config="explicit.toml", env={"OGBOT_CONFIG": "env.toml"}, cwd=tmp_path
-    )
+    settings = load_settings(config="explicit.toml", env={"OGBOT_CONFIG": "env.toml"}, cwd=tmp_path)
     assert settings.web.port == 3333
     assert settings.config_file == tmp_path / "explicit.toml"
 

@@ -33,7 +33,10 @@ def _found(text: str, reference: datetime.date = REF) -> list[tuple[str, bool]]:
         ("bis\u00a0zum 15.\u00a0Dezember", "bis zum 15. Dezember"),
         ("15.\u202fAugust\u2009 2023", "15. August 2023"),
         ("24.4.\u201312.5.2023", "24.4.-12.5.2023"),
-        ("Review 2023\u20132025 \u2014 For Public Comment", "Review 2023-2025 - For Public Comment"),
+        (
+            "Review 2023\u20132025 \u2014 For Public Comment",
+            "Review 2023-2025 - For Public Comment",
+        ),
         ("Online\u2011Konsultation", "Online-Konsultation"),
         ("\u201eIhr Feedback ist gefragt\u201c", '"Ihr Feedback ist gefragt"'),
         ("\u201cYour Comments?\u201d \u2018now\u2019", "\"Your Comments?\" 'now'"),
@@ -149,6 +152,9 @@ def test_find_dates_reads_ranges(
     [
         "Version 2.0 des Portals",
         "Release 1.2.3",
+        "Schritte 1.2.3 und 4.5.6.7",
+        "Nummer 6.8.20235",
+        "Kennziffer 12.5.2023.4",
         "v1.2. ist da",
         "Version 2.10. ist da",
         "Seite 3.5",

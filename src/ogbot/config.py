@@ -8,6 +8,7 @@ nearest known key. The caller turns a :class:`ConfigError` into exit code 2.
 from __future__ import annotations
 
 import difflib
+import json
 import os
 import re
 import tomllib
@@ -674,5 +675,5 @@ def _toml_value(value: Any) -> str:
         return str(value)
     if isinstance(value, list | tuple):
         return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    text = str(value).replace("\\", "\\\\").replace('"', '\\"')
-    return f'"{text}"'
+    # a JSON string is a valid TOML basic string: quotes, backslashes and control characters escaped
+    return json.dumps(str(value), ensure_ascii=False)

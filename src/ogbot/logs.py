@@ -39,6 +39,12 @@ class RedactingFilter(logging.Filter):
             text = text.replace(secret, "***")
         return _TOKEN_PATTERN.sub("***", text)
 
+    def _safe(self, value: Any) -> Any:
+        """Numbers stay numbers; anything else becomes its text, redacted."""
+        if value is None or isinstance(value, bool | int | float):
+            return value
+        return self.redact(str(value))
+
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         redacted = self.redact(message)
@@ -46,9 +52,7 @@ class RedactingFilter(logging.Filter):
             record.msg, record.args = redacted, None
         fields = getattr(record, "fields", None)
         if isinstance(fields, dict):
-            record.fields = {
-                k: self.redact(v) if isinstance(v, str) else v for k, v in fields.items()
-            }
+            record.fields = {k: self._safe(v) for k, v in fields.items()}
         if record.exc_info and record.exc_info[1] is not None:
             record.exc_text = self.redact(logging.Formatter().formatException(record.exc_info))
             record.exc_info = None

@@ -14,8 +14,10 @@ decision in :func:`classify`. In short:
 3. Weak signals ("Konsultation", "Entwurf", "survey", ...) count by concept, so
    "Konsultation" and "consultation" are one. A consultation needs two of them in the
    title and categories, or one there plus a deadline, or two in the summary plus a
-   deadline. Weak words in the summary alone never suffice: news summaries talk about
-   participation all the time.
+   deadline, or an inviting one ("kommentiert", "comments", "Stellungnahmen",
+   "feedback") within ``INVITATION_WINDOW`` words of the deadline ("kann bis zum
+   30. November kommentiert werden"). Other weak words in the summary never suffice:
+   news summaries talk about participation all the time.
 4. A deadline is a date right after a deadline phrase ("bis zum", "until", "by", "no later
    than", "endet am", "Frist:", "Deadline:", "Einsendeschluss") or the end of a range
    ("vom 24.4.-12.5.2023"). After a generic phrase ("bis", "until", "by") it counts only
@@ -50,6 +52,8 @@ __all__ = [
     "DEADLINE_PHRASES",
     "DEADLINE_SPECIFIC_WORDS",
     "FUZZY_MIN_LENGTH",
+    "INVITATION_WINDOW",
+    "INVITING_CONCEPTS",
     "NEAR_WINDOW",
     "STRONG_PAIRS",
     "STRONG_PHRASES",
@@ -77,13 +81,15 @@ class Classification:
 #   "word*"  a word starting with it ("comment*": comments, commenting)
 #   "~word"  a word containing it (German compounds: "~beteiligung": Bürgerbeteiligung)
 # A phrase is words separated by spaces that must follow each other in the text.
-# Words of FUZZY_MIN_LENGTH letters or more (without * and ~) also match with one typo,
-# except in the closed-marker lists, where a typo is too likely another word
-# ("Erlebnis"/"Ergebnis", "angeschlossen"/"abgeschlossen").
+# Words whose stem has FUZZY_MIN_LENGTH letters or more also match with one typo (edit
+# distance 1), except in the closed-marker and generic deadline lists, where a typo is too
+# likely another word ("Erlebnis"/"Ergebnis", "angeschlossen"/"abgeschlossen").
 
 FUZZY_MIN_LENGTH = 8
 NEAR_WINDOW = 12
 """How many words apart a generic deadline phrase and consultation vocabulary may be."""
+INVITATION_WINDOW = 8
+"""How many words apart an inviting weak word and its deadline's date may be."""
 
 STRONG_PHRASES: tuple[str, ...] = (
     # English, as on the OGP site
@@ -143,7 +149,14 @@ STRONG_PHRASES: tuple[str, ...] = (
 
 STRONG_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = (
     # (any of these words, any of those, at most this many words apart, either order)
-    (("~konsultation",), ("~start", "lauf*", "beginnt", "eroffnet", "offen"), 8),
+    (
+        ("~konsultation",),
+        (
+            *("start", "startet", "starten", "gestartet", "beginnt", "begonnen"),
+            *("lauft", "laufen", "laufende*", "eroffnet", "offen"),
+        ),
+        8,
+    ),
     (("consultation*",), ("launch*",), 5),
     (("~kommentierung",), ("~entwurf",), 8),
     (("~ideenskizze",), ("~reich",), 6),
@@ -164,7 +177,11 @@ WEAK_CONCEPTS: dict[str, tuple[str, ...]] = {
 """Weak signals, by concept: each concept counts once however often and in whichever
 language it occurs."""
 
-_WEAK_EXCLUDES: dict[str, tuple[str, ...]] = {
+INVITING_CONCEPTS: frozenset[str] = frozenset(("comment", "feedback", "statement", "idea sketch"))
+"""Weak concepts that, right next to a deadline, ask for input ("Kommentare bis 30. November")
+rather than report on a process ("Die Konsultation lief bis zum 12. Mai")."""
+
+_EXCLUDES: dict[str, tuple[str, ...]] = {  # words that contain a stem but mean otherwise
     # "kurzfristig", "langfristig": time spans, not deadlines
     "~frist": ("fristig",),
 }
@@ -279,7 +296,7 @@ def _word(spec: str, *, fuzzy: bool) -> _Word:
         mode = "prefix"
     else:
         mode = "exact"
-    exclude = tuple(_fold(e) for e in _WEAK_EXCLUDES.get(spec, ()))
+    exclude = tuple(_fold(e) for e in _EXCLUDES.get(spec, ()))
     return _Word(stem, mode, fuzzy and len(stem) >= FUZZY_MIN_LENGTH, exclude)
 
 
@@ -528,6 +545,18 @@ def _find_deadlines(
         )
 
 
+def _invitations(weak: Iterable[_Hit], deadline: _Deadline) -> list[_Hit]:
+    """Inviting weak words next to the deadline's date ("bis zum 30. November kommentiert")."""
+    date_token = _token_index_at(deadline.field, deadline.found.start)
+    return [
+        hit
+        for hit in weak
+        if hit.label in INVITING_CONCEPTS
+        and hit.field is deadline.field
+        and min(abs(hit.first - date_token), abs(hit.last - 1 - date_token)) <= INVITATION_WINDOW
+    ]
+
+
 # =========================================================================== Deciding
 
 
@@ -602,18 +631,24 @@ def classify(
     weak_counted = [hit for hit in weak if counts(hit)]
     weak_head = {hit.label for hit in weak_counted if hit.field.is_head}
     weak_body = {hit.label for hit in weak_counted if not hit.field.is_head}
+    invitations = [] if deadline is None else _invitations(weak_counted, deadline)
     would_be = bool(
         strong
+        or invitations
         or len(weak_head) >= 2
         or (deadline is not None and (weak_head or len(weak_body) >= 2))
     )
 
     reasons: list[str] = [f"{hit.field.name}: '{hit.snippet}'" for hit in strong]
-    seen: set[str] = set()
-    for hit in sorted(weak_counted, key=lambda h: (h.field.order, h.first)):
-        if not strong and hit.label not in seen:  # weak words matter only without strong ones
-            seen.add(hit.label)
-            reasons.append(f"{hit.field.name} (weak): '{hit.snippet}'")
+    if not strong and invitations:
+        hit = invitations[0]
+        reasons.append(f"{hit.field.name}: '{hit.snippet}' by a deadline")
+    elif not strong:  # weak words are worth naming only when nothing stronger decided
+        seen: set[str] = set()
+        for hit in sorted(weak_counted, key=lambda h: (h.field.order, h.first)):
+            if hit.label not in seen:
+                seen.add(hit.label)
+                reasons.append(f"{hit.field.name} (weak): '{hit.snippet}'")
     if deadline is not None and would_be:
         reasons.append(f"deadline: '{deadline.snippet}'")
     reasons.extend(f"{hit.field.name} (closed): '{hit.snippet}'" for hit in closed)

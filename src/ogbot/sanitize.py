@@ -1,0 +1,51 @@
+"""Untrusted HTML from the sources -> safe HTML for the feeds, or plain text.
+
+``nh3`` (bindings to the Rust ``ammonia`` sanitiser, maintained; ``bleach`` is deprecated) keeps
+an allow-list of tags and attributes: scripts, styles, event attributes, iframes and
+``javascript:`` URLs never survive. This is the only module that imports ``nh3``.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+
+import nh3
+
+ALLOWED_TAGS = frozenset(
+    """a abbr b blockquote br code em figcaption figure h2 h3 h4 h5 h6 hr i img li ol p pre q s
+    small strong sub sup table tbody td th thead tr u ul""".split()
+)
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = frozenset({"http", "https", "mailto"})
+_SPACE = re.compile(r"\s+")
+_BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
+
+
+def clean_html(fragment: str) -> str:
+    """Sanitised HTML: allowed tags only, links with rel=noopener noreferrer nofollow."""
+    return nh3.clean(
+        fragment,
+        tags=set(ALLOWED_TAGS),
+        attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
+        url_schemes=set(URL_SCHEMES),
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    )
+
+
+def plain_text(fragment: str, limit: int | None = None) -> str:
+    """The visible text of an HTML fragment, whitespace collapsed, cut at a word boundary."""
+    spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", fragment)
+    text = html.unescape(nh3.clean(spaced, tags=set()))
+    text = _SPACE.sub(" ", text.replace("\xa0", " ")).strip()
+    if limit is not None and len(text) > limit:
+        cut = text[: limit - 1]
+        space = cut.rfind(" ")
+        text = (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-–") + "…"
+    return text

@@ -1,0 +1,200 @@
+"""Fetch a source: conditional GET, a deadline for the whole fetch, a size cap, safe redirects.
+
+One shared ``httpx.AsyncClient`` (built by :func:`make_client`) serves every source; this is the
+only watch module that imports httpx. Redirects are followed here, hop by hop, so every hop is
+checked against private addresses and a permanent redirect can be remembered. The body is
+streamed and counted after decompression, so a gzip bomb stops at ``fetch.max_bytes`` like any
+other oversized body. ``fetch.timeout`` is a deadline for the whole fetch (connect, headers and
+every byte), so a server that trickles bytes cannot hold a cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import socket
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from ogbot import USER_AGENT
+from ogbot.watch.model import Fetched, FetchError, NotModified, Validators
+
+MAX_REDIRECTS = 5
+PER_HOST = 2  # concurrent requests to one host: polite, and enough for a cycle
+ACCEPT = (
+    "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
+    "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
+)
+
+Resolver = Callable[[str, int], Awaitable[list[str]]]
+
+
+async def system_resolver(host: str, port: int) -> list[str]:
+    loop = asyncio.get_running_loop()
+    infos = await loop.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return [str(info[4][0]) for info in infos]
+
+
+def make_client(timeout: float) -> httpx.AsyncClient:
+    """The one client of a process. Per-operation timeouts back up the per-fetch deadline."""
+    return httpx.AsyncClient(
+        follow_redirects=False,
+        timeout=httpx.Timeout(timeout),
+        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
+        headers={"Accept-Encoding": "gzip, deflate"},
+        trust_env=False,
+    )
+
+
+@dataclass(frozen=True)
+class FetchPolicy:
+    timeout: float
+    max_bytes: int
+    allow_private: bool
+    user_agent: str = USER_AGENT
+
+
+class HostLimiter:
+    """At most PER_HOST requests at a time to one host."""
+
+    def __init__(self, per_host: int = PER_HOST) -> None:
+        self._per_host = per_host
+        self._locks: dict[str, asyncio.Semaphore] = defaultdict(lambda: asyncio.Semaphore(per_host))
+
+    def __call__(self, host: str) -> asyncio.Semaphore:
+        return self._locks[host.lower()]
+
+
+def _is_public(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not ip.is_multicast
+
+
+async def check_address(
+    source: str, url: str, allow_private: bool, resolver: Resolver = system_resolver
+) -> None:
+    """Refuse loopback, private, link-local and reserved addresses unless allowed."""
+    if allow_private:
+        return
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    try:
+        addresses = [str(ipaddress.ip_address(host))]
+    except ValueError:
+        try:
+            addresses = await resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
+        except OSError as exc:
+            raise FetchError(source, f"cannot resolve {host}: {exc}") from exc
+    for address in addresses:
+        if not _is_public(address):
+            raise FetchError(
+                source,
+                f"{host} is a private address ({address}); set fetch.allow_private to allow it",
+            )
+
+
+async def fetch(
+    client: httpx.AsyncClient,
+    source: str,
+    url: str,
+    validators: Validators,
+    policy: FetchPolicy,
+    limiter: HostLimiter | None = None,
+    resolver: Resolver = system_resolver,
+) -> Fetched | NotModified:
+    """Fetch ``url`` within ``policy.timeout`` seconds; raise FetchError naming the reason."""
+    try:
+        async with asyncio.timeout(policy.timeout):
+            return await _fetch(client, source, url, validators, policy, limiter, resolver)
+    except TimeoutError as exc:
+        raise FetchError(source, f"timed out after {policy.timeout:g} s") from exc
+    except httpx.HTTPError as exc:
+        raise FetchError(source, f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
+
+
+async def _fetch(
+    client: httpx.AsyncClient,
+    source: str,
+    url: str,
+    validators: Validators,
+    policy: FetchPolicy,
+    limiter: HostLimiter | None,
+    resolver: Resolver,
+) -> Fetched | NotModified:
+    headers = {"User-Agent": policy.user_agent, "Accept": ACCEPT}
+    if validators.etag:
+        headers["If-None-Match"] = validators.etag
+    if validators.last_modified:
+        headers["If-Modified-Since"] = validators.last_modified
+    permanent: str | None = None
+    all_permanent = True
+    current = url
+    for _hop in range(MAX_REDIRECTS + 1):
+        await check_address(source, current, policy.allow_private, resolver)
+        host = urlsplit(current).hostname or ""
+        semaphore = limiter(host) if limiter else None
+        if semaphore:
+            await semaphore.acquire()
+        try:
+            async with client.stream("GET", current, headers=headers) as response:
+                if response.is_redirect:
+                    location = response.headers.get("location")
+                    if not location:
+                        raise FetchError(source, f"HTTP {response.status_code} without a Location")
+                    target = urljoin(current, location)
+                    if urlsplit(target).scheme not in ("http", "https"):
+                        raise FetchError(source, f"redirect to a non-http URL: {target}")
+                    all_permanent = all_permanent and response.status_code in (301, 308)
+                    if all_permanent:
+                        permanent = target
+                    current = target
+                    continue
+                if response.status_code == 304:
+                    return NotModified(source, validators, permanent)
+                if response.status_code >= 400:
+                    reason = response.reason_phrase or ""
+                    raise FetchError(source, f"HTTP {response.status_code} {reason}".strip())
+                body = await _read_capped(response, source, policy.max_bytes)
+                return Fetched(
+                    source=source,
+                    url=str(response.url),
+                    body=body,
+                    headers={k.lower(): v for k, v in response.headers.items()},
+                    validators=Validators(
+                        etag=response.headers.get("etag"),
+                        last_modified=response.headers.get("last-modified"),
+                    ),
+                    permanent_url=permanent,
+                )
+        finally:
+            if semaphore:
+                semaphore.release()
+    raise FetchError(source, f"more than {MAX_REDIRECTS} redirects")
+
+
+async def _read_capped(response: httpx.Response, source: str, max_bytes: int) -> bytes:
+    declared = response.headers.get("content-length")
+    if (
+        declared
+        and declared.isdigit()
+        and int(declared) > max_bytes
+        and not response.headers.get("content-encoding")
+    ):
+        raise FetchError(source, f"too large: {declared} bytes, the limit is {max_bytes}")
+    chunks: list[bytes] = []
+    size = 0
+    try:
+        async for chunk in response.aiter_bytes():
+            size += len(chunk)
+            if size > max_bytes:
+                raise FetchError(source, f"too large: more than {max_bytes} bytes")
+            chunks.append(chunk)
+    except httpx.DecodingError as exc:
+        raise FetchError(source, f"the body cannot be decoded: {exc}") from exc
+    return b"".join(chunks)
