@@ -11,11 +11,13 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from typing import TextIO
 
 from ogbot import __version__, logs
 from ogbot.config import ConfigError, Settings, effective_toml, load_settings
 from ogbot.knowledge.content import ContentError
+from ogbot.store import StoreError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -69,6 +71,10 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+", metavar="QUESTION", help="the question, or - for stdin")
 
     command("check", "validate the configuration and print the effective values")
+    command("poll", "run one watch cycle now and print a line per source")
+    sources = command("sources", "the sources and their state; `sources check NAME` tries one")
+    sources.add_argument("action", nargs="?", choices=("check",), help="fetch one source now")
+    sources.add_argument("name", nargs="?", help="the source to check")
     return parser
 
 
@@ -116,7 +122,135 @@ def cmd_check(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return EXIT_OK
 
 
-COMMANDS: dict[str, Command] = {"ask": cmd_ask, "check": cmd_check}
+def _local(moment: datetime | None, settings: Settings) -> str:
+    if moment is None:
+        return "never"
+    return moment.astimezone(settings.publish.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import asyncio
+
+    from ogbot.lock import DataLock
+    from ogbot.store import AsyncStore
+    from ogbot.watch.cycle import poll_once
+    from ogbot.watch.fetch import make_client
+
+    lock = DataLock(settings.data_dir)
+    if not lock.acquire():
+        out.write(
+            f"another ogbot process (ogbot run) holds {lock.path}: it runs the cycle; "
+            "nothing done here\n"
+        )
+        return EXIT_OK
+    try:
+        store = AsyncStore.open(settings.data_dir)
+
+        async def cycle() -> None:
+            async with make_client(settings.fetch.timeout) as client:
+                report = await poll_once(settings, client, store, force=True)
+            for source in report.sources:
+                out.write(source.line() + "\n")
+
+        try:
+            asyncio.run(cycle())
+        finally:
+            store.close()
+    finally:
+        lock.release()
+    return EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    if args.action == "check":
+        return _check_source(args, settings, out)
+    if args.name:
+        raise UsageError("sources: use `ogbot sources check NAME` to try one source")
+    from ogbot.store import Store
+
+    store = Store.open(settings.data_dir)
+    try:
+        states = {state.name: state for state in store.sources()}
+    finally:
+        store.close()
+    for source in settings.sources:
+        state = states.get(source.name)
+        out.write(f"{source.name} ({source.type}) {source.url}\n")
+        if state is None or state.last_fetch is None:
+            out.write("  never fetched\n")
+            continue
+        status = state.last_status or "?"
+        if state.paused:
+            status += ", paused"
+        out.write(
+            f"  last fetch {_local(state.last_fetch, settings)}: {status}; "
+            f"last success {_local(state.last_success, settings)}; {state.items} items\n"
+        )
+        if state.failures:
+            out.write(
+                f"  failing {state.failures}x since {_local(state.failing_since, settings)}: "
+                f"{state.last_error}; next try {_local(state.next_due, settings)}\n"
+            )
+    return EXIT_OK
+
+
+def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import asyncio
+    from datetime import UTC
+
+    from ogbot.watch.cycle import extract
+    from ogbot.watch.fetch import FetchPolicy, fetch, make_client
+    from ogbot.watch.model import NotModified, Validators, WatchError
+
+    names = [source.name for source in settings.sources]
+    source = next((s for s in settings.sources if s.name == args.name), None)
+    if source is None:
+        raise UsageError(
+            f"sources check: no source named {args.name!r} (known: {', '.join(names)})"
+        )
+    policy = FetchPolicy(
+        timeout=settings.fetch.timeout,
+        max_bytes=settings.fetch.max_bytes,
+        allow_private=settings.fetch.allow_private,
+        **({"user_agent": source.user_agent} if source.user_agent else {}),
+    )
+
+    async def check() -> int:
+        async with make_client(settings.fetch.timeout) as client:
+            result = await fetch(client, source.name, source.url, Validators(), policy)
+        if isinstance(result, NotModified):  # pragma: no cover - no validators were sent
+            out.write(f"{source.name}: not modified\n")
+            return EXIT_OK
+        now = datetime.now(UTC)
+        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+        out.write(f"{source.name}: {len(extracted.items)} items from {result.url}\n")
+        if extracted.problem:
+            out.write(f"  (recoverable problem: {extracted.problem})\n")
+        for item in extracted.items:
+            when = _local(item.published, settings) if item.date_known else "no date"
+            kind = "CONSULTATION" if item.kind == "consultation" else "news"
+            out.write(f"\n- {item.title}\n  {item.link}\n  {when} · {kind}")
+            if item.deadline:
+                guessed = " (year guessed)" if item.deadline_year_guessed else ""
+                out.write(f" · deadline {item.deadline.isoformat()}{guessed}")
+            out.write("\n")
+            if item.summary:
+                out.write(f"  {item.summary[:160]}\n")
+        return EXIT_OK
+
+    try:
+        return asyncio.run(check())
+    except WatchError as exc:
+        out.write(f"{exc}\n")
+        return EXIT_FAILURE
+
+
+COMMANDS: dict[str, Command] = {
+    "ask": cmd_ask,
+    "check": cmd_check,
+    "poll": cmd_poll,
+    "sources": cmd_sources,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -136,6 +270,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ogbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:
+        print(f"ogbot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     except ContentError as exc:
         print(f"ogbot: the explainer content is broken: {exc}", file=sys.stderr)
         return EXIT_FAILURE

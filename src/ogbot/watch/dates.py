@@ -1,10 +1,10 @@
 """Read German and English dates from short news texts.
 
-Why not ``dateparser``: its ``search_dates`` is slow and heavy to import, and on free
-text it reads plain numbers ("3 Teilnehmende", "Version 2.0") as dates. What the watcher
-needs is narrower: *extract* the few date expressions a consultation notice uses (with
-their position, so a caller can see what precedes them) and fill in a missing year from
-the publication date. That is a few regular expressions, written out here.
+Why hand-written rather than ``dateparser``: its ``search_dates`` is slow, heavy to import,
+and gives false positives on plain numbers in free text. The watcher does not need general
+date parsing; it needs to *extract* the few date expressions a deadline is written in (with
+their position, so a caller can see what precedes them) and to fill in a missing year from
+the publication date by a rule of its own. That is a handful of regular expressions.
 
 Everything works on :func:`normalise_text` output; spans in :class:`FoundDate` refer to
 that normalised text (``find_dates`` normalises its input itself, and normalising twice

@@ -143,7 +143,9 @@ async def _fetch(
             await semaphore.acquire()
         try:
             async with client.stream("GET", current, headers=headers) as response:
-                if response.is_redirect:
+                if response.status_code == 304:
+                    return NotModified(source, validators, permanent)
+                if response.status_code in (301, 302, 303, 307, 308):
                     location = response.headers.get("location")
                     if not location:
                         raise FetchError(source, f"HTTP {response.status_code} without a Location")
@@ -155,8 +157,6 @@ async def _fetch(
                         permanent = target
                     current = target
                     continue
-                if response.status_code == 304:
-                    return NotModified(source, validators, permanent)
                 if response.status_code >= 400:
                     reason = response.reason_phrase or ""
                     raise FetchError(source, f"HTTP {response.status_code} {reason}".strip())

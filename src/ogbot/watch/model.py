@@ -64,7 +64,11 @@ class NotModified:
 
 @dataclass(frozen=True)
 class Entry:
-    """One item as a source publishes it, normalised: absolute link, aware UTC date, plain summary."""
+    """One item as a source publishes it, normalised.
+
+    Absolute link, aware UTC date (None when the source gives none), plain-text summary,
+    sanitised HTML content.
+    """
 
     guid: str
     link: str

@@ -1,0 +1,219 @@
+"""One watch cycle, written out top to bottom: for every source fetch, parse, filter,
+classify, store; report a line per source. One failing source never stops the cycle.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import httpx
+
+from ogbot import logs
+from ogbot.config import Settings, SourceSettings
+from ogbot.store import AsyncStore, SaveResult, SourceState, Store
+from ogbot.watch.classify import classify
+from ogbot.watch.fetch import FetchPolicy, HostLimiter, Resolver, fetch, system_resolver
+from ogbot.watch.model import (
+    CycleReport,
+    Entry,
+    Fetched,
+    Item,
+    NotModified,
+    Parsed,
+    SourceReport,
+    WatchError,
+)
+from ogbot.watch.normalise import link_key, passes_filters
+from ogbot.watch.parse import parse_feed
+from ogbot.watch.scrape import scrape_listing
+
+log = logs.get_logger(__name__)
+MAX_PARALLEL = 8  # sources in flight at once
+Clock = Callable[[], datetime]
+CycleHook = Callable[[CycleReport], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What one fetched body yields: items to store, and a recoverable problem to log."""
+
+    items: tuple[Item, ...]
+    problem: str | None
+
+
+def extract(source: SourceSettings, fetched: Fetched, tz: ZoneInfo, now: datetime) -> Extracted:
+    """Parse (or scrape), filter and classify. CPU-bound: callers run it in a thread."""
+    today = now.astimezone(tz).date()
+    parsed: Parsed
+    if source.type == "html" and source.select is not None:
+        parsed = scrape_listing(
+            source.name, fetched.body, fetched.url, fetched.headers, source.select, tz, today
+        )
+    else:
+        parsed = parse_feed(source.name, fetched.body, fetched.url, fetched.headers)
+    items = []
+    for entry in parsed.entries:
+        if not passes_filters(
+            (entry.title, entry.summary, *entry.categories), source.include, source.exclude
+        ):
+            continue
+        items.append(to_item(source, entry, tz, now, today))
+    return Extracted(tuple(items), parsed.problem)
+
+
+def to_item(source: SourceSettings, entry: Entry, tz: ZoneInfo, now: datetime, today: date) -> Item:
+    verdict = classify(
+        entry.title, entry.summary, entry.categories, entry.published, tz, today=today
+    )
+    key = link_key(entry.link)
+    return Item(
+        source=source.name,
+        # an HTML listing has no guid: its normalised link is one (a renamed slug stays one item)
+        guid=key if source.type == "html" else entry.guid,
+        link=entry.link,
+        key=key,
+        title=entry.title,
+        summary=entry.summary,
+        content_html=entry.content_html,
+        published=entry.published or now,
+        date_known=entry.published is not None,
+        categories=entry.categories,
+        author=entry.author,
+        kind=verdict.kind,
+        deadline=verdict.deadline,
+        deadline_year_guessed=verdict.deadline_year_guessed,
+    )
+
+
+async def poll_source(
+    settings: Settings,
+    source: SourceSettings,
+    client: httpx.AsyncClient,
+    store: AsyncStore,
+    now: datetime,
+    *,
+    force: bool,
+    limiter: HostLimiter,
+    resolver: Resolver = system_resolver,
+) -> SourceReport:
+    state: SourceState = await store.call(Store.source_state, source.name, source.url)
+    if not force and not state.due(now):
+        return SourceReport(source.name, skipped=True)
+    if state.paused:
+        return SourceReport(source.name, skipped=True)
+    interval = timedelta(minutes=source.interval or settings.fetch.interval)
+    policy = FetchPolicy(
+        timeout=settings.fetch.timeout,
+        max_bytes=settings.fetch.max_bytes,
+        allow_private=settings.fetch.allow_private,
+        **({"user_agent": source.user_agent} if source.user_agent else {}),
+    )
+    try:
+        result = await fetch(
+            client,
+            source.name,
+            state.fetch_url or source.url,
+            state.validators,
+            policy,
+            limiter,
+            resolver,
+        )
+        if isinstance(result, NotModified):
+            await store.call(
+                Store.record_success,
+                source.name,
+                now,
+                interval,
+                result.validators,
+                "not modified",
+                result.permanent_url,
+            )
+            return SourceReport(source.name, not_modified=True)
+        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+        if extracted.problem:
+            log.warning("source_malformed", source=source.name, problem=extracted.problem)
+        first_sight = state.first_success is None
+        saved: SaveResult = await store.call(
+            Store.save_items, source.name, extracted.items, now, first_sight
+        )
+        await store.call(
+            Store.record_success,
+            source.name,
+            now,
+            interval,
+            result.validators,
+            "ok",
+            result.permanent_url,
+        )
+        if result.permanent_url:
+            log.info("source_moved", source=source.name, url=result.permanent_url)
+        return SourceReport(source.name, new=saved.new, updated=saved.updated)
+    except WatchError as exc:
+        failures = await store.call(
+            Store.record_failure, source.name, now, interval, str(exc.reason)
+        )
+        log.warning(
+            "source_failed",
+            source=source.name,
+            stage=exc.stage,
+            reason=exc.reason,
+            failures=failures,
+        )
+        return SourceReport(source.name, error=f"{exc.stage}: {exc.reason}")
+    except Exception as exc:  # a bug must not stop the other sources; it is logged in full
+        log.exception("source_crashed", source=source.name)
+        await store.call(
+            Store.record_failure, source.name, now, interval, f"internal error: {exc!r}"
+        )
+        return SourceReport(source.name, error=f"internal error: {type(exc).__name__}")
+
+
+async def poll_once(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    store: AsyncStore,
+    clock: Clock = utc_now,
+    *,
+    force: bool = True,
+    on_cycle: CycleHook | None = None,
+    resolver: Resolver = system_resolver,
+) -> CycleReport:
+    """One cycle over every configured source; ``on_cycle`` publishes what changed."""
+    started = clock()
+    limiter = HostLimiter()
+    gate = asyncio.Semaphore(MAX_PARALLEL)
+
+    async def one(source: SourceSettings) -> SourceReport:
+        async with gate:
+            return await poll_source(
+                settings,
+                source,
+                client,
+                store,
+                started,
+                force=force,
+                limiter=limiter,
+                resolver=resolver,
+            )
+
+    reports = await asyncio.gather(*(one(source) for source in settings.sources))
+    report = CycleReport(started=started, finished=clock(), sources=tuple(reports))
+    log.info(
+        "cycle_done",
+        sources=len(reports),
+        new=report.new,
+        updated=report.updated,
+        failed=len(report.failed),
+        seconds=round((report.finished - report.started).total_seconds(), 2),
+    )
+    if on_cycle is not None:
+        await on_cycle(report)
+    return report

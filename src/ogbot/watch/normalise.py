@@ -1,0 +1,54 @@
+"""Normalised links (one story, one key) and the per-source include/exclude filters."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+# A page id at the end of the path ("…/entwurf-5-nap-2294412"): the slug before it may change
+# (the federal site renames pages), the number stays. Five digits or more, so WordPress's
+# "-2" for a repeated slug is not taken for an id.
+_PAGE_ID = re.compile(r"^(?P<slug>.*?)-(?P<id>\d{5,})(?P<ext>\.html?)?$")
+_TRACKING = ("utm_", "mc_", "fbclid", "gclid", "_hsenc", "_hsmi")
+
+
+def link_key(url: str) -> str:
+    """The identity of a page: scheme, host case, ``www.``, trailing slash, tracking, fragment."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    if parts.port and parts.port not in (80, 443):
+        host = f"{host}:{parts.port}"
+    path = re.sub(r"/{2,}", "/", parts.path or "/").rstrip("/")
+    segments = path.split("/")
+    page = _PAGE_ID.match(segments[-1]) if segments else None
+    if page:
+        segments[-1] = "#" + page["id"]  # the id alone identifies the page
+        path = "/".join(segments)
+    query = [
+        (k, v)
+        for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        if not k.lower().startswith(_TRACKING)
+    ]
+    key = f"{host}{path}"
+    if query:
+        key += "?" + urlencode(sorted(query))
+    return key
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).casefold()
+    return text.replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
+
+
+def passes_filters(texts: Iterable[str], include: Iterable[str], exclude: Iterable[str]) -> bool:
+    """Keep when some include term occurs (or there are none) and no exclude term does.
+
+    Terms match case- and umlaut-insensitively anywhere in the title, summary or categories.
+    """
+    haystack = " ".join(_fold(t) for t in texts)
+    include = [_fold(t) for t in include]
+    if include and not any(term in haystack for term in include):
+        return False
+    return not any(_fold(term) in haystack for term in exclude)
