@@ -36,11 +36,14 @@ from __future__ import annotations
 
 import datetime
 import re
+import sys
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Iterator, Sequence
+from bisect import bisect_left
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, reduce
+from operator import or_
 from typing import Literal
 
 from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
@@ -270,6 +273,14 @@ _RANGE_OPENERS = frozenset(("vom", "von", "from", "zwischen", "between", "zeitra
 _SPECIFIC_REACH = 4
 
 # =========================================================================== Matching
+#
+# How matching is made fast (the rules above are unchanged by it): every distinct word of
+# every list gets one bit. Each token of a text is folded and matched against the whole
+# vocabulary once, giving a bit mask that is cached per token string (news texts repeat
+# their words). A field keeps the masks of its tokens and their union, so a phrase, pair or
+# concept whose words do not all occur in the field is ruled out by one AND, and the rest
+# is checked position by position with ANDs. Token positions are only worked out when a
+# phrase has to check the gaps between its words or a hit is reported.
 
 
 def _fold(text: str) -> str:
@@ -304,50 +315,187 @@ def _phrase(spec: str, *, fuzzy: bool = True) -> tuple[_Word, ...]:
     return tuple(_word(part, fuzzy=fuzzy) for part in spec.split())
 
 
-def _within_one_edit(pattern: str, text: str, mode: str) -> bool:
-    """Whether ``pattern`` matches ``text`` (whole, a prefix, or anywhere inside) with at
-    most one insertion, deletion or substitution."""
-    m, n = len(pattern), len(text)
-    if n < m - 1 or (mode == "exact" and n > m + 1):
-        return False
-    # one edit leaves one half of the pattern intact
-    half = m // 2
-    if pattern[:half] not in text and pattern[half:] not in text:
-        return False
-    previous = [0] * (n + 1) if mode == "infix" else list(range(n + 1))
-    for i in range(1, m + 1):
-        current = [i] + [0] * n
-        char = pattern[i - 1]
-        for j in range(1, n + 1):
-            current[j] = min(
-                previous[j] + 1,
-                current[j - 1] + 1,
-                previous[j - 1] + (char != text[j - 1]),
-            )
-        if min(current) > 1:
-            return False
-        previous = current
-    return (previous[n] if mode == "exact" else min(previous)) <= 1
+def _one_edit_pattern(stem: str) -> str:
+    """A regular expression for the strings at most one insertion, deletion or
+    substitution away from ``stem``: ``stem`` itself and every variant of it."""
+    variants = {stem}
+    for i in range(len(stem) + 1):
+        variants.add(re.escape(stem[:i]) + "." + re.escape(stem[i:]))  # insertion
+        if i < len(stem):
+            variants.add(re.escape(stem[:i] + stem[i + 1 :]))  # deletion
+            variants.add(re.escape(stem[:i]) + "." + re.escape(stem[i + 1 :]))  # substitution
+    return "(?s:" + "|".join(sorted(variants, key=lambda v: (-len(v), v))) + ")"
 
 
-@lru_cache(maxsize=65536)
-def _matches(word: _Word, token: str) -> bool:
-    if any(e in token for e in word.exclude):
-        return False
-    if word.mode == "exact":
-        hit = token == word.stem
-    elif word.mode == "prefix":
-        hit = token.startswith(word.stem)
-    else:
-        hit = word.stem in token
-    return hit or (word.fuzzy and _within_one_edit(word.stem, token, word.mode))
+# --------------------------------------------------------------------------- phrases
 
 
 @dataclass(frozen=True)
-class _Token:
-    start: int
-    end: int
-    folded: str
+class _Phrase:
+    words: tuple[_Word, ...]
+    bits: tuple[int, ...]  # the bit of each word
+    need: int  # all of them: a field must have every bit for the phrase to occur
+
+
+@dataclass(frozen=True)
+class _PairRule:
+    firsts: int  # the bits of the first words
+    seconds: int  # the bits of the second words
+    window: int
+
+
+_VOCABULARY: dict[_Word, int] = {}  # every word in the lists, with its bit
+
+
+def _bit(word: _Word) -> int:
+    return _VOCABULARY.setdefault(word, 1 << len(_VOCABULARY))
+
+
+def _compile_phrase(words: tuple[_Word, ...]) -> _Phrase:
+    bits = tuple(_bit(word) for word in words)
+    need = 0
+    for bit in bits:
+        need |= bit
+    return _Phrase(words, bits, need)
+
+
+@dataclass(frozen=True)
+class _Phrases:
+    phrases: tuple[_Phrase, ...]
+    bits: int  # the bits of the first words: a field without any has none of the phrases
+
+
+@dataclass(frozen=True)
+class _Pairs:
+    pairs: tuple[_PairRule, ...]
+    firsts: int  # all first words
+    seconds: int  # all second words
+
+
+def _compile_phrases(specs: Iterable[str], *, fuzzy: bool) -> _Phrases:
+    phrases = tuple(_compile_phrase(_phrase(spec, fuzzy=fuzzy)) for spec in specs)
+    bits = 0
+    for phrase in phrases:
+        bits |= phrase.bits[0]
+    return _Phrases(phrases, bits)
+
+
+def _compile_pairs(
+    pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...], int]], *, fuzzy: bool
+) -> _Pairs:
+    compiled: list[_PairRule] = []
+    all_firsts = all_seconds = 0
+    for firsts, seconds, window in pairs:
+        first_bits = second_bits = 0
+        for a in firsts:
+            first_bits |= _bit(_word(a, fuzzy=fuzzy))
+        for b in seconds:
+            second_bits |= _bit(_word(b, fuzzy=fuzzy))
+        compiled.append(_PairRule(first_bits, second_bits, window))
+        all_firsts |= first_bits
+        all_seconds |= second_bits
+    return _Pairs(tuple(compiled), all_firsts, all_seconds)
+
+
+_STRONG_PHRASES = _compile_phrases(STRONG_PHRASES, fuzzy=True)
+_STRONG_PAIRS = _compile_pairs(STRONG_PAIRS, fuzzy=True)
+_WEAK = tuple(
+    (concept, _compile_phrases(phrases, fuzzy=True)) for concept, phrases in WEAK_CONCEPTS.items()
+)
+_WEAK_BITS = reduce(or_, (phrases.bits for _, phrases in _WEAK), 0)
+_CLOSED_TITLE = _compile_phrases(CLOSED_TITLE_WORDS, fuzzy=False)
+_CLOSED_SUMMARY = _compile_pairs(CLOSED_SUMMARY_PAIRS, fuzzy=False)
+_DEADLINE_PHRASES = _compile_phrases(DEADLINE_PHRASES, fuzzy=False)
+_DEADLINE_SPECIFIC = _compile_phrases(DEADLINE_SPECIFIC_WORDS, fuzzy=True)
+
+# --------------------------------------------------------------------------- tokens
+
+
+def _vocabulary_tables() -> tuple[
+    dict[str, int],
+    tuple[tuple[int, dict[str, int]], ...],
+    tuple[tuple[str, int], ...],
+    re.Pattern[str] | None,
+    tuple[tuple[int, int, int, str, str, Callable[[str], object]], ...],
+    tuple[tuple[int, tuple[str, ...]], ...],
+]:
+    """Lookup tables for :func:`_token_bits`, built once from ``_VOCABULARY``."""
+    exact: dict[str, int] = {}
+    prefix: dict[int, dict[str, int]] = {}
+    infix: list[tuple[str, int]] = []
+    fuzzy: list[tuple[int, int, int, str, str, Callable[[str], object]]] = []
+    excluded: list[tuple[int, tuple[str, ...]]] = []
+    for word, bit in _VOCABULARY.items():
+        stem, size = word.stem, len(word.stem)
+        if word.mode == "exact":
+            exact[stem] = exact.get(stem, 0) | bit
+        elif word.mode == "prefix":
+            table = prefix.setdefault(size, {})
+            table[stem] = table.get(stem, 0) | bit
+        else:
+            infix.append((stem, bit))
+        if word.fuzzy:
+            pattern = re.compile(_one_edit_pattern(stem))
+            test: Callable[[str], object]
+            if word.mode == "exact":
+                test = pattern.fullmatch
+            elif word.mode == "prefix":
+                test = pattern.match
+            else:
+                test = pattern.search
+            longest = size + 1 if word.mode == "exact" else sys.maxsize
+            half = size // 2
+            fuzzy.append((bit, size - 1, longest, stem[:half], stem[half:], test))
+        if word.exclude:
+            excluded.append((bit, word.exclude))
+    any_infix = re.compile("|".join(re.escape(stem) for stem, _ in infix)) if infix else None
+    return (
+        exact,
+        tuple(sorted(prefix.items())),
+        tuple(infix),
+        any_infix,
+        tuple(fuzzy),
+        tuple(excluded),
+    )
+
+
+_EXACT, _PREFIXES, _INFIXES, _ANY_INFIX, _FUZZY, _EXCLUDED = _vocabulary_tables()
+
+
+def _token_bits(token: str) -> int:
+    """The bits of the words that match ``token`` (folded): whole, as a prefix or anywhere
+    inside, or for fuzzy words with one typo (edit distance 1); never a word whose
+    exclusion ("fristig" for "~frist") the token contains."""
+    bits = _EXACT.get(token, 0)
+    size = len(token)
+    for length, table in _PREFIXES:
+        if length > size:
+            break
+        bits |= table.get(token[:length], 0)
+    if _ANY_INFIX is not None and _ANY_INFIX.search(token) is not None:
+        for stem, bit in _INFIXES:
+            if stem in token:
+                bits |= bit
+    for bit, shortest, longest, first_half, second_half, test in _FUZZY:
+        if (
+            not bits & bit
+            and shortest <= size <= longest
+            # one edit leaves one half of the stem intact
+            and (first_half in token or second_half in token)
+            and test(token) is not None
+        ):
+            bits |= bit
+    for bit, exclude in _EXCLUDED:
+        if bits & bit and any(e in token for e in exclude):
+            bits &= ~bit
+    return bits
+
+
+@lru_cache(maxsize=1 << 17)
+def _token(raw: str) -> tuple[str, int]:
+    """A token as found in the text: folded, and the bits of the words it matches."""
+    folded = _fold(raw)
+    return folded, _token_bits(folded)
 
 
 _TOKEN = re.compile(r"[^\W_]+")
@@ -355,28 +503,56 @@ _PHRASE_GAP = re.compile(r"[\s\-'\"/]*")
 _DEADLINE_GAP = re.compile(r"[\s:,\-('\"]*")
 
 
-@dataclass(frozen=True)
 class _Field:
-    name: str  # "title", "category" or "summary"
-    order: int  # title first, then the categories, the summary last
-    text: str  # normalised
-    tokens: tuple[_Token, ...]
+    """One text of an item ("title", "category" or "summary"), normalised and tokenised."""
+
+    __slots__ = ("_ends", "_starts", "bits", "folded", "is_head", "mask", "name", "order", "text")
+
+    def __init__(self, name: str, order: int, text: str) -> None:
+        self.name = name
+        self.order = order  # title first, then the categories, the summary last
+        self.is_head = name != "summary"
+        self.text = text = normalise_text(text)
+        tokens = list(map(_token, _TOKEN.findall(text)))
+        self.folded = [folded for folded, _ in tokens]
+        self.bits = [bits for _, bits in tokens]  # per token
+        mask = 0
+        for bits in set(self.bits):
+            mask |= bits
+        self.mask = mask  # all words that occur anywhere in the field
+        self._starts: list[int] | None = None
+        self._ends: list[int] = []
+
+    def __len__(self) -> int:
+        return len(self.bits)
 
     @property
-    def is_head(self) -> bool:
-        return self.name != "summary"
+    def starts(self) -> list[int]:
+        if self._starts is None:
+            self._find_spans()
+        assert self._starts is not None
+        return self._starts
+
+    @property
+    def ends(self) -> list[int]:
+        if self._starts is None:
+            self._find_spans()
+        return self._ends
+
+    def _find_spans(self) -> None:
+        spans = [m.span() for m in _TOKEN.finditer(self.text)]
+        self._starts = [start for start, _ in spans]
+        self._ends = [end for _, end in spans]
 
     def snippet(self, first: int, last: int) -> str:
-        start, end = self.tokens[first].start, self.tokens[last - 1].end
+        start, end = self.starts[first], self.ends[last - 1]
         if self.text[start - 1 : start] == "[" and self.text[end : end + 1] == "]":
             start, end = start - 1, end + 1
         return self.text[start:end]
 
-
-def _field(name: str, order: int, text: str) -> _Field:
-    text = normalise_text(text)
-    tokens = tuple(_Token(m.start(), m.end(), _fold(m.group())) for m in _TOKEN.finditer(text))
-    return _Field(name, order, text, tokens)
+    def index_at(self, position: int) -> int:
+        """The index of the first token starting at or after ``position``."""
+        return bisect_left(self.starts, position)
 
 
 @dataclass(frozen=True)
@@ -391,63 +567,58 @@ class _Hit:
         return self.field.snippet(self.first, self.last)
 
 
-def _phrase_at(field: _Field, phrase: tuple[_Word, ...], i: int) -> bool:
-    tokens = field.tokens
-    if i < 0 or i + len(phrase) > len(tokens):
+def _phrase_at(field: _Field, phrase: _Phrase, i: int) -> bool:
+    bits = field.bits
+    size = len(phrase.bits)
+    if i < 0 or i + size > len(bits):
         return False
-    for k, word in enumerate(phrase):
-        if not _matches(word, tokens[i + k].folded):
+    for k, bit in enumerate(phrase.bits):
+        if not bits[i + k] & bit:
             return False
-        if k and not _PHRASE_GAP.fullmatch(field.text, tokens[i + k - 1].end, tokens[i + k].start):
-            return False
+    if size > 1:
+        starts, ends, text = field.starts, field.ends, field.text
+        for k in range(i + 1, i + size):
+            if not _PHRASE_GAP.fullmatch(text, ends[k - 1], starts[k]):
+                return False
     return True
 
 
-def _find_phrases(field: _Field, phrases: Iterable[tuple[_Word, ...]]) -> Iterator[_Hit]:
-    for phrase in phrases:
-        for i in range(len(field.tokens) - len(phrase) + 1):
-            if _phrase_at(field, phrase, i):
-                yield _Hit(field, i, i + len(phrase))
+def _find_phrases(field: _Field, phrases: _Phrases, label: str = "") -> list[_Hit]:
+    """Every occurrence of the phrases in the field, phrase by phrase, in text order."""
+    mask = field.mask
+    if not mask & phrases.bits:
+        return []
+    bits = field.bits
+    hits: list[_Hit] = []
+    for phrase in phrases.phrases:
+        if mask & phrase.need != phrase.need:
+            continue
+        first, size = phrase.bits[0], len(phrase.bits)
+        for i in range(len(bits) - size + 1):
+            if bits[i] & first and _phrase_at(field, phrase, i):
+                hits.append(_Hit(field, i, i + size, label))
+    return hits
 
 
-_Pair = tuple[tuple[_Word, ...], tuple[_Word, ...], int]
-
-
-def _find_pairs(field: _Field, pairs: Iterable[_Pair], *, ordered: bool) -> Iterator[_Hit]:
-    tokens = field.tokens
-    for firsts, seconds, window in pairs:
-        for i, a in enumerate(tokens):
-            if not any(_matches(w, a.folded) for w in firsts):
+def _find_pairs(field: _Field, pairs: _Pairs, *, ordered: bool) -> list[_Hit]:
+    mask = field.mask
+    if not (mask & pairs.firsts and mask & pairs.seconds):
+        return []
+    bits = field.bits
+    hits: list[_Hit] = []
+    for pair in pairs.pairs:
+        firsts, seconds, window = pair.firsts, pair.seconds, pair.window
+        if not (mask & firsts and mask & seconds):
+            continue
+        for i, a in enumerate(bits):
+            if not a & firsts:
                 continue
             low = i + 1 if ordered else max(0, i - window)
-            for j in range(low, min(len(tokens), i + window + 1)):
-                if j != i and any(_matches(w, tokens[j].folded) for w in seconds):
-                    yield _Hit(field, min(i, j), max(i, j) + 1)
+            for j in range(low, min(len(bits), i + window + 1)):
+                if j != i and bits[j] & seconds:
+                    hits.append(_Hit(field, min(i, j), max(i, j) + 1))
                     break
-
-
-def _compile_pairs(
-    pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...], int]], *, fuzzy: bool
-) -> tuple[_Pair, ...]:
-    return tuple(
-        (
-            tuple(_word(a, fuzzy=fuzzy) for a in firsts),
-            tuple(_word(b, fuzzy=fuzzy) for b in seconds),
-            n,
-        )
-        for firsts, seconds, n in pairs
-    )
-
-
-_STRONG_PHRASES = tuple(_phrase(p) for p in STRONG_PHRASES)
-_STRONG_PAIRS = _compile_pairs(STRONG_PAIRS, fuzzy=True)
-_WEAK = tuple(
-    (concept, tuple(_phrase(p) for p in phrases)) for concept, phrases in WEAK_CONCEPTS.items()
-)
-_CLOSED_TITLE = tuple(_phrase(p, fuzzy=False) for p in CLOSED_TITLE_WORDS)
-_CLOSED_SUMMARY = _compile_pairs(CLOSED_SUMMARY_PAIRS, fuzzy=False)
-_DEADLINE_PHRASES = tuple(_phrase(p, fuzzy=False) for p in DEADLINE_PHRASES)
-_DEADLINE_SPECIFIC = tuple(_phrase(p) for p in DEADLINE_SPECIFIC_WORDS)
+    return hits
 
 
 def _drop_overlaps(hits: Iterable[_Hit]) -> list[_Hit]:
@@ -472,37 +643,29 @@ class _Deadline:
     cue_tokens: frozenset[int]  # token indexes of the deadline phrase in field
 
 
-def _token_index_at(field: _Field, position: int) -> int:
-    """The index of the first token starting at or after ``position``."""
-    for i, token in enumerate(field.tokens):
-        if token.start >= position:
-            return i
-    return len(field.tokens)
-
-
 def _cue_before(field: _Field, position: int) -> tuple[int, int, bool] | None:
     """A deadline phrase ending just before ``position``: (first, last token, specific)."""
-    tokens, text = field.tokens, field.text
-    j = _token_index_at(field, position) - 1
+    starts, ends, text, folded = field.starts, field.ends, field.text, field.folded
+    j = field.index_at(position) - 1
     boundary = position
     fillers = 0
     reach = 0
     while j >= 0 and reach <= _SPECIFIC_REACH:
-        if not _DEADLINE_GAP.fullmatch(text, tokens[j].end, boundary):
+        if not _DEADLINE_GAP.fullmatch(text, ends[j], boundary):
             return None
-        for phrase in _DEADLINE_SPECIFIC:
-            start = j - len(phrase) + 1
+        for phrase in _DEADLINE_SPECIFIC.phrases:
+            start = j - len(phrase.bits) + 1
             if _phrase_at(field, phrase, start):
                 return start, j + 1, True
         if reach == fillers:  # only fillers so far: a generic phrase may end here
-            for phrase in _DEADLINE_PHRASES:
-                start = j - len(phrase) + 1
+            for phrase in _DEADLINE_PHRASES.phrases:
+                start = j - len(phrase.bits) + 1
                 if _phrase_at(field, phrase, start):
                     return start, j + 1, False
-            if tokens[j].folded in DEADLINE_FILLERS and fillers < 3:
+            if folded[j] in DEADLINE_FILLERS and fillers < 3:
                 fillers += 1
         reach += 1
-        boundary = tokens[j].start
+        boundary = starts[j]
         j -= 1
     return None
 
@@ -510,6 +673,12 @@ def _cue_before(field: _Field, position: int) -> tuple[int, int, bool] | None:
 def _find_deadlines(
     field: _Field, reference: datetime.date, vocabulary: Sequence[_Hit], head_has_vocabulary: bool
 ) -> Iterator[_Deadline]:
+    if not (
+        head_has_vocabulary
+        or field.mask & _DEADLINE_SPECIFIC.bits
+        or any(hit.field is field for hit in vocabulary)
+    ):
+        return  # a date here would be neither after a specific phrase nor near vocabulary
     dates = find_dates(field.text, reference)
     for index, found in enumerate(dates):
         following = dates[index + 1] if index + 1 < len(dates) else None
@@ -521,12 +690,12 @@ def _find_deadlines(
         cue = _cue_before(field, begin)
         if cue is None and not in_range:
             continue
-        date_token = _token_index_at(field, found.start)
+        date_token = field.index_at(found.start)
         if cue is not None:
             first, last, specific = cue
         else:
-            first = last = _token_index_at(field, begin)
-            if first and field.tokens[first - 1].folded in _RANGE_OPENERS:
+            first = last = field.index_at(begin)
+            if first and field.folded[first - 1] in _RANGE_OPENERS:
                 first -= 1
             specific = False
         near = head_has_vocabulary or any(
@@ -539,7 +708,7 @@ def _find_deadlines(
         )
         if not (specific or near):
             continue
-        start = field.tokens[first].start if first < len(field.tokens) else begin
+        start = field.starts[first] if first < len(field) else begin
         yield _Deadline(
             found, field, field.text[min(start, begin) : found.end], frozenset(range(first, last))
         )
@@ -547,7 +716,7 @@ def _find_deadlines(
 
 def _invitations(weak: Iterable[_Hit], deadline: _Deadline) -> list[_Hit]:
     """Inviting weak words next to the deadline's date ("bis zum 30. November kommentiert")."""
-    date_token = _token_index_at(deadline.field, deadline.found.start)
+    date_token = deadline.field.index_at(deadline.found.start)
     return [
         hit
         for hit in weak
@@ -588,7 +757,7 @@ def classify(
     names = ["title", *(["category"] * len(categories)), "summary"]
     texts = [title, *categories, summary]
     fields = [
-        _field(name, order, text)
+        _Field(name, order, text)
         for order, (name, text) in enumerate(zip(names, texts, strict=True))
     ]
     heads = [f for f in fields if f.is_head]
@@ -603,14 +772,15 @@ def classify(
         ]
     )
     weak = [
-        _Hit(hit.field, hit.first, hit.last, concept)
+        hit
         for f in fields
+        if f.mask & _WEAK_BITS
         for concept, phrases in _WEAK
-        for hit in _find_phrases(f, phrases)
+        for hit in _find_phrases(f, phrases, concept)
     ]
     closed = _drop_overlaps(
         [hit for f in heads for hit in _find_phrases(f, _CLOSED_TITLE)]
-        + list(_find_pairs(body, _CLOSED_SUMMARY, ordered=True))
+        + _find_pairs(body, _CLOSED_SUMMARY, ordered=True)
     )
 
     vocabulary = [*strong, *weak]

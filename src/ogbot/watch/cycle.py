@@ -14,6 +14,7 @@ import httpx
 
 from ogbot import logs
 from ogbot.config import Settings, SourceSettings
+from ogbot.sanitize import plain_text
 from ogbot.store import AsyncStore, SaveResult, SourceState, Store
 from ogbot.watch.classify import classify
 from ogbot.watch.fetch import FetchPolicy, HostLimiter, Resolver, fetch, system_resolver
@@ -33,6 +34,7 @@ from ogbot.watch.scrape import scrape_listing
 
 log = logs.get_logger(__name__)
 MAX_PARALLEL = 8  # sources in flight at once
+CLASSIFY_LIMIT = 1500  # characters of an item's text the classifier reads
 Clock = Callable[[], datetime]
 CycleHook = Callable[[CycleReport], Awaitable[None]]
 
@@ -70,9 +72,11 @@ def extract(source: SourceSettings, fetched: Fetched, tz: ZoneInfo, now: datetim
 
 
 def to_item(source: SourceSettings, entry: Entry, tz: ZoneInfo, now: datetime, today: date) -> Item:
-    verdict = classify(
-        entry.title, entry.summary, entry.categories, entry.published, tz, today=today
-    )
+    # the excerpt often stops before the deadline: the full text is read too (bounded)
+    text = entry.summary
+    if entry.content_html:
+        text = plain_text(entry.content_html, CLASSIFY_LIMIT)
+    verdict = classify(entry.title, text, entry.categories, entry.published, tz, today=today)
     key = link_key(entry.link)
     return Item(
         source=source.name,
@@ -103,7 +107,10 @@ async def poll_source(
     force: bool,
     limiter: HostLimiter,
     resolver: Resolver = system_resolver,
+    turn: asyncio.Event | None = None,
 ) -> SourceReport:
+    """Fetch and extract at once with the other sources; store only after ``turn`` is set, so
+    sources store in configuration order and the first configured source wins a duplicate."""
     state: SourceState = await store.call(Store.source_state, source.name, source.url)
     if not force and not state.due(now):
         return SourceReport(source.name, skipped=True)
@@ -140,6 +147,8 @@ async def poll_source(
         extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
         if extracted.problem:
             log.warning("source_malformed", source=source.name, problem=extracted.problem)
+        if turn is not None:
+            await turn.wait()
         first_sight = state.first_success is None
         saved: SaveResult = await store.call(
             Store.save_items, source.name, extracted.items, now, first_sight
@@ -191,20 +200,26 @@ async def poll_once(
     limiter = HostLimiter()
     gate = asyncio.Semaphore(MAX_PARALLEL)
 
-    async def one(source: SourceSettings) -> SourceReport:
-        async with gate:
-            return await poll_source(
-                settings,
-                source,
-                client,
-                store,
-                started,
-                force=force,
-                limiter=limiter,
-                resolver=resolver,
-            )
+    turns = [asyncio.Event() for _ in settings.sources]
 
-    reports = await asyncio.gather(*(one(source) for source in settings.sources))
+    async def one(index: int, source: SourceSettings) -> SourceReport:
+        try:
+            async with gate:
+                return await poll_source(
+                    settings,
+                    source,
+                    client,
+                    store,
+                    started,
+                    force=force,
+                    limiter=limiter,
+                    resolver=resolver,
+                    turn=turns[index - 1] if index else None,
+                )
+        finally:
+            turns[index].set()
+
+    reports = await asyncio.gather(*(one(i, s) for i, s in enumerate(settings.sources)))
     report = CycleReport(started=started, finished=clock(), sources=tuple(reports))
     log.info(
         "cycle_done",

@@ -54,14 +54,20 @@ _TRANSLATE = str.maketrans(
         **dict.fromkeys(_INVISIBLE, None),
     }
 )
-_WHITESPACE = re.compile(r"\s+")
+_TRANSLATED = re.compile(
+    "[" + re.escape("".join(_DASHES + _SINGLE_QUOTES + _DOUBLE_QUOTES + _INVISIBLE)) + "]"
+)
 
 
 def normalise_text(text: str) -> str:
     """NFKC, odd spaces to " ", typographic dashes to "-", typographic quotes to plain
     ones, soft hyphens and zero-width characters dropped, whitespace collapsed."""
-    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
-    return _WHITESPACE.sub(" ", text).strip()
+    if not text.isascii():  # ASCII text is NFKC already and has nothing to translate
+        text = unicodedata.normalize("NFKC", text)
+        if _TRANSLATED.search(text) is not None:
+            text = text.translate(_TRANSLATE)
+    # str.split() splits on exactly the characters that re's \s matches (str.isspace)
+    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- month names
@@ -170,6 +176,8 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
         ),
     )
 )
+
+_DIGIT = re.compile(r"\d")
 
 # a number right after one of these words is a page, version, section... not a date
 _NOT_A_DATE_BEFORE = re.compile(
@@ -307,6 +315,8 @@ def find_dates(text: str, reference: datetime.date) -> list[FoundDate]:
     flagged ``year_guessed``. Invalid dates (31.02.) are skipped.
     """
     text = normalise_text(text)
+    if _DIGIT.search(text) is None:  # every date expression has a number
+        return []
     candidates: list[tuple[int, int, int, _Candidate]] = []
     for priority, (_name, pattern) in enumerate(_PATTERNS):
         for match in pattern.finditer(text):

@@ -11,6 +11,7 @@ every byte), so a server that trickles bytes cannot hold a cycle.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import socket
 from collections import defaultdict
@@ -109,9 +110,11 @@ async def fetch(
     resolver: Resolver = system_resolver,
 ) -> Fetched | NotModified:
     """Fetch ``url`` within ``policy.timeout`` seconds; raise FetchError naming the reason."""
+    # Waiting for a slot at a busy host does not count against the deadline; the fetch does.
+    slot = limiter(urlsplit(url).hostname or "") if limiter else contextlib.nullcontext()
     try:
-        async with asyncio.timeout(policy.timeout):
-            return await _fetch(client, source, url, validators, policy, limiter, resolver)
+        async with slot, asyncio.timeout(policy.timeout):
+            return await _fetch(client, source, url, validators, policy, resolver)
     except TimeoutError as exc:
         raise FetchError(source, f"timed out after {policy.timeout:g} s") from exc
     except httpx.HTTPError as exc:
@@ -124,7 +127,6 @@ async def _fetch(
     url: str,
     validators: Validators,
     policy: FetchPolicy,
-    limiter: HostLimiter | None,
     resolver: Resolver,
 ) -> Fetched | NotModified:
     headers = {"User-Agent": policy.user_agent, "Accept": ACCEPT}
@@ -137,44 +139,36 @@ async def _fetch(
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
         await check_address(source, current, policy.allow_private, resolver)
-        host = urlsplit(current).hostname or ""
-        semaphore = limiter(host) if limiter else None
-        if semaphore:
-            await semaphore.acquire()
-        try:
-            async with client.stream("GET", current, headers=headers) as response:
-                if response.status_code == 304:
-                    return NotModified(source, validators, permanent)
-                if response.status_code in (301, 302, 303, 307, 308):
-                    location = response.headers.get("location")
-                    if not location:
-                        raise FetchError(source, f"HTTP {response.status_code} without a Location")
-                    target = urljoin(current, location)
-                    if urlsplit(target).scheme not in ("http", "https"):
-                        raise FetchError(source, f"redirect to a non-http URL: {target}")
-                    all_permanent = all_permanent and response.status_code in (301, 308)
-                    if all_permanent:
-                        permanent = target
-                    current = target
-                    continue
-                if response.status_code >= 400:
-                    reason = response.reason_phrase or ""
-                    raise FetchError(source, f"HTTP {response.status_code} {reason}".strip())
-                body = await _read_capped(response, source, policy.max_bytes)
-                return Fetched(
-                    source=source,
-                    url=str(response.url),
-                    body=body,
-                    headers={k.lower(): v for k, v in response.headers.items()},
-                    validators=Validators(
-                        etag=response.headers.get("etag"),
-                        last_modified=response.headers.get("last-modified"),
-                    ),
-                    permanent_url=permanent,
-                )
-        finally:
-            if semaphore:
-                semaphore.release()
+        async with client.stream("GET", current, headers=headers) as response:
+            if response.status_code == 304:
+                return NotModified(source, validators, permanent)
+            if response.status_code in (301, 302, 303, 307, 308):
+                location = response.headers.get("location")
+                if not location:
+                    raise FetchError(source, f"HTTP {response.status_code} without a Location")
+                target = urljoin(current, location)
+                if urlsplit(target).scheme not in ("http", "https"):
+                    raise FetchError(source, f"redirect to a non-http URL: {target}")
+                all_permanent = all_permanent and response.status_code in (301, 308)
+                if all_permanent:
+                    permanent = target
+                current = target
+                continue
+            if response.status_code >= 400:
+                reason = response.reason_phrase or ""
+                raise FetchError(source, f"HTTP {response.status_code} {reason}".strip())
+            body = await _read_capped(response, source, policy.max_bytes)
+            return Fetched(
+                source=source,
+                url=str(response.url),
+                body=body,
+                headers={k.lower(): v for k, v in response.headers.items()},
+                validators=Validators(
+                    etag=response.headers.get("etag"),
+                    last_modified=response.headers.get("last-modified"),
+                ),
+                permanent_url=permanent,
+            )
     raise FetchError(source, f"more than {MAX_REDIRECTS} redirects")
 
 

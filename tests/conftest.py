@@ -1,0 +1,3 @@
+"""Shared pytest fixtures: the fake websites (tests/fakes/web.py)."""
+
+pytest_plugins = ["tests.fakes.web"]

@@ -1,0 +1,1 @@
+"""Test doubles for ogbot's tests: a fake web (tests.fakes.web)."""

@@ -1,0 +1,235 @@
+"""Watching, as an operator sees it: `poll_once` against real local websites (tests/fakes)."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from ogbot.config import build_settings
+from ogbot.store import AsyncStore, Store
+from ogbot.watch.cycle import poll_once
+from ogbot.watch.fetch import make_client
+from ogbot.watch.normalise import link_key
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+def settings_for(tmp_path: Path, sources: list[dict], **fetch) -> object:
+    document = {
+        "fetch": {"allow_private": True, "timeout": 2, **fetch},
+        "sources": sources,
+    }
+    return build_settings(document, {}, tmp_path)
+
+
+async def run_cycle(settings, store, now=NOW):
+    async with make_client(settings.fetch.timeout) as client:
+        return await poll_once(settings, client, store, lambda: now, force=True)
+
+
+@pytest.fixture
+def store(tmp_path):
+    store = AsyncStore.open(tmp_path / "data")
+    yield store
+    store.close()
+
+
+def lines(report):
+    return {source.name: source.line() for source in report.sources}
+
+
+async def test_watch_feeds_and_listing_yield_items_once(fake_web, tmp_path, store):
+    settings = settings_for(
+        tmp_path,
+        [
+            {"name": "ogp", "url": fake_web.fixture("/feed/", "ogp.rss", etag='"v1"')},
+            {"name": "netzwerk", "url": fake_web.fixture("/de/feed/", "netzwerk.rss")},
+            {
+                "name": "bund",
+                "url": fake_web.fixture("/opengov-de", "bundesregierung.html"),
+                "type": "html",
+                "select": {
+                    "item": "div.teaser",
+                    "title": "h3",
+                    "link": "h3 a",
+                    "date": "time",
+                    "summary": "p.teaser-text",
+                },
+            },
+        ],
+    )
+    report = await run_cycle(settings, store)
+    assert lines(report) == {
+        "ogp": "ogp: 6 new, 0 updated",
+        # one of the network's four items is the OGP story under a tracking link: stored once
+        "netzwerk": "netzwerk: 3 new, 0 updated",
+        "bund": "bund: 5 new, 0 updated",
+    }
+    items = store.run(Store.latest_items, 100)
+    assert len(items) == 14
+    review = next(i for i in items if "For Public Comment" in i.title)
+    assert review.source == "ogp" and review.kind == "consultation"
+    assert review.deadline == date(2026, 12, 15)
+    assert review.published.tzinfo is not None
+    # hostile content never survives
+    for item in items:
+        for bad in ("<script", "onerror", "javascript:", "<iframe", "<style"):
+            assert bad not in item.content_html.lower()
+        assert item.link.startswith("http")
+    bund = [i for i in items if i.source == "bund"]
+    assert all(i.link.startswith(fake_web.base_url + "/opengov-de/") for i in bund)
+    assert any(i.kind == "consultation" and i.deadline == date(2027, 1, 12) for i in bund)
+    news = next(i for i in items if i.title.startswith("Mehr Beteiligung wagen"))
+    assert news.kind == "news"
+    # first sight is marked, so publishing can honour publish.backlog
+    assert all(i.backlog for i in items)
+
+    again = await run_cycle(settings, store)
+    assert lines(again)["ogp"] == "ogp: 0 new, 0 updated (not modified)"
+    assert fake_web.requests[-1].headers.get("if-none-match") or any(
+        r.headers.get("if-none-match") == '"v1"' for r in fake_web.requests
+    )
+    assert lines(again)["netzwerk"] == "netzwerk: 0 new, 0 updated"
+
+
+async def test_watch_edited_item_is_updated_not_duplicated(fake_web, tmp_path, store):
+    url = fake_web.fixture("/feed/", "ogp.rss")
+    settings = settings_for(tmp_path, [{"name": "ogp", "url": url}])
+    await run_cycle(settings, store)
+    fake_web.fixture("/feed/", "ogp-page2.rss")
+    report = await run_cycle(settings, store)
+    assert lines(report)["ogp"] == "ogp: 1 new, 1 updated"
+    titles = [i.title for i in store.run(Store.latest_items, 100)]
+    assert len(titles) == 7
+    assert any(t.startswith("Kenya’s Open Contracting Portal") for t in titles)
+    new = [i for i in store.run(Store.latest_items, 100) if not i.backlog]
+    assert len(new) == 1
+
+
+async def test_watch_renamed_federal_page_stays_one_item(fake_web, tmp_path, store):
+    select = {"item": "div.teaser", "title": "h3", "link": "h3 a"}
+    url = fake_web.fixture("/opengov-de", "bundesregierung.html")
+    settings = settings_for(
+        tmp_path, [{"name": "bund", "url": url, "type": "html", "select": select}]
+    )
+    await run_cycle(settings, store)
+    fake_web.fixture("/opengov-de", "bundesregierung-renamed.html")
+    report = await run_cycle(settings, store)
+    assert lines(report)["bund"] == "bund: 0 new, 1 updated"
+    assert any("neuer-slug-2294412" in i.link for i in store.run(Store.latest_items, 100))
+
+
+async def test_watch_does_not_stop_on_failing_sources(fake_web, tmp_path, store):
+    good = fake_web.fixture("/good", "ogp.rss")
+    sources = [
+        {"name": "good", "url": good},
+        {"name": "error", "url": fake_web.route("/500", status=500, body=b"oops")},
+        {"name": "slow", "url": fake_web.fixture("/slow", "ogp.rss", delay=5)},
+        {"name": "trickle", "url": fake_web.fixture("/trickle", "ogp.rss", trickle=0.2)},
+        {"name": "endless", "url": fake_web.fixture("/endless", "ogp.rss", endless=True)},
+        {"name": "html", "url": fake_web.fixture("/page", "not-a-feed.html")},
+        {"name": "broken", "url": fake_web.fixture("/broken", "broken.xml")},
+        {"name": "bomb", "url": fake_web.fixture("/bomb", "bomb-exponential.xml")},
+        {"name": "quadratic", "url": fake_web.fixture("/quad", "bomb-quadratic.xml")},
+        {"name": "gone", "url": fake_web.url("/missing")},
+        {
+            "name": "listing",
+            "url": fake_web.fixture("/empty", "empty-listing.html"),
+            "type": "html",
+            "select": {"item": "div.teaser", "title": "h3", "link": "h3 a"},
+        },
+    ]
+    settings = settings_for(tmp_path, sources, max_bytes=200_000)
+    started = time.monotonic()
+    report = await run_cycle(settings, store)
+    elapsed = time.monotonic() - started
+    got = lines(report)
+    assert got["good"] == "good: 6 new, 0 updated"
+    assert got["error"] == "error: error: fetch: HTTP 500 Internal Server Error"
+    assert got["slow"] == "slow: error: fetch: timed out after 2 s"
+    assert got["trickle"] == "trickle: error: fetch: timed out after 2 s"
+    assert got["endless"].startswith("endless: error: fetch: too large")
+    assert got["html"] == "html: error: parse: an HTML page, not a feed"[: len(got["html"])] or (
+        "not a feed" in got["html"]
+    )
+    assert "error: parse" in got["broken"]
+    assert "entit" in got["bomb"] and "entit" in got["quadratic"]
+    assert got["gone"] == "gone: error: fetch: HTTP 404 Not Found"
+    assert got["listing"] == "listing: error: scrape: selectors matched no items"
+    assert elapsed < 2 + 2.5, f"the cycle took {elapsed:.1f} s"
+    states = {s.name: s for s in store.run(Store.sources)}
+    assert states["error"].failures == 1 and states["error"].next_due > NOW
+    assert states["good"].failures == 0
+
+
+async def test_watch_backoff_grows_while_failing_and_resets_on_recovery(fake_web, tmp_path, store):
+    url = fake_web.route("/feed", status=503)
+    settings = settings_for(tmp_path, [{"name": "s", "url": url}], interval=10)
+    await run_cycle(settings, store)
+    first = store.run(Store.sources)[0]
+    await run_cycle(settings, store)
+    second = store.run(Store.sources)[0]
+    assert (second.next_due - NOW) > (first.next_due - NOW)
+    fake_web.fixture("/feed", "ogp.rss")
+    await run_cycle(settings, store)
+    healed = store.run(Store.sources)[0]
+    assert healed.failures == 0 and (healed.next_due - NOW).total_seconds() == 600
+
+
+async def test_watch_refuses_private_addresses_unless_allowed(fake_web, tmp_path, store):
+    url = fake_web.fixture("/feed/", "ogp.rss")
+    document = {"fetch": {"timeout": 2}, "sources": [{"name": "local", "url": url}]}
+    settings = build_settings(document, {}, tmp_path)
+    report = await run_cycle(settings, store)
+    assert "private address" in lines(report)["local"]
+    assert fake_web.hits("/feed/") == 0
+
+
+async def test_watch_gzip_charset_redirect_and_formats(fake_web, tmp_path, store):
+    moved = fake_web.fixture("/new-feed", "ogp.rss", gzip=True)
+    sources = [
+        {"name": "moved", "url": fake_web.route("/old-feed", status=301, redirect=moved)},
+        {"name": "atom", "url": fake_web.fixture("/atom", "atom-latin1.xml")},
+        {"name": "rdf", "url": fake_web.fixture("/rdf", "rss10.rdf")},
+        {"name": "old", "url": fake_web.fixture("/091", "rss091.xml")},
+        {"name": "json", "url": fake_web.fixture("/json", "feed.json")},
+        {"name": "malformed", "url": fake_web.fixture("/malformed", "malformed.rss")},
+    ]
+    settings = settings_for(tmp_path, sources)
+    report = await run_cycle(settings, store)
+    got = lines(report)
+    assert got["moved"] == "moved: 6 new, 0 updated"
+    assert got["rdf"] == "rdf: 2 new, 0 updated"
+    assert got["old"] == "old: 2 new, 0 updated"
+    assert got["json"] == "json: 2 new, 0 updated"
+    assert got["malformed"] == "malformed: 3 new, 0 updated"
+    assert got["atom"].startswith("atom: 3 new")
+    titles = [i.title for i in store.run(Store.latest_items, 100)]
+    assert any("Übersicht über Beteiligungsverfahren" in t for t in titles)
+    state = next(s for s in store.run(Store.sources) if s.name == "moved")
+    assert state.fetch_url == moved  # the permanent redirect is remembered
+    undated = [i for i in store.run(Store.latest_items, 100) if not i.date_known]
+    assert undated and all(i.published == NOW for i in undated)
+
+
+@pytest.mark.parametrize(
+    ("one", "two"),
+    [
+        ("https://www.example.org/a/b/", "http://example.org/a/b?utm_source=x#comments"),
+        ("https://EXAMPLE.org/a", "https://example.org/a/"),
+        (
+            "https://www.open-government-deutschland.de/opengov-de/aktuelles/alt-2294412",
+            "https://www.open-government-deutschland.de/opengov-de/aktuelles/neu-2294412",
+        ),
+    ],
+)
+def test_watch_link_key_identifies_one_page(one, two):
+    assert link_key(one) == link_key(two)
+
+
+def test_watch_link_key_keeps_different_pages_apart():
+    assert link_key("https://example.org/a?id=1") != link_key("https://example.org/a?id=2")
+    assert link_key("https://example.org/post-2/") != link_key("https://example.org/post-3/")
