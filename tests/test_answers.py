@@ -124,3 +124,12 @@ def test_answers_hostile_input_gives_an_answer_not_an_error(answerer):
     for question in ("", "   ", "<script>alert(1)</script>", "🤖" * 300, "a" * 100_000, "\x00\x07"):
         answer = answerer.answer(question)
         assert answer.lang in ("de", "en")
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["Wie wird das Wetter?", "Wetter", "Pizza bestellen", "Fußball heute?", "better"],
+)
+def test_answers_single_everyday_words_are_not_answered_from_body_text(answerer, question):
+    # "Wetter" is one typo from "better", a word only in an entry's body: not an answer
+    assert answerer.answer(question).matched is None

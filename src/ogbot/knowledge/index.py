@@ -249,6 +249,9 @@ class Index:
                 dot = sum(term.weights[i] ** 2 for term in terms if term.stems[i][1] in unit.terms)
                 if dot:
                     best = max(best, dot / (norm_q[i] * unit.norm))
+            if not best:
+                # only the body shares a word: supporting evidence, never an answer on its own
+                continue
             score = UNIT_WEIGHT * best + (1 - UNIT_WEIGHT) * covered / total
             matches.append(Match(topic, round(score, 4)))
         matches.sort(key=lambda m: (-m.score, m.topic))
