@@ -44,7 +44,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import lru_cache, reduce
 from operator import or_
-from typing import Literal
+from typing import Literal, NamedTuple
 
 from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
 
@@ -318,7 +318,7 @@ def _phrase(spec: str, *, fuzzy: bool = True) -> tuple[_Word, ...]:
 def _one_edit_pattern(stem: str) -> str:
     """A regular expression for the strings at most one insertion, deletion or
     substitution away from ``stem``: ``stem`` itself and every variant of it."""
-    variants = {stem}
+    variants = {re.escape(stem)}
     for i in range(len(stem) + 1):
         variants.add(re.escape(stem[:i]) + "." + re.escape(stem[i:]))  # insertion
         if i < len(stem):
@@ -332,7 +332,6 @@ def _one_edit_pattern(stem: str) -> str:
 
 @dataclass(frozen=True)
 class _Phrase:
-    words: tuple[_Word, ...]
     bits: tuple[int, ...]  # the bit of each word
     need: int  # all of them: a field must have every bit for the phrase to occur
 
@@ -356,7 +355,7 @@ def _compile_phrase(words: tuple[_Word, ...]) -> _Phrase:
     need = 0
     for bit in bits:
         need |= bit
-    return _Phrase(words, bits, need)
+    return _Phrase(bits, need)
 
 
 @dataclass(frozen=True)
@@ -411,55 +410,56 @@ _DEADLINE_SPECIFIC = _compile_phrases(DEADLINE_SPECIFIC_WORDS, fuzzy=True)
 # --------------------------------------------------------------------------- tokens
 
 
-def _vocabulary_tables() -> tuple[
-    dict[str, int],
-    tuple[tuple[int, dict[str, int]], ...],
-    tuple[tuple[str, int], ...],
-    re.Pattern[str] | None,
-    tuple[tuple[int, int, int, str, str, Callable[[str], object]], ...],
-    tuple[tuple[int, tuple[str, ...]], ...],
-]:
-    """Lookup tables for :func:`_token_bits`, built once from ``_VOCABULARY``."""
-    exact: dict[str, int] = {}
-    prefix: dict[int, dict[str, int]] = {}
-    infix: list[tuple[str, int]] = []
-    fuzzy: list[tuple[int, int, int, str, str, Callable[[str], object]]] = []
-    excluded: list[tuple[int, tuple[str, ...]]] = []
+class _FuzzyWord(NamedTuple):
+    bit: int
+    shortest: int  # token lengths that can be one edit away (an infix or prefix stem
+    longest: int  # may be followed or preceded by anything)
+    first_half: str  # one edit leaves one half of the stem intact
+    second_half: str
+    test: Callable[[str], object]  # fullmatch, match or search of all one-edit variants
+
+
+def _fuzzy_word(word: _Word, bit: int) -> _FuzzyWord:
+    stem, size = word.stem, len(word.stem)
+    pattern = re.compile(_one_edit_pattern(stem))
+    test: Callable[[str], object]
+    if word.mode == "exact":
+        test = pattern.fullmatch
+    elif word.mode == "prefix":
+        test = pattern.match
+    else:
+        test = pattern.search
+    longest = size + 1 if word.mode == "exact" else sys.maxsize
+    half = size // 2
+    return _FuzzyWord(bit, size - 1, longest, stem[:half], stem[half:], test)
+
+
+# lookup tables of the whole vocabulary, for _token_bits
+_EXACT: dict[str, int] = {}  # stem -> bits
+_PREFIXES: dict[int, dict[str, int]] = {}  # stem length -> stem -> bits
+_INFIXES: list[tuple[str, int]] = []
+_FUZZY: list[_FuzzyWord] = []
+_EXCLUDED: list[tuple[int, tuple[str, ...]]] = []
+
+
+def _index_vocabulary() -> None:
     for word, bit in _VOCABULARY.items():
-        stem, size = word.stem, len(word.stem)
         if word.mode == "exact":
-            exact[stem] = exact.get(stem, 0) | bit
+            _EXACT[word.stem] = _EXACT.get(word.stem, 0) | bit
         elif word.mode == "prefix":
-            table = prefix.setdefault(size, {})
-            table[stem] = table.get(stem, 0) | bit
+            table = _PREFIXES.setdefault(len(word.stem), {})
+            table[word.stem] = table.get(word.stem, 0) | bit
         else:
-            infix.append((stem, bit))
+            _INFIXES.append((word.stem, bit))
         if word.fuzzy:
-            pattern = re.compile(_one_edit_pattern(stem))
-            test: Callable[[str], object]
-            if word.mode == "exact":
-                test = pattern.fullmatch
-            elif word.mode == "prefix":
-                test = pattern.match
-            else:
-                test = pattern.search
-            longest = size + 1 if word.mode == "exact" else sys.maxsize
-            half = size // 2
-            fuzzy.append((bit, size - 1, longest, stem[:half], stem[half:], test))
+            _FUZZY.append(_fuzzy_word(word, bit))
         if word.exclude:
-            excluded.append((bit, word.exclude))
-    any_infix = re.compile("|".join(re.escape(stem) for stem, _ in infix)) if infix else None
-    return (
-        exact,
-        tuple(sorted(prefix.items())),
-        tuple(infix),
-        any_infix,
-        tuple(fuzzy),
-        tuple(excluded),
-    )
+            _EXCLUDED.append((bit, word.exclude))
 
 
-_EXACT, _PREFIXES, _INFIXES, _ANY_INFIX, _FUZZY, _EXCLUDED = _vocabulary_tables()
+_index_vocabulary()
+_PREFIX_TABLES = tuple(sorted(_PREFIXES.items()))
+_ANY_INFIX = re.compile("|".join(re.escape(stem) for stem, _ in _INFIXES))
 
 
 def _token_bits(token: str) -> int:
@@ -468,30 +468,29 @@ def _token_bits(token: str) -> int:
     exclusion ("fristig" for "~frist") the token contains."""
     bits = _EXACT.get(token, 0)
     size = len(token)
-    for length, table in _PREFIXES:
+    for length, table in _PREFIX_TABLES:
         if length > size:
             break
         bits |= table.get(token[:length], 0)
-    if _ANY_INFIX is not None and _ANY_INFIX.search(token) is not None:
+    if _ANY_INFIX.search(token) is not None:
         for stem, bit in _INFIXES:
             if stem in token:
                 bits |= bit
-    for bit, shortest, longest, first_half, second_half, test in _FUZZY:
+    for fuzzy in _FUZZY:
         if (
-            not bits & bit
-            and shortest <= size <= longest
-            # one edit leaves one half of the stem intact
-            and (first_half in token or second_half in token)
-            and test(token) is not None
+            not bits & fuzzy.bit
+            and fuzzy.shortest <= size <= fuzzy.longest
+            and (fuzzy.first_half in token or fuzzy.second_half in token)
+            and fuzzy.test(token) is not None
         ):
-            bits |= bit
+            bits |= fuzzy.bit
     for bit, exclude in _EXCLUDED:
         if bits & bit and any(e in token for e in exclude):
             bits &= ~bit
     return bits
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def _token(raw: str) -> tuple[str, int]:
     """A token as found in the text: folded, and the bits of the words it matches."""
     folded = _fold(raw)

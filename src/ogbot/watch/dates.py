@@ -17,6 +17,8 @@ import datetime
 import re
 import unicodedata
 import zoneinfo
+from bisect import bisect_left
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 __all__ = [
@@ -177,7 +179,21 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     )
 )
 
-_DIGIT = re.compile(r"\d")
+# Where a match can start, so that the patterns are tried there only and not at every
+# position of the text (which is most of the time of finding dates): every pattern starts
+# at the start of a word, after a lookbehind that excludes \w. The day-first and ISO ones
+# start with a number; the month-first ones ("March 5", "Aug 30") with a month name that
+# stands at most _MONTH_REACH characters before the number.
+_NUMBER_START = re.compile(r"(?<!\w)\d")
+_WORD_START = re.compile(r"(?<!\w)\w")
+_MONTH_FIRST = frozenset(("month_day_range", "month_day"))
+assert _MONTH_FIRST.issubset(name for name, _ in _PATTERNS)
+_MONTH_REACH = len(". the ") + max(  # "Sept. the 5": the full stop, \s, "the\s"
+    len(name)
+    for table in (_MONTH_NAMES, _MONTH_ABBREVIATIONS)
+    for names in table.values()
+    for name in names
+)
 
 # a number right after one of these words is a page, version, section... not a date
 _NOT_A_DATE_BEFORE = re.compile(
@@ -307,6 +323,18 @@ def _inherit_range_years(text: str, found: list[FoundDate]) -> list[FoundDate]:
     return result
 
 
+def _find_at(pattern: re.Pattern[str], text: str, starts: list[int]) -> Iterator[re.Match[str]]:
+    """What ``pattern.finditer(text)`` finds, given every position a match can start at
+    (in order): the leftmost match, then the leftmost from its end on, and so on."""
+    position = 0
+    for start in starts:
+        if start >= position:
+            match = pattern.match(text, start)
+            if match is not None:
+                yield match
+                position = match.end()
+
+
 def find_dates(text: str, reference: datetime.date) -> list[FoundDate]:
     """Every date expression in ``text`` (normalised first), in order of position.
 
@@ -315,11 +343,17 @@ def find_dates(text: str, reference: datetime.date) -> list[FoundDate]:
     flagged ``year_guessed``. Invalid dates (31.02.) are skipped.
     """
     text = normalise_text(text)
-    if _DIGIT.search(text) is None:  # every date expression has a number
+    numbers = [m.start() for m in _NUMBER_START.finditer(text)]
+    if not numbers:  # every date expression has a number at the start of a word
         return []
+    words = [m.start() for m in _WORD_START.finditer(text)]
+    months: set[int] = set()  # the words a month name before a number can start at
+    for number in numbers:
+        months.update(words[bisect_left(words, number - _MONTH_REACH) : bisect_left(words, number)])
+    month_starts = sorted(months)
     candidates: list[tuple[int, int, int, _Candidate]] = []
-    for priority, (_name, pattern) in enumerate(_PATTERNS):
-        for match in pattern.finditer(text):
+    for priority, (name, pattern) in enumerate(_PATTERNS):
+        for match in _find_at(pattern, text, month_starts if name in _MONTH_FIRST else numbers):
             if _NOT_A_DATE_BEFORE.search(text, max(0, match.start() - 12), match.start()):
                 continue
             candidate = _candidate(match, reference)
