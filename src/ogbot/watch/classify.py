@@ -285,8 +285,11 @@ _SPECIFIC_REACH = 4
 
 def _fold(text: str) -> str:
     """Lower case, umlauts and accents removed (ä = ae = a), ß = ss."""
-    text = text.lower().replace("ß", "ss")
-    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+    text = text.lower()
+    if not text.isascii():  # ASCII has nothing to decompose and no combining marks
+        text = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
+        if not text.isascii():
+            text = "".join(c for c in text if not unicodedata.combining(c))
     return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
 
 
@@ -460,6 +463,10 @@ def _index_vocabulary() -> None:
 _index_vocabulary()
 _PREFIX_TABLES = tuple(sorted(_PREFIXES.items()))
 _ANY_INFIX = re.compile("|".join(re.escape(stem) for stem, _ in _INFIXES))
+_FUZZY_SHORTEST = min((f.shortest for f in _FUZZY), default=0)
+_ANY_HALF = re.compile(
+    "|".join(re.escape(half) for f in _FUZZY for half in (f.first_half, f.second_half))
+)
 
 
 def _token_bits(token: str) -> int:
@@ -476,14 +483,15 @@ def _token_bits(token: str) -> int:
         for stem, bit in _INFIXES:
             if stem in token:
                 bits |= bit
-    for fuzzy in _FUZZY:
-        if (
-            not bits & fuzzy.bit
-            and fuzzy.shortest <= size <= fuzzy.longest
-            and (fuzzy.first_half in token or fuzzy.second_half in token)
-            and fuzzy.test(token) is not None
-        ):
-            bits |= fuzzy.bit
+    if size >= _FUZZY_SHORTEST and _ANY_HALF.search(token) is not None:
+        for fuzzy in _FUZZY:
+            if (
+                not bits & fuzzy.bit
+                and fuzzy.shortest <= size <= fuzzy.longest
+                and (fuzzy.first_half in token or fuzzy.second_half in token)
+                and fuzzy.test(token) is not None
+            ):
+                bits |= fuzzy.bit
     for bit, exclude in _EXCLUDED:
         if bits & bit and any(e in token for e in exclude):
             bits &= ~bit
