@@ -208,12 +208,7 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
         raise UsageError(
             f"sources check: no source named {args.name!r} (known: {', '.join(names)})"
         )
-    policy = FetchPolicy(
-        timeout=settings.fetch.timeout,
-        max_bytes=settings.fetch.max_bytes,
-        allow_private=settings.fetch.allow_private,
-        **({"user_agent": source.user_agent} if source.user_agent else {}),
-    )
+    policy = FetchPolicy.for_source(settings.fetch, source)
 
     async def check() -> int:
         async with make_client(settings.fetch.timeout) as client:

@@ -204,10 +204,8 @@ class Store:
             row = db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
         return self._state(row)
 
-    def _state(self, row: sqlite3.Row) -> SourceState:
-        count = self._db.execute(
-            "SELECT count(*) FROM items WHERE source = ?", (row["name"],)
-        ).fetchone()[0]
+    @staticmethod
+    def _state(row: sqlite3.Row, items: int = 0) -> SourceState:
         return SourceState(
             name=row["name"],
             url=row["url"],
@@ -222,12 +220,14 @@ class Store:
             failing_since=_from_iso(row["failing_since"]),
             next_due=_from_iso(row["next_due"]),
             paused=bool(row["paused"]),
-            items=int(count),
+            items=items,
         )
 
     def sources(self) -> list[SourceState]:
+        """Every source with its number of stored items (what `ogbot sources` shows)."""
+        counts = dict(self._db.execute("SELECT source, count(*) FROM items GROUP BY source"))
         rows = self._db.execute("SELECT * FROM sources ORDER BY name").fetchall()
-        return [self._state(row) for row in rows]
+        return [self._state(row, counts.get(row["name"], 0)) for row in rows]
 
     def record_success(
         self,

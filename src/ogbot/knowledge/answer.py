@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from ogbot.knowledge.content import Library, load_library, plain_text
+from ogbot.knowledge.content import DEFAULT_VALUES, Library, load_library, plain_text
 from ogbot.knowledge.index import THRESHOLD, Index
 from ogbot.models import Answer, Lang, Link
 
@@ -42,9 +42,9 @@ _UNKNOWN = {
 
 @dataclass(frozen=True)
 class AnswerSettings:
-    contact: str = "@OpenGovGermany"
-    contact_url: str = "https://x.com/OpenGovGermany"
-    site_url: str = "http://127.0.0.1:8080"
+    contact: str = DEFAULT_VALUES["contact"]
+    contact_url: str = DEFAULT_VALUES["contact_url"]
+    site_url: str = DEFAULT_VALUES["site_url"]
 
     def values(self) -> Mapping[str, str]:
         return {"contact": self.contact, "contact_url": self.contact_url, "site_url": self.site_url}

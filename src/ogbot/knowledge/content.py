@@ -18,15 +18,16 @@ from urllib.parse import urlsplit
 
 import yaml
 
+from ogbot.config import SCHEMA
 from ogbot.models import Lang, Link
 
 LANGS: tuple[Lang, ...] = ("de", "en")
 PLACEHOLDERS = ("contact", "contact_url", "site_url")
 # the values of the embedded default configuration; the app passes the configured ones
 DEFAULT_VALUES = {
-    "contact": "@OpenGovGermany",
-    "contact_url": "https://x.com/OpenGovGermany",
-    "site_url": "http://127.0.0.1:8080",
+    "contact": str(SCHEMA["publish"]["contact"][0]),
+    "contact_url": str(SCHEMA["publish"]["contact_url"][0]),
+    "site_url": f"http://{SCHEMA['web']['host'][0]}:{SCHEMA['web']['port'][0]}",
 }
 MAX_BODY = 700
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")

@@ -28,7 +28,7 @@ from functools import lru_cache
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
-from ogbot.knowledge.content import Entry, Library
+from ogbot.knowledge.content import Entry
 from ogbot.knowledge.text import (
     FILLERS,
     LANGS,
@@ -130,10 +130,6 @@ class Index:
         self._units_by_topic: dict[str, list[_Unit]] = defaultdict(list)
         for unit in self._units:
             self._units_by_topic[unit.topic].append(unit)
-
-    @classmethod
-    def from_library(cls, library: Library) -> Index:
-        return cls(library)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -271,15 +267,7 @@ class Index:
 
 
 @lru_cache(maxsize=4096)
-def _split_cached(word: str, parts: frozenset[str]) -> tuple[str, ...]:
-    return _split_compound_uncached(word, parts)
-
-
 def _split_compound(word: str, parts: frozenset[str]) -> tuple[str, ...]:
-    return _split_cached(word, parts)
-
-
-def _split_compound_uncached(word: str, parts: frozenset[str]) -> tuple[str, ...]:
     """Longest known head first, then the rest recursively; a linking s/es/n may join them."""
     for cut in range(len(word) - MIN_PART, MIN_PART - 1, -1):
         head, tail = word[:cut], word[cut:]
@@ -290,13 +278,13 @@ def _split_compound_uncached(word: str, parts: frozenset[str]) -> tuple[str, ...
         for link in _LINKING:
             if tail.startswith(link) and tail[len(link) :] in parts:
                 return (head, tail[len(link) :])
-        rest = _split_compound_uncached(tail, parts) if len(tail) >= 2 * MIN_PART else ()
+        rest = _split_compound(tail, parts) if len(tail) >= 2 * MIN_PART else ()
         if rest:
             return (head, *rest)
         for link in _LINKING:
             stripped = tail[len(link) :]
             if tail.startswith(link) and len(stripped) >= 2 * MIN_PART:
-                rest = _split_compound_uncached(stripped, parts)
+                rest = _split_compound(stripped, parts)
                 if rest:
                     return (head, *rest)
     return ()

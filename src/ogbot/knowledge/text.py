@@ -118,11 +118,5 @@ def stem(word: str, lang: Lang) -> str:
     return result
 
 
-def content_words(text: str, lang: Lang) -> list[str]:
-    """Folded words without stop words."""
-    stop = STOPWORDS[lang]
-    return [w for w in words(text) if w not in stop]
-
-
 def is_stopword(word: str) -> bool:
     return word in STOPWORDS["de"] or word in STOPWORDS["en"]

@@ -112,17 +112,10 @@ async def poll_source(
     """Fetch and extract at once with the other sources; store only after ``turn`` is set, so
     sources store in configuration order and the first configured source wins a duplicate."""
     state: SourceState = await store.call(Store.source_state, source.name, source.url)
-    if not force and not state.due(now):
-        return SourceReport(source.name, skipped=True)
-    if state.paused:
+    if state.paused or (not force and not state.due(now)):
         return SourceReport(source.name, skipped=True)
     interval = timedelta(minutes=source.interval or settings.fetch.interval)
-    policy = FetchPolicy(
-        timeout=settings.fetch.timeout,
-        max_bytes=settings.fetch.max_bytes,
-        allow_private=settings.fetch.allow_private,
-        **({"user_agent": source.user_agent} if source.user_agent else {}),
-    )
+    policy = FetchPolicy.for_source(settings.fetch, source)
     try:
         result = await fetch(
             client,
@@ -134,37 +127,30 @@ async def poll_source(
             resolver,
         )
         if isinstance(result, NotModified):
-            await store.call(
-                Store.record_success,
-                source.name,
-                now,
-                interval,
-                result.validators,
-                "not modified",
-                result.permanent_url,
+            status, report = "not modified", SourceReport(source.name, not_modified=True)
+        else:
+            extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+            if extracted.problem:
+                log.warning("source_malformed", source=source.name, problem=extracted.problem)
+            if turn is not None:
+                await turn.wait()
+            first_sight = state.first_success is None
+            saved: SaveResult = await store.call(
+                Store.save_items, source.name, extracted.items, now, first_sight
             )
-            return SourceReport(source.name, not_modified=True)
-        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
-        if extracted.problem:
-            log.warning("source_malformed", source=source.name, problem=extracted.problem)
-        if turn is not None:
-            await turn.wait()
-        first_sight = state.first_success is None
-        saved: SaveResult = await store.call(
-            Store.save_items, source.name, extracted.items, now, first_sight
-        )
+            status, report = "ok", SourceReport(source.name, new=saved.new, updated=saved.updated)
         await store.call(
             Store.record_success,
             source.name,
             now,
             interval,
             result.validators,
-            "ok",
+            status,
             result.permanent_url,
         )
         if result.permanent_url:
             log.info("source_moved", source=source.name, url=result.permanent_url)
-        return SourceReport(source.name, new=saved.new, updated=saved.updated)
+        return report
     except WatchError as exc:
         failures = await store.call(
             Store.record_failure, source.name, now, interval, str(exc.reason)

@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 
 from ogbot import USER_AGENT
+from ogbot.config import FetchSettings, SourceSettings
 from ogbot.watch.model import Fetched, FetchError, NotModified, Validators
 
 MAX_REDIRECTS = 5
@@ -57,6 +58,15 @@ class FetchPolicy:
     max_bytes: int
     allow_private: bool
     user_agent: str = USER_AGENT
+
+    @classmethod
+    def for_source(cls, fetch: FetchSettings, source: SourceSettings) -> FetchPolicy:
+        return cls(
+            timeout=fetch.timeout,
+            max_bytes=fetch.max_bytes,
+            allow_private=fetch.allow_private,
+            user_agent=source.user_agent or USER_AGENT,
+        )
 
 
 class HostLimiter:
