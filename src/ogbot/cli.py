@@ -17,6 +17,7 @@ from typing import TextIO
 from ogbot import __version__, logs
 from ogbot.config import ConfigError, Settings, effective_toml, load_settings
 from ogbot.knowledge.content import ContentError
+from ogbot.publish import TelegramRefused
 from ogbot.store import StoreError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
@@ -71,7 +72,12 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument("question", nargs="+", metavar="QUESTION", help="the question, or - for stdin")
 
     command("check", "validate the configuration and print the effective values")
-    command("poll", "run one watch cycle now and print a line per source")
+    command("poll", "run one watch cycle now, write the feeds, send queued posts")
+    announce = command("announce", "publish an announcement to the feeds and the channel")
+    announce.add_argument(
+        "--at", metavar="TIME", help="schedule it: an ISO date-time in publish.timezone"
+    )
+    announce.add_argument("text", nargs="+", metavar="TEXT", help="the text, or - for stdin")
     sources = command("sources", "the sources and their state; `sources check NAME` tries one")
     sources.add_argument("action", nargs="?", choices=("check",), help="fetch one source now")
     sources.add_argument("name", nargs="?", help="the source to check")
@@ -128,12 +134,23 @@ def _local(moment: datetime | None, settings: Settings) -> str:
     return moment.astimezone(settings.publish.tz).strftime("%Y-%m-%d %H:%M")
 
 
+def _channel_state(settings: Settings) -> str | None:
+    """Why nothing goes to the channel, or None when it does."""
+    if not settings.telegram.enabled:
+        return "channel: off (no Telegram token)"
+    if not settings.telegram.channel:
+        return "channel: off (telegram.channel is not set)"
+    return None
+
+
 def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import asyncio
+    from datetime import timedelta
 
+    from ogbot.app import publishing
     from ogbot.lock import DataLock
     from ogbot.store import AsyncStore
-    from ogbot.watch.cycle import poll_once
+    from ogbot.watch.cycle import poll_once, utc_now
     from ogbot.watch.fetch import make_client
 
     lock = DataLock(settings.data_dir)
@@ -147,10 +164,26 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
         store = AsyncStore.open(settings.data_dir)
 
         async def cycle() -> None:
-            async with make_client(settings.fetch.timeout) as client:
-                report = await poll_once(settings, client, store, force=True)
-            for source in report.sources:
-                out.write(source.line() + "\n")
+            async with (
+                make_client(settings.fetch.timeout) as client,
+                publishing(settings, store) as publisher,
+            ):
+                await publisher.outbox.recover()
+                report = await poll_once(
+                    settings, client, store, force=True, on_cycle=publisher.after_cycle
+                )
+                for source in report.sources:
+                    out.write(source.line() + "\n")
+                await publisher.write_feeds()
+                await publisher.publish_due()
+                off = _channel_state(settings)
+                if off:
+                    out.write(off + "\n")
+                    return
+                out.flush()
+                deadline = utc_now() + timedelta(seconds=settings.publish.wait)
+                drained = await publisher.outbox.drain(deadline)
+                out.write(drained.line() + "\n")
 
         try:
             asyncio.run(cycle())
@@ -159,6 +192,77 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     finally:
         lock.release()
     return EXIT_OK
+
+
+def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import asyncio
+    from datetime import timedelta
+
+    from ogbot.app import publishing
+    from ogbot.lock import DataLock
+    from ogbot.publish.post import announcement_fits
+    from ogbot.store import AsyncStore
+    from ogbot.watch.cycle import utc_now
+
+    text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
+    text = text.strip()
+    if not text:
+        raise UsageError("announce: the text is empty")
+    if not announcement_fits(text, settings.publish):
+        raise UsageError("announce: the text is too long for one Telegram post; shorten it")
+    at = _parse_at(args.at, settings) if args.at else None
+    if at is not None and at <= utc_now():
+        raise UsageError(f"announce: --at {args.at} is in the past")
+
+    lock = DataLock(settings.data_dir)
+    holder = lock.acquire()
+    store = AsyncStore.open(settings.data_dir)
+
+    async def announce() -> None:
+        async with publishing(settings, store) as publisher:
+            done = await publisher.announce(text, "shell", at)
+            if done.scheduled is not None:
+                when = _local(done.scheduled, settings)
+                zone = settings.publish.timezone
+                out.write(f"announcement {done.id} scheduled for {when} ({zone})\n")
+                if not holder:
+                    out.write("the running ogbot publishes it when its time comes\n")
+                return
+            out.write(f"announcement {done.id} published to the feeds\n")
+            off = _channel_state(settings)
+            if off:
+                out.write(off + "\n")
+                return
+            if not holder:
+                out.write(
+                    "queued for the channel: the running ogbot (it holds the lock) sends it\n"
+                )
+                return
+            await publisher.outbox.recover()
+            deadline = utc_now() + timedelta(seconds=settings.publish.wait)
+            drained = await publisher.outbox.drain(deadline)
+            out.write(drained.line() + "\n")
+
+    try:
+        asyncio.run(announce())
+    finally:
+        store.close()
+        if holder:
+            lock.release()
+    return EXIT_OK
+
+
+def _parse_at(text: str, settings: Settings) -> datetime:
+    """An ISO date-time; without an offset it is local time in publish.timezone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"announce: --at {text!r} is not an ISO date-time such as 2026-12-01T09:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.publish.tz)
+    return moment
 
 
 def cmd_sources(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
@@ -203,6 +307,8 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     from ogbot.watch.model import NotModified, Validators, WatchError
 
     names = [source.name for source in settings.sources]
+    if not args.name:
+        raise UsageError(f"sources check NAME: which source? (known: {', '.join(names)})")
     source = next((s for s in settings.sources if s.name == args.name), None)
     if source is None:
         raise UsageError(
@@ -244,6 +350,7 @@ COMMANDS: dict[str, Command] = {
     "ask": cmd_ask,
     "check": cmd_check,
     "poll": cmd_poll,
+    "announce": cmd_announce,
     "sources": cmd_sources,
 }
 
@@ -265,7 +372,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         print(f"ogbot: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except StoreError as exc:
+    except (StoreError, TelegramRefused) as exc:
         print(f"ogbot: {exc}", file=sys.stderr)
         return EXIT_FAILURE
     except ContentError as exc:

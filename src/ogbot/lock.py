@@ -7,6 +7,8 @@ import os
 from pathlib import Path
 from types import TracebackType
 
+from ogbot.store import StoreError
+
 LOCK_NAME = "ogbot.lock"
 
 
@@ -19,8 +21,13 @@ class DataLock:
 
     def acquire(self) -> bool:
         """True when this process now holds the lock, False when another process does."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StoreError(
+                f"data directory (database and lock) {self.path.parent}: {exc}"
+            ) from exc
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Literal
 
 Lang = Literal["de", "en"]
@@ -48,3 +49,17 @@ class Answer:
             "sources": self.sources,
             "lang": self.lang,
         }
+
+
+@dataclass(frozen=True)
+class Announcement:
+    """The coordinator's announcement: plain text, published to the channel and the feeds.
+
+    ``published`` is when it went (or goes) out, aware UTC; it dates the feed entry.
+    """
+
+    id: int
+    text: str
+    created: datetime
+    published: datetime
+    author: str  # "shell" for `ogbot announce`, else the coordinator's Telegram name

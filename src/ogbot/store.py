@@ -74,6 +74,47 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (source, guid)
     );
     """,
+    # 2: announcements, the outbox, the log of sends (pacing across restarts), small settings
+    """
+    CREATE TABLE announcements (
+        id INTEGER PRIMARY KEY,
+        text TEXT NOT NULL,
+        author TEXT NOT NULL,
+        created TEXT NOT NULL,
+        publish_at TEXT NOT NULL,
+        state TEXT NOT NULL,
+        published TEXT
+    );
+    CREATE TABLE posts (
+        id INTEGER PRIMARY KEY,
+        chat TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        ref INTEGER,
+        digest_id INTEGER REFERENCES posts (id),
+        state TEXT NOT NULL,
+        created TEXT NOT NULL,
+        not_before TEXT,
+        attempts INTEGER NOT NULL DEFAULT 0,
+        chat_id TEXT,
+        message_id INTEGER,
+        sent_at TEXT,
+        text TEXT,
+        silent INTEGER NOT NULL DEFAULT 0,
+        edit_pending INTEGER NOT NULL DEFAULT 0,
+        error TEXT
+    );
+    CREATE UNIQUE INDEX posts_once ON posts (chat, kind, ref) WHERE ref IS NOT NULL;
+    CREATE INDEX posts_state ON posts (state, chat);
+    CREATE TABLE sends (
+        chat_id TEXT NOT NULL,
+        at TEXT NOT NULL
+    );
+    CREATE INDEX sends_at ON sends (at);
+    CREATE TABLE meta (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -83,6 +124,10 @@ class StoreError(Exception):
 
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
+
+
+def _iso_ms(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def _from_iso(text: str | None) -> datetime | None:
@@ -128,6 +173,32 @@ class StoredItem:
     first_seen: datetime
     updated_at: datetime
     backlog: bool
+
+
+@dataclass(frozen=True)
+class StoredAnnouncement:
+    id: int
+    text: str
+    author: str
+    created: datetime
+    publish_at: datetime
+    state: str  # draft, scheduled, published, cancelled
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class OutboxPost:
+    id: int
+    chat: str  # "channel", or a private chat id
+    kind: str  # item, digest, announcement, reminder
+    ref: int | None  # the item or announcement it shows (None for a digest)
+    state: str
+    attempts: int
+    chat_id: str | None  # the numeric chat it went to
+    message_id: int | None
+    text: str | None  # the text as sent
+    silent: bool
+    error: str | None
 
 
 @dataclass(frozen=True)
@@ -405,6 +476,269 @@ class Store:
             backlog=bool(row["backlog"]),
         )
 
+    def items_by_id(self, ids: Sequence[int]) -> list[StoredItem]:
+        """The items with these ids, in the order given (missing ones left out)."""
+        if not ids:
+            return []
+        rows = self._db.execute(
+            "SELECT * FROM items WHERE id IN (SELECT value FROM json_each(?))",
+            (json.dumps(list(ids)),),
+        )
+        found = {row["id"]: self._item(row) for row in rows}
+        return [found[i] for i in ids if i in found]
+
+    def open_consultations(self, today: date, limit: int) -> list[StoredItem]:
+        """Consultations whose deadline has not passed, soonest first; unknown deadlines last."""
+        rows = self._db.execute(
+            "SELECT * FROM items WHERE kind = 'consultation'"
+            " AND (deadline IS NULL OR deadline >= ?)"
+            " ORDER BY deadline IS NULL, deadline, published DESC LIMIT ?",
+            (today.isoformat(), limit),
+        )
+        return [self._item(row) for row in rows]
+
+    # -- announcements -----------------------------------------------------------------------
+
+    def add_announcement(
+        self, text: str, author: str, now: datetime, publish_at: datetime, state: str
+    ) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO announcements (text, author, created, publish_at, state)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (text, author, _iso(now), _iso(publish_at), state),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def announcement(self, announcement_id: int) -> StoredAnnouncement | None:
+        row = self._db.execute(
+            "SELECT * FROM announcements WHERE id = ?", (announcement_id,)
+        ).fetchone()
+        return self._announcement(row) if row else None
+
+    def announcements(self, state: str, limit: int = 100) -> list[StoredAnnouncement]:
+        """Announcements in one state; published ones newest first, others by due time."""
+        order = "published DESC, id DESC" if state == "published" else "publish_at, id"
+        rows = self._db.execute(
+            f"SELECT * FROM announcements WHERE state = ? ORDER BY {order} LIMIT ?",  # noqa: S608
+            (state, limit),
+        )
+        return [self._announcement(row) for row in rows]
+
+    def set_announcement_state(
+        self, announcement_id: int, state: str, published: datetime | None = None
+    ) -> bool:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE announcements SET state = ?, published = coalesce(?, published)"
+                " WHERE id = ?",
+                (state, _iso(published) if published else None, announcement_id),
+            )
+        return cursor.rowcount > 0
+
+    @staticmethod
+    def _announcement(row: sqlite3.Row) -> StoredAnnouncement:
+        return StoredAnnouncement(
+            id=row["id"],
+            text=row["text"],
+            author=row["author"],
+            created=datetime.fromisoformat(row["created"]),
+            publish_at=datetime.fromisoformat(row["publish_at"]),
+            state=row["state"],
+            published=_from_iso(row["published"]),
+        )
+
+    # -- the outbox --------------------------------------------------------------------------
+    # A post is one message to one chat ("channel" or a private chat id). States: pending ->
+    # sending -> sent; or failed (Telegram refused it), unknown (the outcome of the send is not
+    # known: never sent again), expired (too old when its turn came), merged (into a digest).
+
+    def enqueue(self, chat: str, kind: str, refs: Sequence[int], now: datetime) -> int:
+        """Queue one post per ref; a ref already queued for this chat and kind is skipped."""
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO posts (chat, kind, ref, state, created)"
+                " VALUES (?, ?, ?, 'pending', ?)",
+                [(chat, kind, ref, _iso(now)) for ref in refs],
+            )
+            return db.total_changes - before
+
+    def pending_posts(self, chat: str, now: datetime) -> list[OutboxPost]:
+        rows = self._db.execute(
+            "SELECT * FROM posts WHERE chat = ? AND state = 'pending'"
+            " AND (not_before IS NULL OR not_before <= ?) ORDER BY id",
+            (chat, _iso(now)),
+        )
+        return [self._post(row) for row in rows]
+
+    def pending_count(self, chat: str) -> int:
+        row = self._db.execute(
+            "SELECT count(*) FROM posts WHERE chat = ? AND state = 'pending'", (chat,)
+        ).fetchone()
+        return int(row[0])
+
+    def next_not_before(self, chat: str) -> datetime | None:
+        row = self._db.execute(
+            "SELECT min(not_before) FROM posts WHERE chat = ? AND state = 'pending'", (chat,)
+        ).fetchone()
+        return _from_iso(row[0])
+
+    def post(self, post_id: int) -> OutboxPost | None:
+        row = self._db.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
+        return self._post(row) if row else None
+
+    def make_digests(self, chat: str, groups: Sequence[Sequence[int]], now: datetime) -> None:
+        """Merge groups of pending item posts into digest posts (one transaction)."""
+        with self.transaction() as db:
+            for group in groups:
+                cursor = db.execute(
+                    "INSERT INTO posts (chat, kind, state, created) VALUES (?, 'digest',"
+                    " 'pending', ?)",
+                    (chat, _iso(now)),
+                )
+                digest_id = cursor.lastrowid
+                db.executemany(
+                    "UPDATE posts SET state = 'merged', digest_id = ? WHERE id = ?"
+                    " AND state = 'pending'",
+                    [(digest_id, post_id) for post_id in group],
+                )
+
+    def digest_refs(self, digest_id: int) -> list[int]:
+        rows = self._db.execute(
+            "SELECT ref FROM posts WHERE digest_id = ? ORDER BY id", (digest_id,)
+        )
+        return [int(row[0]) for row in rows]
+
+    def claim(self, post_id: int, now: datetime) -> bool:
+        """pending -> sending, before the request goes out (a crash leaves it 'sending')."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE posts SET state = 'sending', attempts = attempts + 1, sent_at = ?"
+                " WHERE id = ? AND state = 'pending'",
+                (_iso(now), post_id),
+            )
+        return cursor.rowcount == 1
+
+    def mark_sent(
+        self, post_id: int, chat_id: str, message_id: int, text: str, silent: bool, now: datetime
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE posts SET state = 'sent', chat_id = ?, message_id = ?, text = ?,"
+                " silent = ?, sent_at = ?, error = NULL, edit_pending = 0 WHERE id = ?",
+                (chat_id, message_id, text, int(silent), _iso(now), post_id),
+            )
+
+    def mark_retry(self, post_id: int, not_before: datetime, error: str) -> None:
+        """The send provably did not reach Telegram: pending again, not before the given time."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE posts SET state = 'pending', not_before = ?, error = ? WHERE id = ?",
+                (_iso(not_before), error, post_id),
+            )
+
+    def mark_done(self, post_id: int, state: str, error: str | None) -> None:
+        """A final state other than sent: failed, unknown, expired."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE posts SET state = ?, error = ? WHERE id = ?", (state, error, post_id)
+            )
+
+    def recover_sending(self) -> list[int]:
+        """Posts left 'sending' by a crash: their outcome is unknown. Called by the lock holder."""
+        with self.transaction() as db:
+            ids = [
+                int(row[0]) for row in db.execute("SELECT id FROM posts WHERE state = 'sending'")
+            ]
+            db.execute(
+                "UPDATE posts SET state = 'unknown', error = 'interrupted while sending'"
+                " WHERE state = 'sending'"
+            )
+        return ids
+
+    def request_edits(self, item_ids: Sequence[int]) -> int:
+        """Sent posts that show one of these items are to be edited (their text re-rendered)."""
+        if not item_ids:
+            return 0
+        ids = json.dumps(list(item_ids))
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE posts SET edit_pending = 1 WHERE state = 'sent' AND message_id IS NOT NULL"
+                " AND ((kind = 'item' AND ref IN (SELECT value FROM json_each(?)))"
+                " OR id IN (SELECT digest_id FROM posts WHERE state = 'merged'"
+                " AND ref IN (SELECT value FROM json_each(?))))",
+                (ids, ids),
+            )
+        return cursor.rowcount
+
+    def posts_to_edit(self, chat: str) -> list[OutboxPost]:
+        rows = self._db.execute(
+            "SELECT * FROM posts WHERE chat = ? AND state = 'sent' AND edit_pending = 1"
+            " ORDER BY id",
+            (chat,),
+        )
+        return [self._post(row) for row in rows]
+
+    def mark_edited(self, post_id: int, text: str | None) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE posts SET edit_pending = 0, text = coalesce(?, text) WHERE id = ?",
+                (text, post_id),
+            )
+
+    def sent_post_for_message(self, chat_id: str, message_id: int) -> OutboxPost | None:
+        row = self._db.execute(
+            "SELECT * FROM posts WHERE chat_id = ? AND message_id = ?", (chat_id, message_id)
+        ).fetchone()
+        return self._post(row) if row else None
+
+    def outbox_counts(self) -> dict[str, int]:
+        """Posts by state (what /healthz and /sources show of the outbox)."""
+        rows = self._db.execute("SELECT state, count(*) FROM posts GROUP BY state")
+        return {row[0]: int(row[1]) for row in rows}
+
+    @staticmethod
+    def _post(row: sqlite3.Row) -> OutboxPost:
+        return OutboxPost(
+            id=row["id"],
+            chat=row["chat"],
+            kind=row["kind"],
+            ref=row["ref"],
+            state=row["state"],
+            attempts=row["attempts"],
+            chat_id=row["chat_id"],
+            message_id=row["message_id"],
+            text=row["text"],
+            silent=bool(row["silent"]),
+            error=row["error"],
+        )
+
+    # -- pacing log and small settings -------------------------------------------------------
+
+    def record_send(self, chat_id: str, at: datetime) -> None:
+        with self.transaction() as db:
+            db.execute("INSERT INTO sends (chat_id, at) VALUES (?, ?)", (chat_id, _iso_ms(at)))
+            db.execute("DELETE FROM sends WHERE at < ?", (_iso_ms(at - timedelta(hours=1)),))
+
+    def recent_sends(self, since: datetime) -> list[tuple[str, datetime]]:
+        rows = self._db.execute(
+            "SELECT chat_id, at FROM sends WHERE at >= ? ORDER BY at", (_iso_ms(since),)
+        )
+        return [(row[0], datetime.fromisoformat(row[1])) for row in rows]
+
+    def meta(self, key: str) -> str | None:
+        row = self._db.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return str(row[0]) if row else None
+
+    def set_meta(self, key: str, value: str) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO meta (key, value) VALUES (?, ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (key, value),
+            )
+
 
 T = TypeVar("T")
 
@@ -422,11 +756,18 @@ class AsyncStore:
 
     async def call(self, function: Callable[..., T], *args: Any) -> T:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, lambda: function(self._store, *args))
+        return await loop.run_in_executor(self._executor, self._guarded, function, args)
 
     def run(self, function: Callable[..., T], *args: Any) -> T:
         """The same from synchronous code (commands that are not async)."""
-        return self._executor.submit(function, self._store, *args).result()
+        return self._executor.submit(self._guarded, function, args).result()
+
+    def _guarded(self, function: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """A database that cannot be read or written is a StoreError (a runtime failure)."""
+        try:
+            return function(self._store, *args)
+        except sqlite3.Error as exc:
+            raise StoreError(f"database {self._store.path}: {exc}") from exc
 
     def close(self) -> None:
         self._executor.submit(self._store.close).result()

@@ -15,7 +15,7 @@ import httpx
 from ogbot import logs
 from ogbot.config import Settings, SourceSettings
 from ogbot.sanitize import plain_text
-from ogbot.store import AsyncStore, SaveResult, SourceState, Store
+from ogbot.store import AsyncStore, SaveResult, SourceState, Store, StoreError
 from ogbot.watch.classify import classify
 from ogbot.watch.fetch import FetchPolicy, HostLimiter, Resolver, fetch, system_resolver
 from ogbot.watch.model import (
@@ -138,7 +138,14 @@ async def poll_source(
             saved: SaveResult = await store.call(
                 Store.save_items, source.name, extracted.items, now, first_sight
             )
-            status, report = "ok", SourceReport(source.name, new=saved.new, updated=saved.updated)
+            report = SourceReport(
+                source.name,
+                new=saved.new,
+                updated=saved.updated,
+                new_ids=saved.new_ids,
+                updated_ids=saved.updated_ids,
+            )
+            status = "ok"
         await store.call(
             Store.record_success,
             source.name,
@@ -163,6 +170,8 @@ async def poll_source(
             failures=failures,
         )
         return SourceReport(source.name, error=f"{exc.stage}: {exc.reason}")
+    except StoreError:
+        raise  # the database failed, not the source: the cycle stops (a runtime failure)
     except Exception as exc:  # a bug must not stop the other sources; it is logged in full
         log.exception("source_crashed", source=source.name)
         await store.call(

@@ -117,6 +117,8 @@ class SourceReport:
     error: str | None = None
     not_modified: bool = False
     skipped: bool = False  # not due (interval or backoff) or paused
+    new_ids: tuple[int, ...] = ()  # the stored items, for publishing
+    updated_ids: tuple[int, ...] = ()
 
     def line(self) -> str:
         if self.error:
@@ -140,6 +142,14 @@ class CycleReport:
     @property
     def updated(self) -> int:
         return sum(s.updated for s in self.sources)
+
+    @property
+    def new_ids(self) -> tuple[int, ...]:
+        return tuple(i for s in self.sources for i in s.new_ids)
+
+    @property
+    def updated_ids(self) -> tuple[int, ...]:
+        return tuple(i for s in self.sources for i in s.updated_ids)
 
     @property
     def failed(self) -> list[SourceReport]:

@@ -1,0 +1,45 @@
+"""Composition root: settings -> store, clients, outbox, publisher (and, with `ogbot run`, the
+bot, the scheduler and the web server). Nothing else builds clients."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+
+from ogbot import logs
+from ogbot.config import Settings
+from ogbot.publish import TelegramRefused
+from ogbot.publish.outbox import Clock, Outbox, utc_now
+from ogbot.publish.publisher import Publisher
+from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
+from ogbot.store import AsyncStore
+
+log = logs.get_logger(__name__)
+
+
+@contextlib.asynccontextmanager
+async def publishing(
+    settings: Settings, store: AsyncStore, *, clock: Clock = utc_now
+) -> AsyncIterator[Publisher]:
+    """A publisher whose outbox sends through Telegram when a token is set (else feeds only)."""
+    from telegram.error import TelegramError
+
+    sender: Sender | None = None
+    bot = make_bot(settings.telegram) if settings.telegram.enabled else None
+    if bot is not None:
+        try:
+            await bot.initialize()  # getMe: is the token accepted?
+        except TelegramError as exc:
+            error: SendError = classify_error(exc)
+            if error.outcome == "fatal":
+                raise TelegramRefused("Telegram refused the token") from None
+            raise TelegramRefused(f"Telegram cannot be reached: {error.reason}") from None
+        sender = Sender(bot)
+        log.info("telegram_on", bot=bot.username, channel=settings.telegram.channel or "none")
+    else:
+        log.info("telegram_off", reason="no token")
+    try:
+        yield Publisher(settings, store, Outbox(settings, store, sender, clock=clock), clock=clock)
+    finally:
+        if bot is not None:
+            await bot.shutdown()

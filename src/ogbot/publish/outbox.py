@@ -1,0 +1,345 @@
+"""The outbox: which items become channel posts, and sending them exactly once, at Telegram's pace.
+
+Written out in the order things happen:
+
+1. :meth:`Outbox.enqueue_items` after a cycle: new items become pending posts, except beyond
+   ``publish.backlog`` of a source's first sight and anything older than ``publish.max_age``.
+   A story already in the store (the same guid, or the same link from another source) is not
+   new, so it is never queued twice; the store's unique index makes sure of it as well.
+2. :meth:`Outbox.drain`: first posts left ``sending`` by a crash become ``unknown``; then, while
+   time allows: more than ``publish.digest_after`` waiting items become digests, pending edits
+   go out, then the oldest pending post. Each send is paced by :class:`Pacer`, claimed in the
+   store before the request (``sending``) and recorded after it (``sent`` with its message id).
+
+The rule for a send whose outcome is unknown (a read timeout, a connection lost after the
+request was written, a crash between sending and recording): the post is marked ``unknown`` and
+never sent again by itself. A duplicate in the channel reaches every follower and cannot be
+taken back quietly; a missing post is still in the feeds, and the coordinator sees it in
+``ogbot sources`` / ``/sources`` and can announce it. Only what provably did not reach Telegram
+(no connection, 429 after ``retry_after``, 5xx) is retried.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from ogbot import logs
+from ogbot.config import Settings
+from ogbot.publish.pacing import HISTORY, Pacer
+from ogbot.publish.post import Post, announcement_post, digest_post, digest_posts, item_post
+from ogbot.publish.sender import Sender, SendError
+from ogbot.store import AsyncStore, OutboxPost, Store, StoredItem
+
+log = logs.get_logger(__name__)
+
+CHANNEL = "channel"
+RETRY_DELAY = timedelta(seconds=30)  # after a failed connection or a 5xx
+FORBIDDEN_DELAY = timedelta(minutes=30)  # the bot lost its rights: try again later
+MAX_ATTEMPTS = 8  # then a post that keeps failing to connect is given up as failed
+
+Clock = Callable[[], datetime]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class DrainReport:
+    sent: int = 0
+    edited: int = 0
+    failed: int = 0
+    unknown: int = 0
+    expired: int = 0
+    left: int = 0  # still pending when the drain stopped (time was up, or Telegram said wait)
+    stopped: str | None = None  # why the drain stopped early, if it did
+
+    def line(self) -> str:
+        text = f"channel: {self.sent} sent, {self.edited} edited, {self.left} waiting"
+        extra = [
+            f"{count} {label}"
+            for count, label in (
+                (self.failed, "refused"),
+                (self.unknown, "unknown outcome"),
+                (self.expired, "too old"),
+            )
+            if count
+        ]
+        if extra:
+            text += ", " + ", ".join(extra)
+        if self.stopped:
+            text += f" ({self.stopped})"
+        return text
+
+
+def digest_groups(ids: Sequence[int], size: int) -> list[list[int]]:
+    """Split ``ids`` into as few groups of at most ``size`` as possible, of even sizes."""
+    if not ids:
+        return []
+    count = math.ceil(len(ids) / size)
+    base, extra = divmod(len(ids), count)
+    groups, start = [], 0
+    for index in range(count):
+        end = start + base + (1 if index < extra else 0)
+        groups.append(list(ids[start:end]))
+        start = end
+    return groups
+
+
+def in_quiet_hours(settings: Settings, now: datetime) -> bool:
+    window = settings.publish.quiet_window
+    if window is None:
+        return False
+    start, end = window
+    hour = now.astimezone(settings.publish.tz).hour
+    return start <= hour < end if start <= end else hour >= start or hour < end
+
+
+class Outbox:
+    """Queues and sends the channel's posts. Only the holder of the data lock drains it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        store: AsyncStore,
+        sender: Sender | None,
+        *,
+        clock: Clock = utc_now,
+        sleep: Sleep = asyncio.sleep,
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.sender = sender
+        self.clock = clock
+        self.sleep = sleep
+        self._pacer: Pacer | None = None
+        self._chat_id: str | None = None
+
+    @property
+    def channel(self) -> str:
+        return self.settings.telegram.channel
+
+    @property
+    def enabled(self) -> bool:
+        """Channel posts are queued only when a channel is configured (a token may come later)."""
+        return bool(self.channel)
+
+    # -- queueing ----------------------------------------------------------------------------
+
+    async def enqueue_items(self, item_ids: Sequence[int]) -> int:
+        if not self.enabled or not item_ids:
+            return 0
+        now = self.clock()
+        items = await self.store.call(Store.items_by_id, list(item_ids))
+        chosen = self.postable(items, now)
+        return await self.store.call(Store.enqueue, CHANNEL, "item", [i.id for i in chosen], now)
+
+    def postable(self, items: Sequence[StoredItem], now: datetime) -> list[StoredItem]:
+        """The items that may go to the channel, oldest first: within ``max_age``, and of a
+        source's first sight only the newest ``backlog``."""
+        publish = self.settings.publish
+        oldest = now - timedelta(days=publish.max_age)
+        fresh = [item for item in items if item.published >= oldest]
+        backlog: dict[str, list[StoredItem]] = {}
+        chosen = []
+        for item in fresh:
+            if item.backlog:
+                backlog.setdefault(item.source, []).append(item)
+            else:
+                chosen.append(item)
+        for source_items in backlog.values():
+            source_items.sort(key=lambda item: (item.published, item.id), reverse=True)
+            chosen.extend(source_items[: publish.backlog])
+        chosen.sort(key=lambda item: (item.published, item.id))
+        return chosen
+
+    async def enqueue_announcement(self, announcement_id: int) -> int:
+        if not self.enabled:
+            return 0
+        return await self.store.call(
+            Store.enqueue, CHANNEL, "announcement", [announcement_id], self.clock()
+        )
+
+    # -- sending -----------------------------------------------------------------------------
+
+    async def recover(self) -> list[int]:
+        """Posts a crash left in ``sending``: their outcome is unknown (never sent again)."""
+        ids = await self.store.call(Store.recover_sending)
+        for post_id in ids:
+            log.warning("post_outcome_unknown", post=post_id, reason="interrupted while sending")
+        return ids
+
+    async def drain(self, deadline: datetime | None = None) -> DrainReport:
+        """Send what is pending until the outbox is empty or ``deadline`` would be passed."""
+        counts = {"sent": 0, "edited": 0, "failed": 0, "unknown": 0, "expired": 0}
+        if self.sender is None or not self.enabled:
+            return DrainReport()
+        stopped: str | None = None
+        try:
+            chat_id = await self._resolve_channel()
+            pacer = await self._load_pacer()
+            while stopped is None:
+                await self._form_digests()
+                edits = await self.store.call(Store.posts_to_edit, CHANNEL)
+                pending = await self.store.call(Store.pending_posts, CHANNEL, self.clock())
+                if not edits and not pending:
+                    upcoming = await self.store.call(Store.next_not_before, CHANNEL)
+                    if upcoming is None:
+                        break
+                    if deadline is None or upcoming > deadline:
+                        stopped = "waiting to retry"
+                        break
+                    await self.sleep(max(0.0, (upcoming - self.clock()).total_seconds()))
+                    continue
+                wait = pacer.delay(chat_id, self.clock())
+                if deadline is not None and self.clock() + timedelta(seconds=wait) > deadline:
+                    stopped = "time is up"
+                    break
+                if wait > 0:
+                    await self.sleep(wait)
+                if edits:
+                    await self._edit(edits[0], chat_id, pacer)
+                    counts["edited"] += 1
+                    continue
+                outcome = await self._send(pending[0], chat_id, pacer)
+                if outcome in counts:
+                    counts[outcome] += 1
+                elif outcome in ("forbidden", "fatal"):
+                    stopped = "the channel refuses posts" if outcome == "forbidden" else outcome
+        except SendError as exc:  # resolving the channel failed
+            log.error("channel_unavailable", channel=self.channel, reason=exc.reason)
+            stopped = f"channel unavailable: {exc.reason}"
+        left = await self.store.call(Store.pending_count, CHANNEL)
+        return DrainReport(**counts, left=left, stopped=stopped)
+
+    async def _resolve_channel(self) -> str:
+        if self._chat_id is None:
+            key = f"chat_id:{self.channel}"
+            stored = await self.store.call(Store.meta, key)
+            if stored is None:
+                assert self.sender is not None
+                stored = await self.sender.resolve(self.channel)
+                await self.store.call(Store.set_meta, key, stored)
+            self._chat_id = stored
+        return self._chat_id
+
+    async def _load_pacer(self) -> Pacer:
+        if self._pacer is None:
+            history = await self.store.call(Store.recent_sends, self.clock() - HISTORY)
+            self._pacer = Pacer(history)
+        return self._pacer
+
+    async def _form_digests(self) -> None:
+        """More than ``digest_after`` items waiting: digests of up to ``digest_size``, each
+        split further where the lines would not fit one post (no item is ever dropped)."""
+        publish = self.settings.publish
+        pending = await self.store.call(Store.pending_posts, CHANNEL, self.clock())
+        waiting = {post.ref: post.id for post in pending if post.kind == "item" and post.ref}
+        if len(waiting) <= publish.digest_after:
+            return
+        items = await self.store.call(Store.items_by_id, list(waiting))
+        groups: list[list[int]] = []
+        for group in digest_groups([item.id for item in items], publish.digest_size):
+            chosen = [item for item in items if item.id in set(group)]
+            for post in digest_posts(chosen, publish):
+                groups.append([waiting[item_id] for item_id in post.item_ids])
+        await self.store.call(Store.make_digests, CHANNEL, groups, self.clock())
+        log.info("digests_formed", items=len(waiting), digests=len(groups))
+
+    async def render(self, post: OutboxPost) -> Post | None:
+        """The post's text now (titles edited since are shown as they are now)."""
+        publish = self.settings.publish
+        if post.kind == "item" and post.ref is not None:
+            items = await self.store.call(Store.items_by_id, [post.ref])
+            return item_post(items[0], publish) if items else None
+        if post.kind == "digest":
+            refs = await self.store.call(Store.digest_refs, post.id)
+            items = await self.store.call(Store.items_by_id, refs)
+            return digest_post(items, publish) if items else None
+        if post.kind == "announcement" and post.ref is not None:
+            announcement = await self.store.call(Store.announcement, post.ref)
+            return announcement_post(announcement.text, publish) if announcement else None
+        return None
+
+    async def _record(self, pacer: Pacer, chat_id: str) -> None:
+        now = self.clock()
+        pacer.record(chat_id, now)
+        await self.store.call(Store.record_send, chat_id, now)
+
+    async def _send(self, post: OutboxPost, chat_id: str, pacer: Pacer) -> str:
+        assert self.sender is not None
+        now = self.clock()
+        if post.kind == "item" and post.ref is not None:
+            items = await self.store.call(Store.items_by_id, [post.ref])
+            if items and items[0].published < now - timedelta(days=self.settings.publish.max_age):
+                await self.store.call(Store.mark_done, post.id, "expired", "older than max_age")
+                return "expired"
+        rendered = await self.render(post)
+        if rendered is None:
+            await self.store.call(Store.mark_done, post.id, "failed", "nothing to show")
+            return "failed"
+        if not await self.store.call(Store.claim, post.id, now):
+            return "skipped"  # claimed elsewhere (cannot happen under the lock; harmless)
+        silent = in_quiet_hours(self.settings, now)
+        await self._record(pacer, chat_id)
+        try:
+            sent = await self.sender.send(chat_id, rendered, silent=silent)
+        except SendError as exc:
+            return await self._failed(post, exc, chat_id, pacer)
+        await self.store.call(
+            Store.mark_sent, post.id, sent.chat_id, sent.message_id, rendered.text, silent, now
+        )
+        log.info("post_sent", post=post.id, kind=post.kind, message=sent.message_id, silent=silent)
+        return "sent"
+
+    async def _failed(self, post: OutboxPost, exc: SendError, chat_id: str, pacer: Pacer) -> str:
+        now = self.clock()
+        if exc.outcome == "retry":
+            if exc.retry_after is not None:
+                until = now + timedelta(seconds=exc.retry_after)
+                pacer.block(chat_id, until)
+            elif post.attempts + 1 >= MAX_ATTEMPTS:
+                await self.store.call(Store.mark_done, post.id, "failed", exc.reason)
+                log.error("post_failed", post=post.id, reason=exc.reason, attempts=MAX_ATTEMPTS)
+                return "failed"
+            else:
+                until = now + RETRY_DELAY * (2**post.attempts)
+            await self.store.call(Store.mark_retry, post.id, until, exc.reason)
+            log.warning("post_retry", post=post.id, reason=exc.reason, at=until.isoformat())
+            return "retry"
+        if exc.outcome == "unknown":
+            await self.store.call(Store.mark_done, post.id, "unknown", exc.reason)
+            log.warning("post_outcome_unknown", post=post.id, reason=exc.reason)
+            return "unknown"
+        if exc.outcome == "rejected":
+            await self.store.call(Store.mark_done, post.id, "failed", exc.reason)
+            log.error("post_refused", post=post.id, reason=exc.reason)
+            return "failed"
+        # forbidden or fatal: nothing can go to this chat now; the post waits
+        await self.store.call(Store.mark_retry, post.id, now + FORBIDDEN_DELAY, exc.reason)
+        log.error("channel_refuses_posts", channel=self.channel, reason=exc.reason)
+        return exc.outcome
+
+    async def _edit(self, post: OutboxPost, chat_id: str, pacer: Pacer) -> None:
+        assert self.sender is not None and post.message_id is not None
+        rendered = await self.render(post)
+        if rendered is None or rendered.text == post.text:
+            await self.store.call(Store.mark_edited, post.id, None)
+            return
+        await self._record(pacer, chat_id)
+        try:
+            await self.sender.edit(post.chat_id or chat_id, post.message_id, rendered)
+        except SendError as exc:
+            log.warning("post_edit_failed", post=post.id, reason=exc.reason)
+            if exc.outcome == "retry" and exc.retry_after is not None:
+                pacer.block(chat_id, self.clock() + timedelta(seconds=exc.retry_after))
+                return  # edit_pending stays: tried again after the wait
+            await self.store.call(Store.mark_edited, post.id, None)
+            return
+        await self.store.call(Store.mark_edited, post.id, rendered.text)
+        log.info("post_edited", post=post.id, message=post.message_id)

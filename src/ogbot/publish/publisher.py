@@ -1,0 +1,114 @@
+"""Publishing, written out: after a cycle (or an announcement) write the feeds, queue the posts.
+
+The feed files are rendered from the store (the newest ``publish.window`` items and the
+published announcements), so they always show what is stored, and an unchanged store gives
+byte-identical files. Posts go through the :class:`~ogbot.publish.outbox.Outbox`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from ogbot import logs
+from ogbot.config import Settings
+from ogbot.models import Announcement
+from ogbot.publish.feeds import public_dir, render_feeds_for, write_feeds
+from ogbot.publish.outbox import Clock, Outbox, utc_now
+from ogbot.store import AsyncStore, Store, StoredAnnouncement
+from ogbot.watch.model import CycleReport
+
+log = logs.get_logger(__name__)
+
+MISSED_GRACE = timedelta(days=1)  # a scheduled announcement missed by more is not sent late
+
+
+@dataclass(frozen=True)
+class Announced:
+    id: int
+    scheduled: datetime | None  # when it will go out; None: published now
+    queued: bool  # queued for the channel
+
+
+class Publisher:
+    def __init__(
+        self, settings: Settings, store: AsyncStore, outbox: Outbox, *, clock: Clock = utc_now
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.outbox = outbox
+        self.clock = clock
+
+    async def after_cycle(self, report: CycleReport) -> None:
+        """The hook of :func:`ogbot.watch.cycle.poll_once`: feeds and posts for what changed."""
+        if report.new_ids or report.updated_ids:
+            await self.write_feeds()
+        queued = await self.outbox.enqueue_items(report.new_ids)
+        edits = await self.store.call(Store.request_edits, list(report.updated_ids))
+        if queued or edits:
+            log.info("posts_queued", posts=queued, edits=edits)
+
+    async def write_feeds(self) -> bool:
+        items = await self.store.call(Store.latest_items, self.settings.publish.window)
+        stored = await self.store.call(
+            Store.announcements, "published", self.settings.publish.window
+        )
+        announcements = [as_announcement(a) for a in stored]
+        files = await asyncio.to_thread(render_feeds_for, self.settings, items, announcements)
+        changed = await asyncio.to_thread(write_feeds, public_dir(self.settings), files)
+        if changed:
+            log.info("feeds_written", items=len(items), announcements=len(announcements))
+        return changed
+
+    async def announce(self, text: str, author: str, at: datetime | None = None) -> Announced:
+        """Store an announcement; publish it now, or keep it scheduled for ``at``."""
+        now = self.clock()
+        if at is not None and at > now:
+            announcement_id = await self.store.call(
+                Store.add_announcement, text, author, now, at, "scheduled"
+            )
+            log.info("announcement_scheduled", announcement=announcement_id, at=at.isoformat())
+            return Announced(announcement_id, at, queued=False)
+        announcement_id = await self.store.call(
+            Store.add_announcement, text, author, now, now, "scheduled"
+        )
+        queued = await self.publish_announcement(announcement_id)
+        return Announced(announcement_id, None, queued)
+
+    async def publish_announcement(self, announcement_id: int) -> bool:
+        """Into the feeds and the channel's queue; True when queued for the channel."""
+        await self.store.call(
+            Store.set_announcement_state, announcement_id, "published", self.clock()
+        )
+        queued = await self.outbox.enqueue_announcement(announcement_id) > 0
+        await self.write_feeds()
+        log.info("announcement_published", announcement=announcement_id, channel=queued)
+        return queued
+
+    async def publish_due(self) -> tuple[list[int], list[StoredAnnouncement]]:
+        """Scheduled announcements whose time has come. Missed by more than a day while ogbot
+        was down: not sent, marked ``missed`` and returned, so the coordinator can be told."""
+        now = self.clock()
+        published, missed = [], []
+        for announcement in await self.store.call(Store.announcements, "scheduled"):
+            if announcement.publish_at > now:
+                continue
+            if now - announcement.publish_at > MISSED_GRACE:
+                await self.store.call(Store.set_announcement_state, announcement.id, "missed")
+                log.warning("announcement_missed", announcement=announcement.id)
+                missed.append(announcement)
+                continue
+            await self.publish_announcement(announcement.id)
+            published.append(announcement.id)
+        return published, missed
+
+
+def as_announcement(stored: StoredAnnouncement) -> Announcement:
+    return Announcement(
+        id=stored.id,
+        text=stored.text,
+        created=stored.created,
+        published=stored.published or stored.publish_at,
+        author=stored.author,
+    )

@@ -1,0 +1,162 @@
+"""Sending to Telegram: the one module that wraps python-telegram-bot's ``Bot`` for publishing.
+
+Every failure becomes a :class:`SendError` whose ``outcome`` says what the outbox may do:
+
+- ``retry``: the message provably did not reach Telegram (no connection was made, the pool had
+  no free connection, or Telegram answered with an error status such as 429 or 5xx), so sending
+  it again cannot double it;
+- ``unknown``: the request may have been delivered (a read timeout, a connection dropped after
+  the request was written): sending again could double the post;
+- ``rejected``: Telegram refused this message (400): retrying cannot help;
+- ``forbidden``: the bot may not post in this chat (403: removed from the channel, blocked);
+- ``fatal``: the token is refused (401/404): nothing can be sent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Literal
+
+import httpx
+from telegram import Bot, LinkPreviewOptions
+from telegram.constants import ParseMode
+from telegram.error import (
+    BadRequest,
+    ChatMigrated,
+    Forbidden,
+    InvalidToken,
+    NetworkError,
+    RetryAfter,
+    TelegramError,
+    TimedOut,
+)
+from telegram.request import HTTPXRequest
+
+from ogbot.config import TelegramSettings
+from ogbot.publish.post import Post
+
+Outcome = Literal["retry", "unknown", "rejected", "forbidden", "fatal"]
+
+# httpx errors raised before a request could reach the server
+_NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
+
+
+class SendError(Exception):
+    def __init__(self, outcome: Outcome, reason: str, retry_after: float | None = None) -> None:
+        self.outcome: Outcome = outcome
+        self.reason = reason
+        self.retry_after = retry_after
+        super().__init__(f"publish: {outcome}: {reason}")
+
+
+@dataclass(frozen=True)
+class Sent:
+    chat_id: str
+    message_id: int
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)
+
+
+def classify_error(exc: TelegramError) -> SendError:
+    """What a failed request means for the outbox (see the module docstring)."""
+    if isinstance(exc, RetryAfter):
+        return SendError("retry", "429 Too Many Requests", _seconds(exc.retry_after))
+    if isinstance(exc, ChatMigrated):
+        return SendError("rejected", f"the chat moved to {exc.new_chat_id}")
+    if isinstance(exc, BadRequest):
+        return SendError("rejected", exc.message)
+    if isinstance(exc, Forbidden):
+        return SendError("forbidden", exc.message)
+    if isinstance(exc, InvalidToken):
+        return SendError("fatal", "Telegram refused the token")
+    cause = exc.__cause__
+    if isinstance(cause, _NOT_SENT):
+        return SendError("retry", f"{type(cause).__name__}: not connected")
+    if isinstance(exc, TimedOut) or isinstance(cause, httpx.HTTPError):
+        # the request went out; whether Telegram acted on it is not known
+        return SendError("unknown", f"{type(cause or exc).__name__}: no answer")
+    if isinstance(exc, NetworkError):  # an answer with an error status (5xx): not posted
+        return SendError("retry", exc.message)
+    return SendError("unknown", f"{type(exc).__name__}: {exc.message}")
+
+
+def make_bot(settings: TelegramSettings, *, timeout: float = 20.0) -> Bot:
+    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
+    request = HTTPXRequest(
+        connection_pool_size=8,
+        connect_timeout=min(10.0, timeout),
+        read_timeout=timeout,
+        write_timeout=timeout,
+        pool_timeout=5.0,
+    )
+    return Bot(
+        settings.token,
+        base_url=f"{settings.api_url.rstrip('/')}/bot",
+        request=request,
+        get_updates_request=HTTPXRequest(read_timeout=timeout + 40),
+    )
+
+
+class Sender:
+    """Sends, edits and deletes posts; every error is a SendError."""
+
+    def __init__(self, bot: Bot) -> None:
+        self.bot = bot
+
+    async def resolve(self, chat: str) -> str:
+        """``@name`` becomes the numeric id (once; the caller keeps it); ids stay as they are."""
+        if not chat.startswith("@"):
+            return chat
+        try:
+            found = await self.bot.get_chat(chat)
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+        return str(found.id)
+
+    async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+        try:
+            message = await self.bot.send_message(
+                chat_id=chat_id,
+                text=post.text,
+                parse_mode=ParseMode.HTML,
+                disable_notification=silent,
+                link_preview_options=_preview(post),
+            )
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+        return Sent(str(message.chat.id), message.message_id)
+
+    async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
+        try:
+            await self.bot.edit_message_text(
+                chat_id=chat_id,
+                message_id=message_id,
+                text=post.text,
+                parse_mode=ParseMode.HTML,
+                link_preview_options=_preview(post),
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            raise classify_error(exc) from exc
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+
+    async def delete(self, chat_id: str, message_id: int) -> None:
+        try:
+            await self.bot.delete_message(chat_id=chat_id, message_id=message_id)
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+
+
+def _preview(post: Post) -> LinkPreviewOptions:
+    if post.disable_preview or not post.preview_url:
+        return LinkPreviewOptions(is_disabled=True)
+    return LinkPreviewOptions(
+        url=post.preview_url,
+        prefer_small_media=post.prefer_small_media,
+        show_above_text=post.show_above_text,
+    )

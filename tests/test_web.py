@@ -1,0 +1,573 @@
+"""The web server as a reader, a feed reader and a monitor see it: real sockets, a real store,
+and the page rendered by a real headless browser (Debian's chromium)."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import re
+import shutil
+import signal
+import sqlite3
+from collections.abc import AsyncIterator, Awaitable, Callable
+from datetime import UTC, date, datetime, timedelta
+from html.parser import HTMLParser
+from pathlib import Path
+
+import httpx
+import pytest
+
+from ogbot.config import Settings, build_settings
+from ogbot.store import DB_NAME, AsyncStore, Store
+from ogbot.watch.model import Item, Validators
+from ogbot.web import WebError, WebServer, safe_link, start_web
+
+NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+NOW_HTTP = "Mon, 23 Nov 2026 12:00:00 GMT"
+HOSTILE = '<script>alert(1)</script> & "quotes"'
+REVIEW = "Germany Action Plan Review 2023-2025 – For Public Comment"
+DRAFT = "Entwurf des Fünften Nationalen Aktionsplans: Ihr Feedback ist gefragt"
+OPEN_DATA = "Konsultation zur Open-Data-Strategie der Länder"
+CLOSED = "Kommentierungsphase zum Vierten Aktionsplan [abgeschlossen]"
+SUMMIT = "OGP Global Summit 2026: What's next for open government"
+MEETING = "Netzwerktreffen im Dezember"
+SNEAKY = "Klick mich"
+ANNOUNCEMENT = "Am 10. Dezember treffen wir uns online.\nAlle sind eingeladen."
+RSS = b'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>Open Government</title></channel></rss>\n'  # noqa: E501
+ATOM = b'<?xml version="1.0" encoding="utf-8"?>\n<feed xmlns="http://www.w3.org/2005/Atom"><title>Open Government</title></feed>\n'  # noqa: E501
+CHROMIUM = "/usr/bin/chromium"
+
+SOURCES = [
+    {"name": "ogp", "url": "https://www.opengovpartnership.org/feed/"},
+    {"name": "netzwerk", "url": "https://opengovpartnership.de/feed/"},
+    {
+        "name": "bund",
+        "url": "https://www.open-government-deutschland.de/opengov-de",
+        "type": "html",
+        "select": {"item": "div.teaser", "title": "h3", "link": "h3 a"},
+    },
+]
+
+
+def settings_for(tmp_path: Path, **publish: object) -> Settings:
+    document = {"publish": publish, "sources": SOURCES}
+    return build_settings(document, {"OGBOT_DATA_DIR": str(tmp_path / "data")}, tmp_path)
+
+
+def make_item(
+    source: str,
+    number: int,
+    title: str,
+    published: datetime,
+    *,
+    kind: str = "news",
+    link: str | None = None,
+    summary: str = "",
+    deadline: date | None = None,
+    guessed: bool = False,
+) -> Item:
+    link = link or f"https://www.example.org/{source}/{number}"
+    return Item(
+        source=source,
+        guid=f"{source}-{number}",
+        link=link,
+        key=f"{source}/{number}",
+        title=title,
+        summary=summary,
+        content_html=f"<p>{summary}</p>",
+        published=published,
+        date_known=True,
+        categories=(),
+        author=None,
+        kind=kind,  # type: ignore[arg-type]
+        deadline=deadline,
+        deadline_year_guessed=guessed,
+    )
+
+
+def fill(store: Store) -> None:
+    """What a few cycles leave behind: consultations, news, hostile text, an announcement."""
+    d = datetime
+    ogp = [
+        make_item(
+            "ogp",
+            1,
+            REVIEW,
+            d(2026, 11, 20, 9, tzinfo=UTC),
+            kind="consultation",
+            deadline=date(2026, 12, 15),
+            summary="Comments are welcome until 15 December 2026.",
+        ),
+        make_item("ogp", 2, SUMMIT, d(2026, 11, 21, 8, tzinfo=UTC), summary="Highlights."),
+        make_item(
+            "ogp",
+            3,
+            HOSTILE,
+            d(2026, 11, 19, 8, tzinfo=UTC),
+            link='https://www.example.org/x"onmouseover="alert(2)',
+            summary="<img src=x onerror=alert(3)>",
+        ),
+    ]
+    netzwerk = [
+        make_item(
+            "netzwerk",
+            1,
+            OPEN_DATA,
+            d(2026, 11, 23, 7, tzinfo=UTC),
+            kind="consultation",
+            summary="Beteiligen Sie sich!",
+        ),
+        make_item(
+            "netzwerk",
+            2,
+            MEETING,
+            d(2026, 11, 18, 17, tzinfo=UTC),
+            summary="Wir laden alle Interessierten ein.",
+        ),
+        make_item(
+            "netzwerk", 3, SNEAKY, d(2026, 11, 17, 9, tzinfo=UTC), link="javascript:alert(4)"
+        ),
+    ]
+    bund = [
+        make_item(
+            "bund",
+            1,
+            DRAFT,
+            d(2026, 11, 22, 23, 30, tzinfo=UTC),  # 23 November in Berlin
+            kind="consultation",
+            deadline=date(2027, 1, 12),
+            guessed=True,
+            summary="Kommentieren Sie den Entwurf bis zum 12. Januar.",
+        ),
+        make_item(
+            "bund",
+            2,
+            CLOSED,
+            d(2026, 9, 1, 8, tzinfo=UTC),
+            kind="consultation",
+            deadline=date(2026, 10, 1),
+        ),
+    ]
+    for name, items in (("ogp", ogp), ("netzwerk", netzwerk), ("bund", bund)):
+        store.source_state(name, f"https://{name}.example.org/")
+        store.save_items(name, items, NOW, False)
+    for name in ("ogp", "netzwerk"):
+        store.record_success(name, NOW, timedelta(minutes=30), Validators(), "200")
+    store.record_failure("bund", NOW, timedelta(minutes=30), "bund: fetch: HTTP 503")
+    announcement = store.add_announcement(ANNOUNCEMENT, "shell", NOW, NOW, "published")
+    store.set_announcement_state(announcement, "published", d(2026, 11, 22, 10, tzinfo=UTC))
+    ids = [item.id for item in store.latest_items(3)]
+    store.enqueue("channel", "item", ids, NOW)
+
+
+def write_feed(path: Path, body: bytes, mtime: datetime = NOW) -> None:
+    """As the publishing stage does: a new file renamed over the old one."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".part")
+    partial.write_bytes(body)
+    os.utime(partial, (mtime.timestamp(), mtime.timestamp()))
+    partial.replace(path)
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return settings_for(tmp_path, site_url="https://news.example.org/og/")
+
+
+@pytest.fixture
+def store(settings: Settings):
+    store = AsyncStore.open(settings.data_dir)
+    store.run(fill)
+    yield store
+    store.close()
+
+
+Serve = Callable[..., Awaitable[WebServer]]
+
+
+@pytest.fixture
+async def serve(store: AsyncStore) -> AsyncIterator[Serve]:
+    servers: list[WebServer] = []
+
+    async def start(settings: Settings, **options: object) -> WebServer:
+        server = await start_web(
+            settings, store, clock=lambda: NOW, host="127.0.0.1", port=0, **options
+        )
+        servers.append(server)
+        return server
+
+    yield start
+    for server in servers:
+        await server.stop()
+
+
+@pytest.fixture
+async def client() -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(timeout=30) as client:
+        yield client
+
+
+class Page(HTMLParser):
+    """What a reader sees: headings per section in order, links by their text, <link> tags."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.section = ""
+        self.headings: list[tuple[str, str]] = []  # (section id, h3 text)
+        self.anchors: dict[str, str] = {}  # link text -> href
+        self.alternates: dict[str, str] = {}  # type -> href
+        self.lang = ""
+        self._text: list[str] | None = None
+        self._href: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "html":
+            self.lang = values.get("lang", "")
+        elif tag == "section":
+            self.section = values.get("id", "")
+        elif tag == "link" and values.get("rel") == "alternate":
+            self.alternates[values["type"]] = values["href"]
+        elif tag == "h3":
+            self._text = []
+        elif tag == "a":
+            self._href = values.get("href", "")
+            self._anchor: list[str] = []
+
+    def handle_data(self, data: str) -> None:
+        if self._text is not None:
+            self._text.append(data)
+        if self._href is not None:
+            self._anchor.append(data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "h3" and self._text is not None:
+            self.headings.append((self.section, "".join(self._text)))
+            self._text = None
+        elif tag == "a" and self._href is not None:
+            self.anchors["".join(self._anchor)] = self._href
+            self._href = None
+
+    def titles(self, section: str) -> list[str]:
+        return [text for where, text in self.headings if where == section]
+
+
+# --- feeds ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "content_type"),
+    [
+        ("/feed.rss", RSS, "application/rss+xml; charset=utf-8"),
+        ("/feed.atom", ATOM, "application/atom+xml; charset=utf-8"),
+    ],
+)
+async def test_feed_served_with_content_type_and_validators(
+    settings, serve, client, path, body, content_type
+):
+    write_feed(settings.data_dir / "public" / path[1:], body)
+    server = await serve(settings)
+    response = await client.get(server.url + path)
+    assert response.status_code == 200
+    assert response.content == body
+    assert response.headers["content-type"] == content_type
+    assert response.headers["last-modified"] == NOW_HTTP
+    assert response.headers["etag"].startswith('"')
+    assert "max-age" in response.headers["cache-control"]
+
+
+async def test_feed_answers_304_to_its_etag(settings, serve, client):
+    write_feed(settings.data_dir / "public" / "feed.rss", RSS)
+    server = await serve(settings)
+    first = await client.get(f"{server.url}/feed.rss")
+    etag = first.headers["etag"]
+
+    again = await client.get(f"{server.url}/feed.rss", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.content == b""
+    assert again.headers["etag"] == etag
+    weak = await client.get(f"{server.url}/feed.rss", headers={"If-None-Match": f"W/{etag}"})
+    assert weak.status_code == 304
+    other = await client.get(f"{server.url}/feed.rss", headers={"If-None-Match": '"other"'})
+    assert other.status_code == 200
+    assert other.content == RSS
+
+
+async def test_feed_answers_304_to_if_modified_since(settings, serve, client):
+    write_feed(settings.data_dir / "public" / "feed.atom", ATOM)
+    server = await serve(settings)
+    first = await client.get(f"{server.url}/feed.atom")
+
+    since = {"If-Modified-Since": first.headers["last-modified"]}
+    again = await client.get(f"{server.url}/feed.atom", headers=since)
+    assert again.status_code == 304
+    earlier = {"If-Modified-Since": "Sun, 22 Nov 2026 12:00:00 GMT"}
+    older_copy = await client.get(f"{server.url}/feed.atom", headers=earlier)
+    assert older_copy.status_code == 200
+    assert older_copy.content == ATOM
+    # If-None-Match decides when both are sent: an outdated ETag gets the body
+    both = {**since, "If-None-Match": '"outdated"'}
+    assert (await client.get(f"{server.url}/feed.atom", headers=both)).status_code == 200
+
+
+async def test_feed_rewritten_gets_a_new_etag_and_an_unchanged_rewrite_keeps_it(
+    settings, serve, client
+):
+    path = settings.data_dir / "public" / "feed.rss"
+    write_feed(path, RSS)
+    server = await serve(settings)
+    old = (await client.get(f"{server.url}/feed.rss")).headers["etag"]
+
+    changed = RSS.replace(b"</channel>", b"<item><title>Neu</title></item></channel>")
+    write_feed(path, changed)
+    response = await client.get(f"{server.url}/feed.rss", headers={"If-None-Match": old})
+    assert response.status_code == 200
+    assert response.content == changed
+    new = response.headers["etag"]
+    assert new != old
+
+    write_feed(path, changed, mtime=datetime(2026, 11, 23, 12, 30, tzinfo=UTC))
+    same = await client.get(f"{server.url}/feed.rss", headers={"If-None-Match": new})
+    assert same.status_code == 304
+
+
+async def test_feed_not_written_yet_is_404(settings, serve, client):
+    server = await serve(settings)
+    response = await client.get(f"{server.url}/feed.atom")
+    assert response.status_code == 404
+    assert "feed.atom" in response.text
+
+
+async def test_feed_head_has_the_headers_without_the_body(settings, serve, client):
+    write_feed(settings.data_dir / "public" / "feed.rss", RSS)
+    server = await serve(settings)
+    response = await client.head(f"{server.url}/feed.rss")
+    assert response.status_code == 200
+    assert response.content == b""
+    assert response.headers["content-length"] == str(len(RSS))
+    assert response.headers["content-type"] == "application/rss+xml; charset=utf-8"
+    assert response.headers["etag"] == (await client.get(f"{server.url}/feed.rss")).headers["etag"]
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+async def test_page_lists_open_consultations_first_soonest_deadline_first(settings, serve, client):
+    server = await serve(settings)
+    response = await client.get(server.url + "/")
+    assert response.status_code == 200
+    assert response.headers["content-type"] == "text/html; charset=utf-8"
+    page = Page(response.text)
+    assert page.lang == "de"
+    assert page.titles("konsultationen") == [REVIEW, DRAFT, OPEN_DATA]
+    news = page.titles("neuigkeiten")
+    assert news[:3] == ["Ankündigung des Netzwerks", SUMMIT, HOSTILE]
+    assert set(news) >= {MEETING, SNEAKY, CLOSED}
+    assert REVIEW not in news  # shown once, among the consultations
+
+    text = response.text
+    assert "Frist: 15. Dezember 2026 – noch 22 Tage" in text
+    assert "Frist: 12. Januar 2027 (Jahr geschätzt) – noch 50 Tage" in text
+    assert "Frist: nicht angegeben" in text
+    assert "Frist: 1. Oktober 2026 – abgelaufen" in text
+    # dates are local: 23:30 UTC on the 22nd is the 23rd in Berlin
+    assert ">23. November 2026</time>" in text
+    assert "Am 10. Dezember treffen wir uns online." in text
+    # the feeds link an announcement to its place on the page
+    assert re.search(r'id="announcement-\d+"', text)
+    assert page.anchors[REVIEW] == "https://www.example.org/ogp/1"
+
+
+async def test_page_escapes_source_text_and_links_only_http(settings, serve, client):
+    server = await serve(settings)
+    text = (await client.get(server.url + "/")).text
+
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; &quot;quotes&quot;" in text
+    assert "<script" not in text.lower()
+    assert "&lt;img src=x onerror=alert(3)&gt;" in text
+    assert "<img" not in text.lower()
+    assert 'onmouseover="' not in text
+    page = Page(text)
+    assert page.anchors[HOSTILE] == 'https://www.example.org/x"onmouseover="alert(2)'
+    assert SNEAKY in page.titles("neuigkeiten")
+    assert SNEAKY not in page.anchors  # a javascript: link stays plain text
+    assert "javascript:" not in text
+
+
+async def test_page_has_feed_autodiscovery_links_at_the_site_url(settings, serve, client):
+    server = await serve(settings)
+    page = Page((await client.get(server.url + "/")).text)
+    assert page.alternates == {
+        "application/rss+xml": "https://news.example.org/og/feed.rss",
+        "application/atom+xml": "https://news.example.org/og/feed.atom",
+    }
+    assert page.anchors["RSS-Feed"] == "https://news.example.org/og/feed.rss"
+
+
+async def test_page_links_imprint_and_privacy_only_when_configured(tmp_path, serve, client):
+    plain = await serve(settings_for(tmp_path))
+    text = (await client.get(plain.url + "/")).text
+    assert "Impressum" not in text
+    assert "Datenschutz" not in text
+
+    configured = settings_for(
+        tmp_path,
+        imprint_url="https://opengovpartnership.de/impressum/",
+        privacy_url="https://opengovpartnership.de/datenschutz/",
+    )
+    page = Page((await client.get((await serve(configured)).url + "/")).text)
+    assert page.anchors["Impressum"] == "https://opengovpartnership.de/impressum/"
+    assert page.anchors["Datenschutz"] == "https://opengovpartnership.de/datenschutz/"
+
+
+async def test_page_links_the_telegram_channel_when_telegram_is_on(tmp_path, serve, client):
+    document = {
+        "telegram": {"token": "123456:" + "A" * 35, "channel": "@OpenGovDE"},
+        "sources": SOURCES,
+    }
+    settings = build_settings(document, {"OGBOT_DATA_DIR": str(tmp_path / "data")}, tmp_path)
+    page = Page((await client.get((await serve(settings)).url + "/")).text)
+    assert page.anchors["Telegram-Kanal"] == "https://t.me/OpenGovDE"
+
+
+async def test_page_answers_304_to_its_etag(settings, serve, client):
+    server = await serve(settings)
+    first = await client.get(server.url + "/")
+    again = await client.get(server.url + "/", headers={"If-None-Match": first.headers["etag"]})
+    assert again.status_code == 304
+
+
+async def test_responses_carry_security_headers(settings, serve, client):
+    server = await serve(settings)
+    for path in ("/", "/healthz", "/feed.rss", "/nowhere"):
+        headers = (await client.get(server.url + path)).headers
+        assert headers["x-content-type-options"] == "nosniff"
+        assert "default-src 'none'" in headers["content-security-policy"]
+        assert "script-src" not in headers["content-security-policy"]
+        assert headers["referrer-policy"] == "no-referrer"
+
+
+@pytest.mark.parametrize(
+    ("url", "kept"),
+    [
+        ("https://www.opengovpartnership.org/news/", True),
+        ("http://open-government-kommunen.de/", True),
+        ("javascript:alert(1)", False),
+        (" JavaScript:alert(1)", False),
+        ("java\tscript:alert(1)", False),
+        ("data:text/html,<script>alert(1)</script>", False),
+        ("//evil.example/", False),
+        ("mailto:info@example.org", False),
+        ("https://", False),
+    ],
+)
+def test_safe_link_keeps_only_http_links(url, kept):
+    assert (safe_link(url) is not None) == kept
+
+
+# --- health ---------------------------------------------------------------------------------
+
+
+async def test_healthz_is_ok_with_a_failing_source_and_names_its_error(settings, serve, client):
+    server = await serve(settings)
+    response = await client.get(server.url + "/healthz")
+    assert response.status_code == 200
+    data = response.json()
+    assert data["status"] == "ok"
+    assert data["database"] == "writable"
+    sources = {source["name"]: source for source in data["sources"]}
+    assert set(sources) == {"ogp", "netzwerk", "bund"}
+    assert sources["ogp"]["last_status"] == "200"
+    assert sources["ogp"]["last_error"] is None
+    assert sources["bund"]["last_status"] == "error"
+    assert sources["bund"]["last_error"] == "bund: fetch: HTTP 503"
+    assert sources["bund"]["failures"] == 1
+    assert data["outbox"]["pending"] == 3
+    assert data["outbox_length"] == 3
+
+
+async def test_healthz_is_503_while_the_database_cannot_be_written(settings, store, serve, client):
+    server = await serve(settings, health_timeout=1.0)
+    # another process holds the write lock (longer than the health check waits)
+    other = sqlite3.connect(settings.data_dir / DB_NAME, isolation_level=None)
+    other.execute("BEGIN EXCLUSIVE")
+    try:
+        response = await client.get(server.url + "/healthz")
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert response.status_code == 503
+    assert response.json()["database"] == "not writable"
+
+    await store.call(Store.meta, "web.healthz")  # the store's thread got through
+    assert (await client.get(server.url + "/healthz")).status_code == 200
+
+
+async def test_healthz_is_503_when_the_store_is_closed(tmp_path, client):
+    settings = settings_for(tmp_path)
+    store = AsyncStore.open(settings.data_dir)
+    server = await start_web(settings, store, host="127.0.0.1", port=0)
+    try:
+        store.close()
+        response = await client.get(server.url + "/healthz")
+    finally:
+        await server.stop()
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+
+
+async def test_start_web_on_a_taken_port_is_a_web_error(settings, store, serve):
+    server = await serve(settings)
+    with pytest.raises(WebError, match="cannot listen"):
+        await start_web(settings, store, host="127.0.0.1", port=server.port)
+
+
+# --- a real browser -------------------------------------------------------------------------
+
+
+def chromium() -> str:
+    """Debian's chromium; missing is a failure (the page must be checked in a real browser)."""
+    found = shutil.which("chromium") or (CHROMIUM if Path(CHROMIUM).exists() else None)
+    if found is None:
+        pytest.fail("chromium is not installed: apt-get install chromium (scripts/test does it)")
+    return found
+
+
+async def test_page_renders_in_headless_chromium(settings, serve, tmp_path):
+    executable = chromium()
+    server = await serve(settings)
+    # asyncio's subprocess: the server answers on this same loop while the browser loads
+    browser = await asyncio.create_subprocess_exec(
+        executable,
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        f"--user-data-dir={tmp_path / 'chromium'}",
+        "--dump-dom",
+        server.url + "/",
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+        start_new_session=True,
+    )
+    try:
+        out, err = await asyncio.wait_for(browser.communicate(), 120)
+    except TimeoutError:
+        os.killpg(browser.pid, signal.SIGKILL)
+        await browser.wait()
+        pytest.fail("chromium did not finish within 120 s")
+    dom = out.decode()
+    assert browser.returncode == 0, err.decode()[-2000:]
+    assert '<html lang="de">' in dom
+    for title in (REVIEW, DRAFT, OPEN_DATA, SUMMIT, MEETING, SNEAKY):
+        assert title in dom
+    assert dom.index(REVIEW) < dom.index(DRAFT) < dom.index(OPEN_DATA) < dom.index(SUMMIT)
+    assert "Frist: 15. Dezember 2026" in dom
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown as text, not run
+    assert "<script" not in dom
