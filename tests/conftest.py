@@ -1,3 +1,3 @@
-"""Shared pytest fixtures: the fake websites (tests/fakes/web.py)."""
+"""Shared pytest fixtures: the fake websites and the fake Telegram Bot API (tests/fakes/)."""
 
-pytest_plugins = ["tests.fakes.web"]
+pytest_plugins = ["tests.fakes.web", "tests.fakes.telegram"]

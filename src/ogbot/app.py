@@ -3,13 +3,14 @@ bot, the scheduler and the web server). Nothing else builds clients."""
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator
 
 from ogbot import logs
 from ogbot.config import Settings
 from ogbot.publish import TelegramRefused
-from ogbot.publish.outbox import Clock, Outbox, utc_now
+from ogbot.publish.outbox import Clock, Outbox, Sleep, utc_now
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
 from ogbot.store import AsyncStore
@@ -19,13 +20,21 @@ log = logs.get_logger(__name__)
 
 @contextlib.asynccontextmanager
 async def publishing(
-    settings: Settings, store: AsyncStore, *, clock: Clock = utc_now
+    settings: Settings,
+    store: AsyncStore,
+    *,
+    clock: Clock = utc_now,
+    sleep: Sleep = asyncio.sleep,
+    request_timeout: float = 20.0,
 ) -> AsyncIterator[Publisher]:
     """A publisher whose outbox sends through Telegram when a token is set (else feeds only)."""
     from telegram.error import TelegramError
 
     sender: Sender | None = None
-    bot = make_bot(settings.telegram) if settings.telegram.enabled else None
+    bot = (
+        make_bot(settings.telegram, timeout=request_timeout) if settings.telegram.enabled else None
+    )
+    offline: str | None = None
     if bot is not None:
         try:
             await bot.initialize()  # getMe: is the token accepted?
@@ -33,13 +42,17 @@ async def publishing(
             error: SendError = classify_error(exc)
             if error.outcome == "fatal":
                 raise TelegramRefused("Telegram refused the token") from None
-            raise TelegramRefused(f"Telegram cannot be reached: {error.reason}") from None
-        sender = Sender(bot)
-        log.info("telegram_on", bot=bot.username, channel=settings.telegram.channel or "none")
+            # unreachable now: watching and the feeds go on, posts stay queued
+            offline = f"Telegram cannot be reached: {error.reason}"
+            log.warning("telegram_unreachable", reason=error.reason)
+        else:
+            sender = Sender(bot)
+            log.info("telegram_on", bot=bot.username, channel=settings.telegram.channel or "none")
     else:
         log.info("telegram_off", reason="no token")
     try:
-        yield Publisher(settings, store, Outbox(settings, store, sender, clock=clock), clock=clock)
+        outbox = Outbox(settings, store, sender, clock=clock, sleep=sleep, offline=offline)
+        yield Publisher(settings, store, outbox, clock=clock)
     finally:
-        if bot is not None:
-            await bot.shutdown()
+        if sender is not None:
+            await sender.bot.shutdown()

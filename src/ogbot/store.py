@@ -101,6 +101,7 @@ MIGRATIONS: tuple[str, ...] = (
         text TEXT,
         silent INTEGER NOT NULL DEFAULT 0,
         edit_pending INTEGER NOT NULL DEFAULT 0,
+        uncertain INTEGER NOT NULL DEFAULT 0,
         error TEXT
     );
     CREATE UNIQUE INDEX posts_once ON posts (chat, kind, ref) WHERE ref IS NOT NULL;
@@ -199,6 +200,7 @@ class OutboxPost:
     text: str | None  # the text as sent
     silent: bool
     error: str | None
+    uncertain: bool = False  # sent once already with an unknown outcome
 
 
 @dataclass(frozen=True)
@@ -645,17 +647,36 @@ class Store:
                 "UPDATE posts SET state = ?, error = ? WHERE id = ?", (state, error, post_id)
             )
 
-    def recover_sending(self) -> list[int]:
-        """Posts left 'sending' by a crash: their outcome is unknown. Called by the lock holder."""
+    def recover_sending(self) -> list[tuple[int, bool]]:
+        """Posts a crash left 'sending' (the lock holder calls this before draining): each goes
+        back to pending once (True); one whose repeat was cut off too becomes 'unknown'."""
         with self.transaction() as db:
-            ids = [
-                int(row[0]) for row in db.execute("SELECT id FROM posts WHERE state = 'sending'")
-            ]
+            rows = db.execute("SELECT id, uncertain FROM posts WHERE state = 'sending'").fetchall()
+            for row in rows:
+                self._uncertain(db, int(row["id"]), int(row["uncertain"]), None, "cut off")
+        return [(int(row["id"]), not row["uncertain"]) for row in rows]
+
+    def mark_uncertain(self, post_id: int, not_before: datetime, error: str) -> bool:
+        """The send's outcome is unknown: pending again once (True), else 'unknown' for good."""
+        with self.transaction() as db:
+            row = db.execute("SELECT uncertain FROM posts WHERE id = ?", (post_id,)).fetchone()
+            self._uncertain(db, post_id, int(row["uncertain"]), not_before, error)
+        return not row["uncertain"]
+
+    @staticmethod
+    def _uncertain(
+        db: sqlite3.Connection, post_id: int, before: int, not_before: datetime | None, error: str
+    ) -> None:
+        if before:
             db.execute(
-                "UPDATE posts SET state = 'unknown', error = 'interrupted while sending'"
-                " WHERE state = 'sending'"
+                "UPDATE posts SET state = 'unknown', error = ? WHERE id = ?", (error, post_id)
             )
-        return ids
+        else:
+            db.execute(
+                "UPDATE posts SET state = 'pending', uncertain = 1, error = ?, not_before = ?"
+                " WHERE id = ?",
+                (error, _iso(not_before) if not_before else None, post_id),
+            )
 
     def request_edits(self, item_ids: Sequence[int]) -> int:
         """Sent posts that show one of these items are to be edited (their text re-rendered)."""
@@ -712,6 +733,7 @@ class Store:
             text=row["text"],
             silent=bool(row["silent"]),
             error=row["error"],
+            uncertain=bool(row["uncertain"]),
         )
 
     # -- pacing log and small settings -------------------------------------------------------

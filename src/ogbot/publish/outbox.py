@@ -12,11 +12,14 @@ Written out in the order things happen:
    store before the request (``sending``) and recorded after it (``sent`` with its message id).
 
 The rule for a send whose outcome is unknown (a read timeout, a connection lost after the
-request was written, a crash between sending and recording): the post is marked ``unknown`` and
-never sent again by itself. A duplicate in the channel reaches every follower and cannot be
-taken back quietly; a missing post is still in the feeds, and the coordinator sees it in
-``ogbot sources`` / ``/sources`` and can announce it. Only what provably did not reach Telegram
-(no connection, 429 after ``retry_after``, 5xx) is retried.
+request was written, a process killed between sending and recording): send it once more, after
+a pause, and never a third time. Nothing is lost, and a follower sees a post at most twice, only
+in that cut-off case. Telegram offers no idempotency key and no way for a bot to read the
+channel back, so "exactly once" cannot be promised across an unknown outcome; of the two
+honest choices, a rare repeat is better than an item that silently never arrives. Only the
+second unknown outcome of the same post gives it up (``unknown``, shown in ``ogbot sources``).
+Everything that provably did not reach Telegram (no connection, 429 after ``retry_after``,
+5xx) is retried as often as needed.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ log = logs.get_logger(__name__)
 CHANNEL = "channel"
 RETRY_DELAY = timedelta(seconds=30)  # after a failed connection or a 5xx
 FORBIDDEN_DELAY = timedelta(minutes=30)  # the bot lost its rights: try again later
+UNKNOWN_DELAY = timedelta(seconds=60)  # let a slow Telegram finish before the one repeat
 MAX_ATTEMPTS = 8  # then a post that keeps failing to connect is given up as failed
 
 Clock = Callable[[], datetime]
@@ -111,7 +115,9 @@ class Outbox:
         *,
         clock: Clock = utc_now,
         sleep: Sleep = asyncio.sleep,
+        offline: str | None = None,
     ) -> None:
+        self.offline = offline  # why nothing can be sent now (Telegram unreachable at start)
         self.settings = settings
         self.store = store
         self.sender = sender
@@ -168,17 +174,19 @@ class Outbox:
     # -- sending -----------------------------------------------------------------------------
 
     async def recover(self) -> list[int]:
-        """Posts a crash left in ``sending``: their outcome is unknown (never sent again)."""
-        ids = await self.store.call(Store.recover_sending)
-        for post_id in ids:
-            log.warning("post_outcome_unknown", post=post_id, reason="interrupted while sending")
-        return ids
+        """Posts a crash left in ``sending``: their outcome is unknown, so each is sent once more
+        (see the rule above); returns their ids."""
+        recovered = await self.store.call(Store.recover_sending)
+        for post_id, again in recovered:
+            log.warning("post_outcome_unknown", post=post_id, reason="cut off", resend=again)
+        return [post_id for post_id, _ in recovered]
 
     async def drain(self, deadline: datetime | None = None) -> DrainReport:
         """Send what is pending until the outbox is empty or ``deadline`` would be passed."""
         counts = {"sent": 0, "edited": 0, "failed": 0, "unknown": 0, "expired": 0}
         if self.sender is None or not self.enabled:
-            return DrainReport()
+            left = await self.store.call(Store.pending_count, CHANNEL)
+            return DrainReport(left=left, stopped=self.offline)
         stopped: str | None = None
         try:
             chat_id = await self._resolve_channel()
@@ -313,8 +321,10 @@ class Outbox:
             log.warning("post_retry", post=post.id, reason=exc.reason, at=until.isoformat())
             return "retry"
         if exc.outcome == "unknown":
-            await self.store.call(Store.mark_done, post.id, "unknown", exc.reason)
-            log.warning("post_outcome_unknown", post=post.id, reason=exc.reason)
+            again = await self.store.call(
+                Store.mark_uncertain, post.id, now + UNKNOWN_DELAY, exc.reason
+            )
+            log.warning("post_outcome_unknown", post=post.id, reason=exc.reason, resend=again)
             return "unknown"
         if exc.outcome == "rejected":
             await self.store.call(Store.mark_done, post.id, "failed", exc.reason)

@@ -14,6 +14,7 @@ Every failure becomes a :class:`SendError` whose ``outcome`` says what the outbo
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal
@@ -35,6 +36,9 @@ from telegram.request import HTTPXRequest
 
 from ogbot.config import TelegramSettings
 from ogbot.publish.post import Post
+
+# durations from PTB as timedelta (its coming default); without this it warns on every 429
+os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 Outcome = Literal["retry", "unknown", "rejected", "forbidden", "fatal"]
 
