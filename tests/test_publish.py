@@ -518,3 +518,31 @@ async def test_publish_announcement_missed_by_more_than_a_day_is_not_sent(world,
         published, missed = await pub.publish_due()
     assert published == [] and [a.id for a in missed] == [done.id]
     assert world.posts() == []
+
+
+async def test_publish_hostile_titles_reach_the_channel_as_valid_posts(world, clock):
+    world.publish["digest_after"] = 100
+    world.source("netzwerk", [])
+    await world.poll()
+    clock.advance(timedelta(minutes=30))
+    hostile = [
+        Story(
+            "AT&amp;T &amp; Co. &lt;b&gt;fett&lt;/b&gt; &amp;amp; &#60;script&#62;",
+            "a",
+            hours_ago(1),
+        ),
+        Story("🇩🇪🏛️ Emoji " + "👩‍👩‍👧‍👦" * 300, "b", hours_ago(2)),
+        Story("Lang " + "Transparenz " * 900, "c", hours_ago(3), text="Wort " * 3000),
+        Story("Entitäten &#8222;Zitat&#8220; &#8211; &#160;NBSP", "d", hours_ago(4)),
+        Story("#Hash @mention /command https://example.org " * 40, "e", hours_ago(5)),
+    ]
+    world.source("netzwerk", hostile)
+    result = await world.poll()
+    # the fake refuses what Telegram would refuse: every post went through
+    assert result.drained.sent == 5 and result.drained.failed == 0
+    assert all(call.status == 200 for call in world.telegram.calls("sendMessage"))
+    posts = world.posts()
+    # an RSS title is HTML to feedparser: its markup is read, never passed on
+    assert any(post.startswith("AT&T & Co. fett &") for post in posts), [p[:80] for p in posts]
+    assert not any("<script" in m.html for m in world.telegram.sent(CHANNEL))
+    assert all("@OpenGovGermany" in post for post in posts)
