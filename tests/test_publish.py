@@ -546,3 +546,70 @@ async def test_publish_hostile_titles_reach_the_channel_as_valid_posts(world, cl
     assert any(post.startswith("AT&T & Co. fett &") for post in posts), [p[:80] for p in posts]
     assert not any("<script" in m.html for m in world.telegram.sent(CHANNEL))
     assert all("@OpenGovGermany" in post for post in posts)
+
+
+# --- subscribers and reminders ----------------------------------------------------------------
+
+
+async def test_publish_subscribers_get_what_they_chose_privately(world, clock):
+    for user in (501, 502, 503):
+        world.telegram.add_user(user)
+    world.store.run(Store.subscribe, 501, True, True, "de", clock())
+    world.store.run(Store.subscribe, 502, False, True, "en", clock())  # consultations only
+    world.store.run(Store.subscribe, 503, True, False, "de", clock())
+    world.telegram.block(503)  # has blocked the bot since subscribing
+    world.source("netzwerk", [])
+    await world.poll()
+    clock.advance(timedelta(minutes=30))
+    world.source(
+        "netzwerk",
+        [
+            Story("Netzwerktreffen im Dezember", "treffen", hours_ago(1)),
+            Story(
+                "Entwurf des Aktionsplans: Kommentieren Sie bis zum 15. Dezember 2026",
+                "entwurf",
+                hours_ago(2),
+                text="Die Konsultation läuft. Stellungnahmen bis zum 15. Dezember 2026.",
+            ),
+        ],
+    )
+    result = await world.poll()
+    assert result.drained.sent == 2 and result.drained.private == 3
+    first = [m.text.splitlines()[0] for m in world.telegram.sent(501)]
+    assert len(first) == 2
+    second = world.telegram.sent(502)
+    assert len(second) == 1 and "Konsultation" in second[0].text
+    # the user who blocked the bot is unsubscribed, not retried forever
+    assert world.store.run(Store.subscriber, 503) is None
+    # 2 to the channel, 3 private, 1 refused (its second post is dropped with the subscription)
+    assert len(world.telegram.calls("sendMessage")) == 6
+
+
+async def test_publish_a_consultation_reminder_goes_out_once(world, clock):
+    world.telegram.add_user(601)
+    world.store.run(Store.subscribe, 601, False, True, "de", clock())
+    world.source("netzwerk", [])
+    await world.poll()
+    clock.advance(timedelta(minutes=30))
+    world.source(
+        "netzwerk",
+        [
+            Story(
+                "Konsultation zum Open-Data-Gesetz",
+                "odg",
+                hours_ago(1),
+                text="Stellungnahmen können bis zum 25. November 2026 eingereicht werden.",
+            )
+        ],
+    )
+    await world.poll()
+    before = len(world.posts())
+    async with publishing(world.settings, world.store, clock=clock, sleep=world.sleep) as pub:
+        today = clock().date()
+        assert await pub.outbox.enqueue_reminders(today) == 2
+        assert await pub.outbox.enqueue_reminders(today) == 0
+        await pub.outbox.drain(clock() + timedelta(minutes=5))
+    reminders = world.posts()[before:]
+    assert len(reminders) == 1
+    assert "25. November 2026" in reminders[0]
+    assert sum("25. November 2026" in m.text for m in world.telegram.sent(601)) == 2

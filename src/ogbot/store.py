@@ -116,6 +116,35 @@ MIGRATIONS: tuple[str, ...] = (
         value TEXT NOT NULL
     );
     """,
+    # 3: subscribers, the coordinator's drafts, the record of coordinator actions, notices
+    """
+    CREATE TABLE subscribers (
+        chat_id INTEGER PRIMARY KEY,
+        news INTEGER NOT NULL,
+        consultations INTEGER NOT NULL,
+        lang TEXT NOT NULL,
+        created TEXT NOT NULL
+    );
+    CREATE TABLE drafts (
+        id INTEGER PRIMARY KEY,
+        coordinator INTEGER NOT NULL,
+        text TEXT NOT NULL,
+        created TEXT NOT NULL,
+        state TEXT NOT NULL,
+        announcement_id INTEGER
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        actor INTEGER,
+        action TEXT NOT NULL,
+        detail TEXT
+    );
+    CREATE TABLE notices (
+        problem TEXT PRIMARY KEY,
+        last_sent TEXT NOT NULL
+    );
+    """,
 )
 
 
@@ -201,6 +230,28 @@ class OutboxPost:
     silent: bool
     error: str | None
     uncertain: bool = False  # sent once already with an unknown outcome
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    chat_id: int
+    news: bool
+    consultations: bool
+    lang: str
+    created: datetime
+
+    def wants(self, kind: str) -> bool:
+        return self.consultations if kind == "consultation" else self.news
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    coordinator: int
+    text: str
+    created: datetime
+    state: str  # open, sent, scheduled, cancelled
+    announcement_id: int | None
 
 
 @dataclass(frozen=True)
@@ -580,11 +631,32 @@ class Store:
         ).fetchone()
         return int(row[0])
 
-    def next_not_before(self, chat: str) -> datetime | None:
+    def next_not_before(self, chat: str | None) -> datetime | None:
+        """When the next deferred post (of one chat, or of any) may go."""
         row = self._db.execute(
-            "SELECT min(not_before) FROM posts WHERE chat = ? AND state = 'pending'", (chat,)
+            "SELECT min(not_before) FROM posts WHERE state = 'pending' AND (? IS NULL OR chat = ?)",
+            (chat, chat),
         ).fetchone()
         return _from_iso(row[0])
+
+    def chats_with_work(self, now: datetime) -> list[str]:
+        """Chats with a post that may go now or an edit to make; the channel first."""
+        rows = self._db.execute(
+            "SELECT DISTINCT chat FROM posts WHERE (state = 'pending'"
+            " AND (not_before IS NULL OR not_before <= ?)) OR (state = 'sent' AND edit_pending = 1)"
+            " ORDER BY chat != 'channel', chat",
+            (_iso(now),),
+        )
+        return [str(row[0]) for row in rows]
+
+    def defer_chat(self, chat: str, until: datetime) -> None:
+        """Nothing goes to this chat before ``until`` (it refused the bot)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE posts SET not_before = ? WHERE chat = ? AND state = 'pending'"
+                " AND (not_before IS NULL OR not_before < ?)",
+                (_iso(until), chat, _iso(until)),
+            )
 
     def post(self, post_id: int) -> OutboxPost | None:
         row = self._db.execute("SELECT * FROM posts WHERE id = ?", (post_id,)).fetchone()
@@ -735,6 +807,112 @@ class Store:
             error=row["error"],
             uncertain=bool(row["uncertain"]),
         )
+
+    # -- subscribers ---------------------------------------------------------------------------
+
+    def subscribe(
+        self, chat_id: int, news: bool, consultations: bool, lang: str, now: datetime
+    ) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO subscribers (chat_id, news, consultations, lang, created)"
+                " VALUES (?, ?, ?, ?, ?) ON CONFLICT (chat_id) DO UPDATE SET"
+                " news = excluded.news, consultations = excluded.consultations,"
+                " lang = excluded.lang",
+                (chat_id, int(news), int(consultations), lang, _iso(now)),
+            )
+
+    def subscriber(self, chat_id: int) -> Subscriber | None:
+        row = self._db.execute("SELECT * FROM subscribers WHERE chat_id = ?", (chat_id,)).fetchone()
+        return self._subscriber(row) if row else None
+
+    def subscribers(self) -> list[Subscriber]:
+        rows = self._db.execute("SELECT * FROM subscribers ORDER BY chat_id")
+        return [self._subscriber(row) for row in rows]
+
+    def forget(self, chat_id: int) -> int:
+        """Delete everything stored about a user: subscription, queued private posts, drafts.
+        Returns how many rows went."""
+        chat = str(chat_id)
+        with self.transaction() as db:
+            gone = db.execute("DELETE FROM subscribers WHERE chat_id = ?", (chat_id,)).rowcount
+            gone += db.execute("DELETE FROM posts WHERE chat = ?", (chat,)).rowcount
+            gone += db.execute("DELETE FROM sends WHERE chat_id = ?", (chat,)).rowcount
+            gone += db.execute(
+                "DELETE FROM drafts WHERE coordinator = ? AND state = 'open'", (chat_id,)
+            ).rowcount
+        return gone
+
+    @staticmethod
+    def _subscriber(row: sqlite3.Row) -> Subscriber:
+        return Subscriber(
+            chat_id=row["chat_id"],
+            news=bool(row["news"]),
+            consultations=bool(row["consultations"]),
+            lang=row["lang"],
+            created=datetime.fromisoformat(row["created"]),
+        )
+
+    # -- the coordinator: drafts, the record of actions, notices -----------------------------
+
+    def add_draft(self, coordinator: int, text: str, now: datetime) -> int:
+        with self.transaction() as db:
+            cursor = db.execute(
+                "INSERT INTO drafts (coordinator, text, created, state) VALUES (?, ?, ?, 'open')",
+                (coordinator, text, _iso(now)),
+            )
+        return int(cursor.lastrowid or 0)
+
+    def draft(self, draft_id: int) -> Draft | None:
+        row = self._db.execute("SELECT * FROM drafts WHERE id = ?", (draft_id,)).fetchone()
+        if row is None:
+            return None
+        return Draft(
+            id=row["id"],
+            coordinator=row["coordinator"],
+            text=row["text"],
+            created=datetime.fromisoformat(row["created"]),
+            state=row["state"],
+            announcement_id=row["announcement_id"],
+        )
+
+    def close_draft(self, draft_id: int, state: str, announcement_id: int | None = None) -> bool:
+        """open -> sent, scheduled or cancelled; False when it was no longer open (a second
+        press of the same button does nothing)."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE drafts SET state = ?, announcement_id = ? WHERE id = ? AND state = 'open'",
+                (state, announcement_id, draft_id),
+            )
+        return cursor.rowcount == 1
+
+    def record_action(self, actor: int | None, action: str, detail: str, now: datetime) -> None:
+        with self.transaction() as db:
+            db.execute(
+                "INSERT INTO audit (at, actor, action, detail) VALUES (?, ?, ?, ?)",
+                (_iso(now), actor, action, detail),
+            )
+
+    def actions(self, limit: int = 50) -> list[tuple[datetime, int | None, str, str]]:
+        rows = self._db.execute(
+            "SELECT at, actor, action, detail FROM audit ORDER BY id DESC LIMIT ?", (limit,)
+        )
+        return [(datetime.fromisoformat(r[0]), r[1], r[2], r[3]) for r in rows]
+
+    def claim_notice(self, problem: str, now: datetime, every: timedelta) -> bool:
+        """True at most once per ``every`` for one problem (coordinators are told once a day)."""
+        with self.transaction() as db:
+            row = db.execute(
+                "SELECT last_sent FROM notices WHERE problem = ?", (problem,)
+            ).fetchone()
+            if row is not None and datetime.fromisoformat(row[0]) > now - every:
+                return False
+            db.execute(
+                "INSERT INTO notices (problem, last_sent) VALUES (?, ?)"
+                " ON CONFLICT (problem) DO UPDATE SET last_sent = excluded.last_sent",
+                (problem, _iso(now)),
+            )
+        return True
 
     # -- pacing log and small settings -------------------------------------------------------
 

@@ -28,12 +28,20 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from ogbot import logs
 from ogbot.config import Settings
+from ogbot.models import Lang
 from ogbot.publish.pacing import HISTORY, Pacer
-from ogbot.publish.post import Post, announcement_post, digest_post, digest_posts, item_post
+from ogbot.publish.post import (
+    Post,
+    announcement_post,
+    digest_post,
+    digest_posts,
+    item_post,
+    reminder_post,
+)
 from ogbot.publish.sender import Sender, SendError
 from ogbot.store import AsyncStore, OutboxPost, Store, StoredItem
 
@@ -60,11 +68,14 @@ class DrainReport:
     failed: int = 0
     unknown: int = 0
     expired: int = 0
+    private: int = 0  # sent to subscribers' private chats
     left: int = 0  # still pending when the drain stopped (time was up, or Telegram said wait)
     stopped: str | None = None  # why the drain stopped early, if it did
 
     def line(self) -> str:
         text = f"channel: {self.sent} sent, {self.edited} edited, {self.left} waiting"
+        if self.private:
+            text += f"; {self.private} private messages"
         extra = [
             f"{count} {label}"
             for count, label in (
@@ -124,6 +135,7 @@ class Outbox:
         self.clock = clock
         self.sleep = sleep
         self._pacer: Pacer | None = None
+        self.refused: str | None = None  # why the channel refused posts in the last drain
         self._chat_id: str | None = None
 
     @property
@@ -138,12 +150,52 @@ class Outbox:
     # -- queueing ----------------------------------------------------------------------------
 
     async def enqueue_items(self, item_ids: Sequence[int]) -> int:
-        if not self.enabled or not item_ids:
+        """Queue new items for the channel and for subscribers who want their kind."""
+        if not item_ids:
             return 0
         now = self.clock()
         items = await self.store.call(Store.items_by_id, list(item_ids))
         chosen = self.postable(items, now)
-        return await self.store.call(Store.enqueue, CHANNEL, "item", [i.id for i in chosen], now)
+        queued = 0
+        if self.enabled:
+            ids = [item.id for item in chosen]
+            queued += await self.store.call(Store.enqueue, CHANNEL, "item", ids, now)
+        if self.settings.telegram.enabled:
+            for subscriber in await self.store.call(Store.subscribers):
+                wanted = [item.id for item in chosen if subscriber.wants(item.kind)]
+                if wanted:
+                    chat = str(subscriber.chat_id)
+                    queued += await self.store.call(Store.enqueue, chat, "item", wanted, now)
+        return queued
+
+    async def enqueue_reminders(self, today: date) -> int:
+        """One reminder per open consultation whose deadline is ``publish.reminder_days`` or
+        fewer days away, to the channel and to consultation subscribers; never twice (the
+        outbox's unique index). A guessed deadline year reminds only when the item's own date
+        is known."""
+        days = self.settings.publish.reminder_days
+        if not days or not self.settings.telegram.enabled:
+            return 0
+        due = [
+            item
+            for item in await self.store.call(Store.open_consultations, today, 1000)
+            if item.deadline is not None
+            and today <= item.deadline <= today + timedelta(days=days)
+            and (item.date_known or not item.deadline_guessed)
+        ]
+        if not due:
+            return 0
+        now, ids = self.clock(), [item.id for item in due]
+        queued = 0
+        if self.enabled:
+            queued += await self.store.call(Store.enqueue, CHANNEL, "reminder", ids, now)
+        for subscriber in await self.store.call(Store.subscribers):
+            if subscriber.consultations:
+                chat = str(subscriber.chat_id)
+                queued += await self.store.call(Store.enqueue, chat, "reminder", ids, now)
+        if queued:
+            log.info("reminders_queued", posts=queued)
+        return queued
 
     def postable(self, items: Sequence[StoredItem], now: datetime) -> list[StoredItem]:
         """The items that may go to the channel, oldest first: within ``max_age``, and of a
@@ -182,48 +234,75 @@ class Outbox:
         return [post_id for post_id, _ in recovered]
 
     async def drain(self, deadline: datetime | None = None) -> DrainReport:
-        """Send what is pending until the outbox is empty or ``deadline`` would be passed."""
-        counts = {"sent": 0, "edited": 0, "failed": 0, "unknown": 0, "expired": 0}
-        if self.sender is None or not self.enabled:
+        """Send what is pending, to the channel and to private chats, each at its pace, until
+        the outbox is empty or ``deadline`` would be passed."""
+        counts = {"sent": 0, "edited": 0, "failed": 0, "unknown": 0, "expired": 0, "private": 0}
+        if self.sender is None:
             left = await self.store.call(Store.pending_count, CHANNEL)
             return DrainReport(left=left, stopped=self.offline)
+        pacer = await self._load_pacer()
+        self.refused = None
         stopped: str | None = None
-        try:
-            chat_id = await self._resolve_channel()
-            pacer = await self._load_pacer()
-            while stopped is None:
-                await self._form_digests()
-                edits = await self.store.call(Store.posts_to_edit, CHANNEL)
-                pending = await self.store.call(Store.pending_posts, CHANNEL, self.clock())
+        while stopped is None:
+            now = self.clock()
+            best: tuple[float, str, str, OutboxPost, bool] | None = None
+            for chat in await self.store.call(Store.chats_with_work, now):
+                chat_id = await self._chat_id_of(chat)
+                if chat_id is None:
+                    continue
+                await self._form_digests(chat)
+                edits = await self.store.call(Store.posts_to_edit, chat)
+                pending = await self.store.call(Store.pending_posts, chat, now)
                 if not edits and not pending:
-                    upcoming = await self.store.call(Store.next_not_before, CHANNEL)
-                    if upcoming is None:
-                        break
-                    if deadline is None or upcoming > deadline:
-                        stopped = "waiting to retry"
-                        break
-                    await self.sleep(max(0.0, (upcoming - self.clock()).total_seconds()))
                     continue
-                wait = pacer.delay(chat_id, self.clock())
-                if deadline is not None and self.clock() + timedelta(seconds=wait) > deadline:
-                    stopped = "time is up"
+                wait = pacer.delay(chat_id, now)
+                if best is None or wait < best[0]:
+                    best = (wait, chat, chat_id, edits[0] if edits else pending[0], bool(edits))
+            if best is None:
+                upcoming = await self.store.call(Store.next_not_before, None)
+                if upcoming is None:
                     break
-                if wait > 0:
-                    await self.sleep(wait)
-                if edits:
-                    await self._edit(edits[0], chat_id, pacer)
-                    counts["edited"] += 1
-                    continue
-                outcome = await self._send(pending[0], chat_id, pacer)
-                if outcome in counts:
-                    counts[outcome] += 1
-                elif outcome in ("forbidden", "fatal"):
-                    stopped = "the channel refuses posts" if outcome == "forbidden" else outcome
-        except SendError as exc:  # resolving the channel failed
-            log.error("channel_unavailable", channel=self.channel, reason=exc.reason)
-            stopped = f"channel unavailable: {exc.reason}"
+                if deadline is None or upcoming > deadline:
+                    stopped = "waiting to retry"
+                    break
+                await self.sleep(max(0.0, (upcoming - self.clock()).total_seconds()))
+                continue
+            wait, chat, chat_id, post, is_edit = best
+            if deadline is not None and now + timedelta(seconds=wait) > deadline:
+                stopped = "time is up"
+                break
+            if wait > 0:
+                await self.sleep(wait)
+            if is_edit:
+                await self._edit(post, chat_id, pacer)
+                counts["edited"] += 1
+                continue
+            outcome = await self._send(post, chat_id, pacer)
+            if outcome == "sent" and chat != CHANNEL:
+                counts["private"] += 1
+            elif outcome in counts:
+                counts[outcome] += 1
+            elif outcome in ("forbidden", "fatal") and chat == CHANNEL:
+                self.refused = outcome
+                if outcome == "fatal":
+                    stopped = "Telegram refused the token"
         left = await self.store.call(Store.pending_count, CHANNEL)
+        if self.refused and left and stopped in (None, "waiting to retry"):
+            stopped = f"the channel refuses posts: {self.refused}"
         return DrainReport(**counts, left=left, stopped=stopped)
+
+    async def _chat_id_of(self, chat: str) -> str | None:
+        """The numeric id to send to; None (and the chat's posts deferred) when the channel
+        cannot be resolved now."""
+        if chat != CHANNEL:
+            return chat
+        try:
+            return await self._resolve_channel()
+        except SendError as exc:
+            log.error("channel_unavailable", channel=self.channel, reason=exc.reason)
+            self.refused = exc.reason
+            await self.store.call(Store.defer_chat, CHANNEL, self.clock() + FORBIDDEN_DELAY)
+            return None
 
     async def _resolve_channel(self) -> str:
         if self._chat_id is None:
@@ -242,11 +321,11 @@ class Outbox:
             self._pacer = Pacer(history)
         return self._pacer
 
-    async def _form_digests(self) -> None:
+    async def _form_digests(self, chat: str) -> None:
         """More than ``digest_after`` items waiting: digests of up to ``digest_size``, each
         split further where the lines would not fit one post (no item is ever dropped)."""
         publish = self.settings.publish
-        pending = await self.store.call(Store.pending_posts, CHANNEL, self.clock())
+        pending = await self.store.call(Store.pending_posts, chat, self.clock())
         waiting = {post.ref: post.id for post in pending if post.kind == "item" and post.ref}
         if len(waiting) <= publish.digest_after:
             return
@@ -256,19 +335,32 @@ class Outbox:
             chosen = [item for item in items if item.id in set(group)]
             for post in digest_posts(chosen, publish):
                 groups.append([waiting[item_id] for item_id in post.item_ids])
-        await self.store.call(Store.make_digests, CHANNEL, groups, self.clock())
+        await self.store.call(Store.make_digests, chat, groups, self.clock())
         log.info("digests_formed", items=len(waiting), digests=len(groups))
 
     async def render(self, post: OutboxPost) -> Post | None:
-        """The post's text now (titles edited since are shown as they are now)."""
+        """The post's text now (titles edited since are shown as they are now), in the
+        subscriber's language for a private chat."""
         publish = self.settings.publish
-        if post.kind == "item" and post.ref is not None:
+        lang: Lang = "de"
+        if post.chat != CHANNEL:
+            subscriber = await self.store.call(Store.subscriber, int(post.chat))
+            lang = "en" if subscriber is not None and subscriber.lang == "en" else "de"
+        if post.kind in ("item", "reminder") and post.ref is not None:
             items = await self.store.call(Store.items_by_id, [post.ref])
-            return item_post(items[0], publish) if items else None
+            if not items:
+                return None
+            if post.kind == "reminder":
+                today = self.clock().astimezone(publish.tz).date()
+                try:
+                    return reminder_post(items[0], publish, today, lang)
+                except ValueError:  # the deadline passed meanwhile
+                    return None
+            return item_post(items[0], publish, lang)
         if post.kind == "digest":
             refs = await self.store.call(Store.digest_refs, post.id)
             items = await self.store.call(Store.items_by_id, refs)
-            return digest_post(items, publish) if items else None
+            return digest_post(items, publish, lang) if items else None
         if post.kind == "announcement" and post.ref is not None:
             announcement = await self.store.call(Store.announcement, post.ref)
             return announcement_post(announcement.text, publish) if announcement else None
@@ -330,8 +422,13 @@ class Outbox:
             await self.store.call(Store.mark_done, post.id, "failed", exc.reason)
             log.error("post_refused", post=post.id, reason=exc.reason)
             return "failed"
-        # forbidden or fatal: nothing can go to this chat now; the post waits
-        await self.store.call(Store.mark_retry, post.id, now + FORBIDDEN_DELAY, exc.reason)
+        if post.chat != CHANNEL:  # a user blocked the bot or deleted the chat: unsubscribed
+            await self.store.call(Store.forget, int(post.chat))
+            log.info("subscriber_gone", reason=exc.reason)
+            return "gone"
+        # the channel refuses the bot (or the token): nothing can go there now; the posts wait
+        await self.store.call(Store.mark_retry, post.id, now, exc.reason)
+        await self.store.call(Store.defer_chat, CHANNEL, now + FORBIDDEN_DELAY)
         log.error("channel_refuses_posts", channel=self.channel, reason=exc.reason)
         return exc.outcome
 
