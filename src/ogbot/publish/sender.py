@@ -87,20 +87,23 @@ def classify_error(exc: TelegramError) -> SendError:
     return SendError("unknown", f"{type(exc).__name__}: {exc.message}")
 
 
-def make_bot(settings: TelegramSettings, *, timeout: float = 20.0) -> Bot:
-    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
-    request = HTTPXRequest(
+def make_request(timeout: float) -> HTTPXRequest:
+    return HTTPXRequest(
         connection_pool_size=8,
         connect_timeout=min(10.0, timeout),
         read_timeout=timeout,
         write_timeout=timeout,
         pool_timeout=5.0,
     )
+
+
+def make_bot(settings: TelegramSettings, *, timeout: float = 20.0) -> Bot:
+    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
     return Bot(
         settings.token,
         base_url=f"{settings.api_url.rstrip('/')}/bot",
-        request=request,
-        get_updates_request=HTTPXRequest(read_timeout=timeout + 40),
+        request=make_request(timeout),
+        get_updates_request=make_request(timeout + 40),
     )
 
 
