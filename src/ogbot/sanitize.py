@@ -23,7 +23,6 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
-_SPACE = re.compile(r"\s+")
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
 
 
@@ -41,9 +40,9 @@ def clean_html(fragment: str) -> str:
 
 def plain_text(fragment: str, limit: int | None = None) -> str:
     """The visible text of an HTML fragment, whitespace collapsed, cut at a word boundary."""
-    spaced = _BLOCK_END.sub(lambda m: m.group(0) + " ", fragment)
-    text = html.unescape(nh3.clean(spaced, tags=set()))
-    text = _SPACE.sub(" ", text.replace("\xa0", " ")).strip()
+    spaced = _BLOCK_END.sub(r"\g<0> ", fragment)
+    # str.split() splits at what \s matches in a str pattern (no-break spaces too), in C
+    text = " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
     if limit is not None and len(text) > limit:
         cut = text[: limit - 1]
         space = cut.rfind(" ")

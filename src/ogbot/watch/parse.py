@@ -6,12 +6,21 @@ so callers run :func:`parse_feed` in a thread. RSS 0.9x/1.0/2.0 and Atom go thro
 JSON Feed is read with the standard library. A document that declares XML entities is refused
 before any XML parser sees it: feeds have no use for them, and it makes entity bombs
 (exponential and quadratic) cost nothing.
+
+feedparser's own pass over embedded HTML (resolve relative URIs, then sanitise: two sgmllib
+parses of every title, summary and content) costs about half of its parse time, and nh3 (see
+:mod:`ogbot.sanitize`) cleans the result again anyway. So feedparser runs with the pass off and
+:func:`_as_feedparser_would` applies it here only where it could change what ``clean_html`` and
+``plain_text`` make of the markup. On *simple* markup (common tags, quoted attributes, known
+references, links that are already absolute) the pass changes nothing nh3 keeps except the order
+of attributes, which is sorted here as feedparser sorts it: the entries come out the same.
 """
 
 from __future__ import annotations
 
 import calendar
 import hashlib
+import html.entities
 import json
 import re
 from collections.abc import Mapping
@@ -20,6 +29,8 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
+import feedparser.sanitizer
+import feedparser.urls
 
 from ogbot.sanitize import clean_html, plain_text
 from ogbot.watch.model import Entry, Parsed, ParseError
@@ -42,8 +53,8 @@ def parse_feed(source: str, body: bytes, url: str, headers: Mapping[str, str]) -
     data = feedparser.parse(
         body,
         response_headers=response_headers,
-        resolve_relative_uris=True,
-        sanitize_html=True,
+        resolve_relative_uris=False,  # done by _as_feedparser_would, where it matters
+        sanitize_html=False,
     )
     problem = None
     if data.get("bozo"):
@@ -54,11 +65,18 @@ def parse_feed(source: str, body: bytes, url: str, headers: Mapping[str, str]) -
             looks_html = b"<html" in body[:4096].lower()
             what = "an HTML page, not a feed" if looks_html else "not a feed"
             raise ParseError(source, what + (f" ({problem})" if problem else ""))
-        return Parsed(entries=(), title=str(data.feed.get("title", "")), problem=problem)
-    entries = tuple(e for e in (_entry(raw, url) for raw in raw_entries) if e is not None)
+        return Parsed(entries=(), title=_feed_title(data, url), problem=problem)
+    encoding = str(data.get("encoding") or "utf-8")
+    entries = tuple(e for e in (_entry(raw, url, encoding) for raw in raw_entries) if e is not None)
     if not entries:
         raise ParseError(source, "no entry has a title or a link")
-    return Parsed(entries=entries, title=str(data.feed.get("title", "")), problem=problem)
+    return Parsed(entries=entries, title=_feed_title(data, url), problem=problem)
+
+
+def _feed_title(data: Any, url: str) -> str:
+    title = str(data.feed.get("title", ""))
+    detail = data.feed.get("title_detail")
+    return _as_feedparser_would(title, detail, url, str(data.get("encoding") or "utf-8"), True)
 
 
 def _time(raw: Any, *keys: str) -> datetime | None:
@@ -72,8 +90,11 @@ def _time(raw: Any, *keys: str) -> datetime | None:
     return None
 
 
-def _entry(raw: Any, base: str) -> Entry | None:
-    title = plain_text(str(raw.get("title", "")))
+def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
+    def markup(value: str, detail: Any) -> str:
+        return _as_feedparser_would(value, detail, base, encoding)
+
+    title = plain_text(markup(str(raw.get("title", "")), raw.get("title_detail")))
     link = str(raw.get("link", "")).strip()
     link = urljoin(base, link) if link else ""
     if link and urlsplit(link).scheme not in ("http", "https"):
@@ -82,10 +103,11 @@ def _entry(raw: Any, base: str) -> Entry | None:
         return None
     content = ""
     for part in raw.get("content", []) or []:
-        if part.get("value"):
-            content = str(part["value"])
+        value = markup(str(part.get("value") or ""), part)
+        if value:
+            content = value
             break
-    summary_html = str(raw.get("summary", "") or "")
+    summary_html = markup(str(raw.get("summary", "") or ""), raw.get("summary_detail"))
     content = content or summary_html
     summary = plain_text(summary_html or content, SUMMARY_LIMIT)
     guid = str(raw.get("id", "") or "").strip() or link or _digest(title)
@@ -107,6 +129,101 @@ def _entry(raw: Any, base: str) -> Entry | None:
         categories=tuple(c for c in categories if c),
         author=author,
     )
+
+
+# What feedparser's pass keeps and nh3 treats alike: tags feedparser accepts that are not raw
+# text to an HTML5 parser (script, style, iframe, noscript, ... go the slow way).
+_SIMPLE_TAGS = frozenset(
+    """a abbr b blockquote br caption cite code dd del div dl dt em figcaption figure h1 h2 h3
+    h4 h5 h6 hr i img ins li ol p pre q s small span strong sub sup table tbody td tfoot th
+    thead tr u ul""".split()
+)
+_HTML_TYPES = frozenset({"text/html", "application/xhtml+xml"})
+_NAMED = frozenset(html.entities.name2codepoint) | {"apos"}
+# attribute values: no markup characters, "&" only as &amp; or &#038; (WordPress's way)
+_DOUBLE_QUOTED = r'"[^"<>&\r]*+(?:&(?:amp|\#0*38);[^"<>&\r]*+)*+"'
+_SINGLE_QUOTED = _DOUBLE_QUOTED.replace('"', "'")
+_VALUE = f"(?:{_DOUBLE_QUOTED}|{_SINGLE_QUOTED})"
+_ATTRIBUTE = rf"[ \t\n]+[a-z][a-z0-9-]*+[ \t\n]*=[ \t\n]*{_VALUE}"
+_SIMPLE = re.compile(
+    rf"""(?:
+        [^<&\r]++
+        | &(?:\#[0-9]{{1,7}}|\#x[0-9a-fA-F]{{1,6}}|[a-zA-Z][a-zA-Z0-9]*+);
+        | &(?![\#a-zA-Z])
+        | <[a-z][a-z0-9]*+(?:{_ATTRIBUTE})*+[ \t\n]*/?>
+        | </[a-z][a-z0-9]*+>
+    )*+""",
+    re.VERBOSE,
+)
+_NAME = re.compile(r"</?([a-z][a-z0-9]*)")
+_MEANS_OTHER = re.compile(
+    r"""</(?:br|hr|img)>  # </br> is a <br> to an HTML5 parser, feedparser drops it
+    | <(?!(?:br|hr|img)[ \t\n/>])[a-z][a-z0-9]*[^>]*/>  # <p/>: feedparser <p></p>, HTML5 <p>
+    | <br[ \t\n/]*[^ \t\n/>]  # plain_text breaks lines at a bare <br> only
+    | <[^>]*?[ \t\n]([a-z][a-z0-9-]*)[ \t\n]*=[^>]*?[ \t\n]\1[ \t\n]*=  # a repeated attribute:
+    # feedparser keeps the last, HTML5 the first""",
+    re.VERBOSE,
+)
+_ENTITY = re.compile(r"&([a-zA-Z][a-zA-Z0-9]*);")
+_URL_ATTRIBUTE = re.compile(r"""[ \t\n](href|src)[ \t\n]*=[ \t\n]*(?:"([^"]*)"|'([^']*)')""")
+# an absolute http(s) URL that feedparser's urljoin gives back unchanged (no empty query or
+# fragment, no ";" params, no whitespace, a plain host): no need to ask it
+_PLAIN_URL = re.compile(
+    r"https?://[A-Za-z0-9.-]+(?::[0-9]+)?(?:/[^\s?#;]*)?(?:\?[^\s#]+)?(?:\#[^\s#]+)?"
+)
+_ATTRIBUTES = re.compile(r"""[ \t\n]+([a-z][a-z0-9-]*)[ \t\n]*=[ \t\n]*("[^"]*"|'[^']*')""")
+# the tags on which nh3 keeps two attributes or more: their order is feedparser's (sorted)
+_SORTABLE = re.compile(r"<(a|img|td|th)([ \t\n][^>]*)>")
+
+
+def _as_feedparser_would(
+    value: str, detail: Any, base: str, encoding: str, exact: bool = False
+) -> str:
+    """``value`` after feedparser's HTML pass (resolve relative URIs, sanitise), or ``value``
+    with its attributes sorted when that pass cannot change what nh3 makes of it (simple
+    markup; not when ``exact``). Text that is not HTML passes as feedparser leaves it."""
+    kind = str(detail.get("type") or "text/html") if detail else "text/html"
+    if kind not in _HTML_TYPES or not value:
+        return value
+    if detail and detail.get("value") == value:
+        base = str(detail.get("base") or "")
+    if not exact and kind == "text/html" and _is_simple(value, base):
+        return _SORTABLE.sub(_sort_attributes, value) if "=" in value else value
+    resolved = feedparser.urls.resolve_relative_uris(value, base, encoding, kind)
+    return str(feedparser.sanitizer._sanitize_html(resolved, encoding, kind))
+
+
+def _is_simple(value: str, base: str) -> bool:
+    """Whether feedparser's HTML pass leaves ``value`` as nh3 would read it anyway."""
+    if "\r" in value:
+        return False  # feedparser turns CR LF into LF
+    if "<" not in value and "&" not in value:
+        return True
+    if _SIMPLE.fullmatch(value) is None:
+        return False
+    if not set(_NAME.findall(value)) <= _SIMPLE_TAGS or _MEANS_OTHER.search(value):
+        return False
+    if "&" in value and not {m.group(1) for m in _ENTITY.finditer(value)} <= _NAMED:
+        return False
+    for url in _URL_ATTRIBUTE.finditer(value):
+        link = url.group(2) if url.group(2) is not None else url.group(3)
+        if _PLAIN_URL.fullmatch(link):
+            continue
+        resolved = feedparser.urls.make_safe_absolute_uri(base, link.strip()) or link
+        if resolved != link:
+            return False  # relative, or a scheme feedparser refuses
+        if url.group(1) == "href" and feedparser.urls.make_safe_absolute_uri(link) != link:
+            return False
+    return True
+
+
+def _sort_attributes(tag: re.Match[str]) -> str:
+    name, rest = tag.groups()
+    if rest.count("=") < 2:
+        return tag.group(0)
+    attributes = sorted((m.group(1), m.group(2)) for m in _ATTRIBUTES.finditer(rest))
+    slash = " /" if rest.rstrip().endswith("/") else ""
+    return f"<{name}{''.join(f' {k}={v}' for k, v in attributes)}{slash}>"
 
 
 def _digest(text: str) -> str:
