@@ -71,6 +71,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     ask.add_argument("question", nargs="+", metavar="QUESTION", help="the question, or - for stdin")
 
+    command("run", "watch, publish, serve the web page and answer on Telegram, until stopped")
     command("check", "validate the configuration and print the effective values")
     command("poll", "run one watch cycle now, write the feeds, send queued posts")
     announce = command("announce", "publish an announcement to the feeds and the channel")
@@ -120,6 +121,19 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     if not question:
         raise UsageError("ask: the question is empty")
     reply(question)
+    return EXIT_OK
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    import asyncio
+
+    from ogbot.service import RunError, run
+
+    try:
+        asyncio.run(run(settings))
+    except RunError as exc:
+        print(f"ogbot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
     return EXIT_OK
 
 
@@ -348,6 +362,7 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
 
 COMMANDS: dict[str, Command] = {
     "ask": cmd_ask,
+    "run": cmd_run,
     "check": cmd_check,
     "poll": cmd_poll,
     "announce": cmd_announce,

@@ -24,7 +24,9 @@ from typing import Any, TextIO
 
 # a Bot API token, alone or inside a URL path such as /bot123:abc/getMe
 _TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
-QUIET_LOGGERS = ("httpx", "httpcore", "telegram.ext.Updater", "apscheduler.executors.default")
+# httpx logs request URLs (Bot API URLs hold the token); PTB logs whole updates (users' text) at
+# debug; APScheduler and aiohttp's access log say at info what ogbot's own events already say
+QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access")
 
 
 class RedactingFilter(logging.Filter):
@@ -133,7 +135,9 @@ class EventLogger:
     def __init__(self, logger: logging.Logger) -> None:
         self._logger = logger
 
-    def _log(self, level: int, event: str, fields: dict[str, Any], exc: bool = False) -> None:
+    def _log(
+        self, level: int, event: str, fields: dict[str, Any], exc: bool | BaseException = False
+    ) -> None:
         if self._logger.isEnabledFor(level):
             self._logger.log(level, event, extra={"fields": fields}, exc_info=exc, stacklevel=3)
 
@@ -146,8 +150,9 @@ class EventLogger:
     def warning(self, event: str, **fields: Any) -> None:
         self._log(logging.WARNING, event, fields)
 
-    def error(self, event: str, **fields: Any) -> None:
-        self._log(logging.ERROR, event, fields)
+    def error(self, event: str, exc_info: BaseException | None = None, **fields: Any) -> None:
+        """An error; ``exc_info`` adds that exception's traceback (masked like the rest)."""
+        self._log(logging.ERROR, event, fields, exc=exc_info or False)
 
     def exception(self, event: str, **fields: Any) -> None:
         self._log(logging.ERROR, event, fields, exc=True)

@@ -130,7 +130,7 @@ class Sender:
                 text=post.text,
                 parse_mode=ParseMode.HTML,
                 disable_notification=silent,
-                link_preview_options=_preview(post),
+                link_preview_options=link_preview(post),
             )
         except TelegramError as exc:
             raise classify_error(exc) from exc
@@ -143,7 +143,7 @@ class Sender:
                 message_id=message_id,
                 text=post.text,
                 parse_mode=ParseMode.HTML,
-                link_preview_options=_preview(post),
+                link_preview_options=link_preview(post),
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
@@ -159,7 +159,8 @@ class Sender:
             raise classify_error(exc) from exc
 
 
-def _preview(post: Post) -> LinkPreviewOptions:
+def link_preview(post: Post) -> LinkPreviewOptions:
+    """The link preview a post asks for (the coordinator's preview shows the same)."""
     if post.disable_preview or not post.preview_url:
         return LinkPreviewOptions(is_disabled=True)
     return LinkPreviewOptions(

@@ -1,0 +1,366 @@
+"""``ogbot run``: one asyncio process, written out in the order it starts and stops.
+
+1. the data directory's lock (one process drains the outbox and runs the cycle);
+2. the store, the answer index, the HTTP client for the sources, the publisher and its outbox;
+3. the web server (feeds, page, health);
+4. ogbot's own APScheduler ``AsyncIOScheduler`` (so it runs with or without Telegram): the watch
+   cycle every ``fetch.interval`` minutes (first at start, jittered, never two at once), the
+   outbox every 30 seconds and whenever something is queued, scheduled announcements every
+   minute (missed ones: at start), consultation reminders daily at 9:00 local and at start;
+5. the python-telegram-bot Application, started by hand (``initialize``, ``start_polling``,
+   ``start``), when a token is set; otherwise the log says Telegram is off;
+6. signal handlers for SIGTERM and SIGINT: stop the scheduler, give running jobs a few seconds
+   to finish, cancel what is left (a post cut off mid-send follows the outbox's documented rule),
+   stop polling, the web server, close the store, release the lock.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+import signal
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+
+from ogbot import logs
+from ogbot.config import Settings
+from ogbot.knowledge.answer import Answerer, AnswerSettings
+from ogbot.lock import DataLock
+from ogbot.publish import TelegramRefused
+from ogbot.publish.outbox import Clock, Outbox, utc_now
+from ogbot.publish.publisher import Publisher
+from ogbot.publish.sender import Sender, make_bot
+from ogbot.store import AsyncStore, Store
+from ogbot.watch.cycle import poll_once
+from ogbot.watch.fetch import make_client
+from ogbot.web import start_web
+
+log = logs.get_logger(__name__)
+
+OUTBOX_EVERY = timedelta(seconds=30)
+DRAIN_SLICE = timedelta(seconds=25)  # one outbox run sends for at most this long
+STOP_GRACE = 3.0  # seconds running jobs get to finish on SIGTERM
+TELEGRAM_RETRY = 30.0  # seconds between attempts to reach Telegram at start
+FAILING_FOR = timedelta(days=1)  # a source failing this long is reported to the coordinators
+
+
+class RunError(Exception):
+    """``ogbot run`` cannot start (the lock is held, the port is taken): exit 1."""
+
+
+class Service:
+    def __init__(self, settings: Settings, *, clock: Clock = utc_now) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.stopping = asyncio.Event()
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self.application: Any = None  # the PTB Application when Telegram is on
+        self._draining = False
+
+    async def run(self) -> None:
+        settings = self.settings
+        lock = DataLock(settings.data_dir)
+        if not lock.acquire():
+            raise RunError(f"another ogbot process holds {lock.path}")
+        store = AsyncStore.open(settings.data_dir)
+        try:
+            await self._run(store)
+        finally:
+            store.close()
+            lock.release()
+            log.info("stopped")
+
+    async def _run(self, store: AsyncStore) -> None:
+        settings = self.settings
+        self.store = store
+        self.answerer = Answerer.load(
+            AnswerSettings(
+                contact=settings.publish.contact,
+                contact_url=settings.publish.contact_url,
+                site_url=settings.site_url,
+            )
+        )
+        bot = make_bot(settings.telegram) if settings.telegram.enabled else None
+        self.outbox = Outbox(
+            settings, store, Sender(bot) if bot else None, clock=self.clock, offline="Telegram off"
+        )
+        self.publisher = Publisher(settings, store, self.outbox, clock=self.clock)
+        await self.outbox.recover()
+        await self.publisher.write_feeds()
+        from ogbot.web import WebError
+
+        try:
+            web = await start_web(settings, store, clock=self.clock)
+        except WebError as exc:
+            raise RunError(str(exc)) from exc
+        async with make_client(settings.fetch.timeout) as self.client:
+            self.scheduler = self._schedule()
+            self.scheduler.start()
+            try:
+                if bot is None:
+                    log.info("telegram_off", reason="no token: watching, feeds and web only")
+                else:
+                    await self._start_telegram()
+                self._install_signals()
+                log.info("running", web=web.url, sources=len(settings.sources))
+                await self.stopping.wait()
+            finally:
+                await self._stop_jobs()
+                await self._stop_telegram()
+                await web.stop()
+                if bot is not None:
+                    with contextlib.suppress(Exception):
+                        await bot.shutdown()
+
+    # -- jobs --------------------------------------------------------------------------------
+
+    def _schedule(self) -> AsyncIOScheduler:
+        settings = self.settings
+        scheduler = AsyncIOScheduler(
+            timezone=UTC,
+            # a busy loop must not silently skip runs (APScheduler's default grace is 1 s)
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+        )
+        now = datetime.now(UTC)
+        interval = timedelta(minutes=settings.fetch.interval)
+        jitter = min(60.0, interval.total_seconds() / 10)
+        scheduler.add_job(
+            self._job(self.watch),
+            IntervalTrigger(seconds=interval.total_seconds(), jitter=jitter, timezone=UTC),
+            id="watch",
+            next_run_time=now + timedelta(seconds=random.uniform(0.5, 2)),  # noqa: S311
+        )
+        scheduler.add_job(
+            self._job(self.drain),
+            IntervalTrigger(seconds=OUTBOX_EVERY.total_seconds(), timezone=UTC),
+            id="outbox",
+            next_run_time=now + timedelta(seconds=1),
+        )
+        scheduler.add_job(
+            self._job(self.announcements),
+            IntervalTrigger(minutes=1, timezone=UTC),
+            id="announcements",
+            next_run_time=now,
+        )
+        scheduler.add_job(
+            self._job(self.reminders),
+            CronTrigger(hour=9, timezone=settings.publish.tz),
+            id="reminders",
+        )
+        scheduler.add_job(self._job(self.reminders), id="reminders-at-start", next_run_time=now)
+        return scheduler
+
+    def _job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A job that is tracked (so a stop can wait for it) and never dies silently."""
+
+        async def job() -> None:
+            if self.stopping.is_set():
+                return
+            task = asyncio.current_task()
+            if task is not None:
+                self._tasks.add(task)
+            try:
+                await work()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("job_failed", job=work.__name__)
+            finally:
+                if task is not None:
+                    self._tasks.discard(task)
+
+        job.__name__ = work.__name__
+        return job
+
+    def wake_outbox(self) -> None:
+        """Drain now (something was queued); a drain already running picks it up anyway."""
+        if self._draining or self.stopping.is_set():
+            return  # the running drain reads the outbox again before every send
+        job = self.scheduler.get_job("outbox") if hasattr(self, "scheduler") else None
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    async def watch(self) -> None:
+        report = await poll_once(
+            self.settings,
+            self.client,
+            self.store,
+            self.clock,
+            force=False,
+            on_cycle=self.publisher.after_cycle,
+        )
+        if report.new_ids:
+            self.wake_outbox()
+        await self._report_failing_sources()
+
+    async def drain(self) -> None:
+        self._draining = True
+        try:
+            report = await self.outbox.drain(self.clock() + DRAIN_SLICE)
+        finally:
+            self._draining = False
+        if report.sent or report.private or report.edited or report.failed or report.unknown:
+            log.info(
+                "outbox_drained",
+                sent=report.sent,
+                private=report.private,
+                edited=report.edited,
+                failed=report.failed,
+                unknown=report.unknown,
+                left=report.left,
+            )
+        if self.outbox.refused:
+            await self._tell(
+                "channel-refuses", f"Der Kanal nimmt keine Posts an: {self.outbox.refused}"
+            )
+
+    async def announcements(self) -> None:
+        published, missed = await self.publisher.publish_due()
+        if published:
+            self.wake_outbox()
+        for announcement in missed:
+            await self._tell(
+                f"missed-{announcement.id}",
+                f"Eine geplante Ankündigung ({announcement.publish_at:%d.%m.%Y %H:%M} UTC) wurde"
+                " verpasst, weil ogbot nicht lief, und nicht gesendet.",
+            )
+
+    async def reminders(self) -> None:
+        today = self.clock().astimezone(self.settings.publish.tz).date()
+        if await self.outbox.enqueue_reminders(today):
+            self.wake_outbox()
+
+    async def _report_failing_sources(self) -> None:
+        now = self.clock()
+        for state in await self.store.call(Store.sources):
+            if state.failing_since is not None and now - state.failing_since >= FAILING_FOR:
+                await self._tell(
+                    f"source-{state.name}",
+                    f"Die Quelle {state.name} schlägt seit einem Tag fehl: {state.last_error}",
+                )
+
+    async def _tell(self, problem: str, text: str) -> None:
+        """Tell the coordinators privately, at most once a day per problem."""
+        if self.application is None or not self.settings.telegram.coordinators:
+            return
+        from ogbot.bot.coordinator import tell_coordinators
+        from ogbot.publish.post import escape
+
+        await tell_coordinators(self.application.bot, self._services(), problem, escape(text))
+
+    # -- Telegram ----------------------------------------------------------------------------
+
+    def _services(self) -> Any:
+        from ogbot.bot.services import BotServices
+
+        return BotServices(
+            settings=self.settings,
+            store=self.store,
+            answerer=self.answerer,
+            publisher=self.publisher,
+            clock=self.clock,
+            wake_outbox=self.wake_outbox,
+        )
+
+    async def _start_telegram(self) -> None:
+        """Start the bot; a refused token stops ogbot (exit 1), an unreachable Telegram is
+        tried again in the background while watching and the web go on."""
+        from telegram.error import InvalidToken, TelegramError
+
+        from ogbot.bot.wiring import build_application
+
+        application = build_application(self._services())
+        try:
+            await application.initialize()
+        except InvalidToken:
+            raise TelegramRefused("Telegram refused the token") from None
+        except TelegramError as exc:
+            log.warning("telegram_unreachable", reason=type(exc).__name__, retry=TELEGRAM_RETRY)
+            task = asyncio.create_task(self._retry_telegram(application))
+            self._tasks.add(task)
+            return
+        await self._go_online(application)
+
+    async def _retry_telegram(self, application: Any) -> None:
+        from telegram.error import InvalidToken, TelegramError
+
+        while not self.stopping.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.stopping.wait(), TELEGRAM_RETRY)
+            if self.stopping.is_set():
+                return
+            try:
+                await application.initialize()
+            except InvalidToken:
+                log.error("telegram_refused_token")
+                self.stopping.set()
+                return
+            except TelegramError as exc:
+                log.warning("telegram_unreachable", reason=type(exc).__name__)
+                continue
+            await self._go_online(application)
+            return
+
+    async def _go_online(self, application: Any) -> None:
+        from telegram import Update
+
+        from ogbot.bot.conversation import set_commands
+
+        await set_commands(application.bot)
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30
+        )
+        await application.start()
+        self.application = application
+        log.info(
+            "telegram_on",
+            bot=application.bot.username,
+            channel=self.settings.telegram.channel or "none",
+        )
+
+    async def _stop_telegram(self) -> None:
+        application, self.application = self.application, None
+        if application is None:
+            return
+        with contextlib.suppress(Exception):
+            if application.updater.running:
+                await application.updater.stop()
+            if application.running:
+                await application.stop()
+            await application.shutdown()
+
+    # -- stopping ----------------------------------------------------------------------------
+
+    def _install_signals(self) -> None:
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(number, self._on_signal, number)
+
+    def _on_signal(self, number: int) -> None:
+        log.info("stopping", signal=signal.Signals(number).name)
+        self.stopping.set()
+
+    async def _stop_jobs(self) -> None:
+        self.stopping.set()
+        self.scheduler.shutdown(wait=False)
+        running = {task for task in self._tasks if not task.done()}
+        if running:
+            _done, late = await asyncio.wait(running, timeout=STOP_GRACE)
+            for task in late:
+                task.cancel()
+            if late:
+                await asyncio.wait(late, timeout=STOP_GRACE)
+                log.warning("jobs_cancelled", jobs=len(late))
+        loop = asyncio.get_running_loop()
+        for number in (signal.SIGTERM, signal.SIGINT):
+            loop.remove_signal_handler(number)
+
+
+async def run(settings: Settings, *, clock: Clock = utc_now) -> None:
+    await Service(settings, clock=clock).run()

@@ -1,0 +1,234 @@
+"""`ogbot run` as a real process against the fake websites and the fake Bot API, driven by
+pushed updates, as its users meet it; stopped with SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.fakes.telegram import CHANNEL, TOKEN, FakeTelegram
+from tests.fakes.web import FakeWeb
+
+COORDINATOR = 7001
+STRANGER = 7002
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def wait_for(check: Callable[[], Any], timeout: float = 20.0, what: str = "") -> Any:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    raise AssertionError(f"waited {timeout} s for {what or check}")
+
+
+class Running:
+    """One `ogbot run` process, its data directory, its web address and its log."""
+
+    def __init__(self, tmp: Path, web: FakeWeb, telegram: FakeTelegram | None, **env: str):
+        self.tmp = tmp
+        self.port = free_port()
+        self.log_path = tmp / "ogbot.log"
+        url = web.fixture("/feed/", "ogp.rss", etag='"v1"')
+        (tmp / "ogbot.toml").write_text(
+            f'[[sources]]\nname = "ogp"\nurl = "{url}"\n', encoding="utf-8"
+        )
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")},
+            "OGBOT_DATA_DIR": str(tmp / "data"),
+            "OGBOT_FETCH_ALLOW_PRIVATE": "true",
+            "OGBOT_WEB_PORT": str(self.port),
+            "OGBOT_PUBLISH_BACKLOG": "1",
+            "OGBOT_PUBLISH_MAX_AGE": "36500",
+            "OGBOT_PUBLISH_QUIET_HOURS": "",
+        }
+        if telegram is not None:
+            self.env |= {
+                "OGBOT_TELEGRAM_TOKEN": TOKEN,
+                "OGBOT_TELEGRAM_API_URL": telegram.api_url,
+                "OGBOT_TELEGRAM_CHANNEL": CHANNEL,
+                "OGBOT_TELEGRAM_COORDINATORS": str(COORDINATOR),
+            }
+        self.env |= env
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> Running:
+        self.log = self.log_path.open("ab")
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "ogbot", "run", "--config", str(self.tmp / "ogbot.toml")],
+            cwd=self.tmp,
+            env=self.env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        wait_for(self.healthy, what="the web server")
+        return self
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def health(self) -> dict[str, Any]:
+        return json.loads(httpx.get(f"{self.url}/healthz", timeout=5).text)
+
+    def stop(self, sig: int = signal.SIGTERM) -> tuple[int, float]:
+        assert self.process is not None
+        began = time.monotonic()
+        self.process.send_signal(sig)
+        code = self.process.wait(timeout=15)
+        self.log.close()
+        return code, time.monotonic() - began
+
+    def logged(self) -> str:
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+
+@pytest.fixture
+def running(tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram) -> Iterator[Running]:
+    run = Running(tmp_path, fake_web, fake_telegram).start()
+    yield run
+    if run.process is not None and run.process.poll() is None:
+        run.process.kill()
+        run.process.wait()
+
+
+def test_run_without_token_watches_publishes_feeds_and_serves_the_page(
+    tmp_path: Path, fake_web: FakeWeb
+):
+    run = Running(tmp_path, fake_web, None).start()
+    try:
+        wait_for(lambda: run.health()["sources"][0]["last_status"] == "ok", what="the first cycle")
+        page = httpx.get(run.url + "/", timeout=5).text
+        assert "Germany Action Plan Review" in page or "For Public Comment" in page
+        rss = httpx.get(run.url + "/feed.rss", timeout=5)
+        assert rss.status_code == 200 and rss.text.count("<item>") == 6
+    finally:
+        code, seconds = run.stop()
+    assert code == 0
+    assert seconds < 5
+    log = run.logged()
+    assert "telegram_off" in log
+    assert "Traceback" not in log
+
+
+def test_run_posts_the_backlog_and_stops_cleanly_on_sigterm(running: Running, fake_telegram):
+    wait_for(lambda: fake_telegram.sent(CHANNEL), what="the backlog post")
+    assert len(fake_telegram.sent(CHANNEL)) == 1
+    assert fake_telegram.calls("setMyCommands")
+    code, seconds = running.stop()
+    assert code == 0
+    assert seconds < 5
+    log = running.logged()
+    assert "telegram_on" in log and "stopped" in log
+    assert TOKEN not in log
+    assert "Traceback" not in log
+
+
+def test_run_refuses_a_second_process_on_the_same_data(running: Running, tmp_path: Path):
+    second = subprocess.run(
+        [sys.executable, "-m", "ogbot", "run", "--config", str(tmp_path / "ogbot.toml")],
+        cwd=tmp_path,
+        env={**running.env, "OGBOT_WEB_PORT": str(free_port())},
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert second.returncode == 1
+    assert "another ogbot process holds" in second.stderr
+
+
+def test_run_with_a_refused_token_exits_1(tmp_path: Path, fake_web: FakeWeb, fake_telegram):
+    run = Running(tmp_path, fake_web, fake_telegram, OGBOT_TELEGRAM_TOKEN="999:refused-token")
+    result = subprocess.run(
+        [sys.executable, "-m", "ogbot", "run", "--config", str(tmp_path / "ogbot.toml")],
+        cwd=tmp_path,
+        env=run.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "Telegram refused the token" in result.stderr
+    assert "999:refused" not in result.stdout + result.stderr
+
+
+def replies(telegram: FakeTelegram, user: int) -> list[str]:
+    return [message.text for message in telegram.sent(user)]
+
+
+def test_run_talks_with_people_and_takes_the_coordinators_announcement(
+    running: Running, fake_telegram: FakeTelegram
+):
+    telegram = fake_telegram
+    wait_for(lambda: telegram.sent(CHANNEL), what="the backlog post")
+    posts_before = len(telegram.sent(CHANNEL))
+
+    # a greeting, questions in both languages, the latest news, from several users
+    telegram.push_message(8001, "/start", language_code="de", first_name="Anna")
+    telegram.push_message(8002, "What is the Open Government Partnership?", language_code="en")
+    telegram.push_message(8001, "Was ist ein Nationaler Aktionsplan?", language_code="de")
+    telegram.push_message(8003, "/news", language_code="de")
+    wait_for(lambda: len(replies(telegram, 8001)) == 2, what="Anna's two replies")
+    assert "Open Government" in replies(telegram, 8001)[0]
+    assert "Aktionsplan" in replies(telegram, 8001)[1]
+    english = wait_for(lambda: replies(telegram, 8002), what="the English answer")[0]
+    assert "Open Government Partnership" in english and "Read more" in english
+    news = wait_for(lambda: replies(telegram, 8003), what="/news")[0]
+    assert "For Public Comment" in news or "Action Plan" in news
+
+    # a stranger may not announce; the coordinator previews, confirms, and it goes out
+    telegram.push_message(STRANGER, "/announce Gratis-Werbung", language_code="de")
+    refusal = wait_for(lambda: replies(telegram, STRANGER), what="the refusal")[0]
+    assert "Koordinator" in refusal
+    telegram.push_message(COORDINATOR, "/announce Netzwerktreffen am 10. Dezember, online")
+    preview = wait_for(
+        lambda: [m for m in telegram.sent(COORDINATOR) if m.buttons()], what="the preview"
+    )[0]
+    assert "Netzwerktreffen am 10. Dezember" in preview.text
+    send = next(b for b in preview.buttons() if "senden" in b["text"].lower())
+    telegram.push_callback(STRANGER, preview.message_id, send["callback_data"], chat=COORDINATOR)
+    telegram.push_callback(COORDINATOR, preview.message_id, send["callback_data"])
+    posted = wait_for(
+        lambda: [m for m in telegram.sent(CHANNEL) if "Netzwerktreffen" in m.text],
+        what="the announcement in the channel",
+    )
+    assert len(posted) == 1
+    assert len(telegram.sent(CHANNEL)) == posts_before + 1
+    feed = httpx.get(running.url + "/feed.atom", timeout=5).text
+    assert "Netzwerktreffen am 10. Dezember" in feed
+
+    # hostile messages and odd updates never break it
+    telegram.push_message(8004, "<b>fett</b> & " + "🙂" * 3000, language_code="de")
+    telegram.push_message(8005, "hallo", chat_type="group", chat_id=-4242)
+    wait_for(lambda: replies(telegram, 8004), what="the hostile message's answer")
+    code, seconds = running.stop()
+    assert code == 0 and seconds < 5
+    log = running.logged()
+    assert "Traceback" not in log and "handler_failed" not in log
+    assert "Netzwerktreffen" not in log  # users' text never in the log
