@@ -11,12 +11,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
 
+from ogbot.store import AsyncStore, Store
 from tests.fakes.telegram import CHANNEL, TOKEN, FakeTelegram
 from tests.fakes.web import FakeWeb
 
@@ -223,12 +226,111 @@ def test_run_talks_with_people_and_takes_the_coordinators_announcement(
     feed = httpx.get(running.url + "/feed.atom", timeout=5).text
     assert "Netzwerktreffen am 10. Dezember" in feed
 
+    # a second draft, cancelled: nothing goes out
+    telegram.push_message(COORDINATOR, "/announce Doch nicht")
+    second = wait_for(
+        lambda: [m for m in telegram.sent(COORDINATOR) if m.buttons() and "Doch nicht" in m.text],
+        what="the second preview",
+    )[0]
+    cancel = next(b for b in second.buttons() if "abbrechen" in b["text"].lower())
+    telegram.push_callback(COORDINATOR, second.message_id, cancel["callback_data"])
+    wait_for(lambda: not telegram.message(COORDINATOR, second.message_id).buttons(), what="cancel")
+
+    # open consultations after the first cycle, soonest deadline first
+    telegram.push_message(8006, "/konsultationen", language_code="de")
+    consultations = wait_for(lambda: replies(telegram, 8006), what="/konsultationen")[0]
+    assert "Frist" in consultations
+
     # hostile messages and odd updates never break it
     telegram.push_message(8004, "<b>fett</b> & " + "🙂" * 3000, language_code="de")
     telegram.push_message(8005, "hallo", chat_type="group", chat_id=-4242)
+    telegram.add_user(8007, first_name="S")
+    telegram.push_update(
+        {
+            "message": {
+                "message_id": 99,
+                "date": int(time.time()),
+                "chat": {"id": 8007, "type": "private", "first_name": "S"},
+                "from": {"id": 8007, "is_bot": False, "first_name": "S"},
+                "sticker": {
+                    "file_id": "x",
+                    "file_unique_id": "y",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+            }
+        }
+    )
     wait_for(lambda: replies(telegram, 8004), what="the hostile message's answer")
+    wait_for(lambda: replies(telegram, 8007), what="the sticker's answer")
+    assert not [m for m in telegram.sent(CHANNEL) if "Doch nicht" in m.text]
+    # the fake refuses what Telegram would refuse: ogbot's requests all went through
+    refused = [r for r in telegram.requests if r.status is not None and r.status >= 400]
+    assert refused == [], [(r.method, r.status) for r in refused]
     code, seconds = running.stop()
     assert code == 0 and seconds < 5
     log = running.logged()
     assert "Traceback" not in log and "handler_failed" not in log
     assert "Netzwerktreffen" not in log  # users' text never in the log
+
+
+def test_run_coordinator_tools_subscriptions_and_a_scheduled_announcement_across_a_restart(
+    running: Running, fake_telegram: FakeTelegram, tmp_path: Path
+):
+    telegram = fake_telegram
+    backlog = wait_for(lambda: telegram.sent(CHANNEL), what="the backlog post")[0]
+
+    # /pause, then /sources shows it
+    telegram.push_message(COORDINATOR, "/pause ogp")
+    telegram.push_message(COORDINATOR, "/sources")
+    wait_for(lambda: any("pausiert" in t for t in replies(telegram, COORDINATOR)), what="/sources")
+
+    # /delete with a link to a post ogbot made
+    telegram.push_message(COORDINATOR, f"/delete https://t.me/{CHANNEL[1:]}/{backlog.message_id}")
+    wait_for(lambda: telegram.sent(CHANNEL)[0].deleted, what="the deleted post")
+
+    # a follower subscribes with a button, then /forget deletes it
+    telegram.push_message(8101, "/subscribe", language_code="de")
+    menu = wait_for(
+        lambda: [m for m in telegram.sent(8101) if m.buttons()], what="the subscribe buttons"
+    )[0]
+    both = next(b for b in menu.buttons() if b["callback_data"] == "sub:both")
+    telegram.push_callback(8101, menu.message_id, both["callback_data"])
+    wait_for(lambda: telegram.message(8101, menu.message_id).edited, what="the confirmation")
+    telegram.push_message(8101, "/forget", language_code="de")
+    wait_for(lambda: len(replies(telegram, 8101)) >= 2, what="/forget's reply")
+
+    # the shell schedules an announcement while ogbot runs; ogbot is stopped before it is due
+    at = datetime.now(ZoneInfo("Europe/Berlin")) + timedelta(seconds=3)
+    shell = subprocess.run(
+        [
+            *(sys.executable, "-m", "ogbot", "announce", "--at", at.isoformat(timespec="seconds")),
+            *("Geplant", "über", "einen", "Neustart", "--config", str(tmp_path / "ogbot.toml")),
+        ],
+        cwd=tmp_path,
+        env=running.env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert shell.returncode == 0, shell.stderr
+    assert "the running ogbot publishes it when its time comes" in shell.stdout
+    assert running.stop()[0] == 0
+    time.sleep(3.5)
+    assert not any("Neustart" in m.text for m in telegram.sent(CHANNEL))
+    running.start()
+    wait_for(
+        lambda: any("Geplant über einen Neustart" in m.text for m in telegram.sent(CHANNEL)),
+        what="the scheduled announcement after the restart",
+    )
+    store = AsyncStore.open(tmp_path / "data")
+    try:
+        assert store.run(Store.subscriber, 8101) is None
+        actions = [action for _at, _actor, action, _detail in store.run(Store.actions)]
+        assert "source_paused" in actions and "post_deleted" in actions
+    finally:
+        store.close()
