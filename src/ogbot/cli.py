@@ -91,13 +91,7 @@ def build_parser() -> argparse.ArgumentParser:
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ogbot.knowledge.answer import Answerer, AnswerSettings
 
-    answerer = Answerer.load(
-        AnswerSettings(
-            contact=settings.publish.contact,
-            contact_url=settings.publish.contact_url,
-            site_url=settings.site_url,
-        )
-    )
+    answerer = Answerer.load(AnswerSettings.from_settings(settings))
 
     def reply(question: str) -> None:
         answer = answerer.answer(question, args.lang)
@@ -159,12 +153,11 @@ def _channel_state(settings: Settings) -> str | None:
 
 def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import asyncio
-    from datetime import timedelta
 
     from ogbot.app import publishing
     from ogbot.lock import DataLock
     from ogbot.store import AsyncStore
-    from ogbot.watch.cycle import poll_once, utc_now
+    from ogbot.watch.cycle import poll_once
     from ogbot.watch.fetch import make_client
 
     lock = DataLock(settings.data_dir)
@@ -195,8 +188,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                     out.write(off + "\n")
                     return
                 out.flush()
-                deadline = utc_now() + timedelta(seconds=settings.publish.wait)
-                drained = await publisher.outbox.drain(deadline)
+                drained = await publisher.outbox.drain_for_wait()
                 out.write(drained.line() + "\n")
 
         try:
@@ -210,7 +202,6 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
 def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import asyncio
-    from datetime import timedelta
 
     from ogbot.app import publishing
     from ogbot.lock import DataLock
@@ -253,8 +244,7 @@ def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
                 )
                 return
             await publisher.outbox.recover()
-            deadline = utc_now() + timedelta(seconds=settings.publish.wait)
-            drained = await publisher.outbox.drain(deadline)
+            drained = await publisher.outbox.drain_for_wait()
             out.write(drained.line() + "\n")
 
     try:

@@ -79,13 +79,7 @@ class Service:
     async def _run(self, store: AsyncStore) -> None:
         settings = self.settings
         self.store = store
-        self.answerer = Answerer.load(
-            AnswerSettings(
-                contact=settings.publish.contact,
-                contact_url=settings.publish.contact_url,
-                site_url=settings.site_url,
-            )
-        )
+        self.answerer = Answerer.load(AnswerSettings.from_settings(settings))
         bot = make_bot(settings.telegram) if settings.telegram.enabled else None
         self.outbox = Outbox(
             settings, store, Sender(bot) if bot else None, clock=self.clock, offline="Telegram off"

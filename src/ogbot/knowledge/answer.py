@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ogbot.knowledge.content import DEFAULT_VALUES, Library, load_library, plain_text
 from ogbot.knowledge.index import THRESHOLD, Index
 from ogbot.models import Answer, Lang, Link
+
+if TYPE_CHECKING:
+    from ogbot.config import Settings
 
 MAX_QUESTION = 500  # characters considered; longer messages are cut, not rejected
 
@@ -48,6 +52,14 @@ class AnswerSettings:
 
     def values(self) -> Mapping[str, str]:
         return {"contact": self.contact, "contact_url": self.contact_url, "site_url": self.site_url}
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> AnswerSettings:
+        return cls(
+            contact=settings.publish.contact,
+            contact_url=settings.publish.contact_url,
+            site_url=settings.site_url,
+        )
 
 
 def choose_language(votes: Mapping[Lang, int], client: str | None) -> Lang:

@@ -225,6 +225,10 @@ class Outbox:
 
     # -- sending -----------------------------------------------------------------------------
 
+    async def drain_for_wait(self) -> DrainReport:
+        """What a command does: drain for up to ``publish.wait`` seconds, leave the rest."""
+        return await self.drain(self.clock() + timedelta(seconds=self.settings.publish.wait))
+
     async def recover(self) -> list[int]:
         """Posts a crash left in ``sending``: their outcome is unknown, so each is sent once more
         (see the rule above); returns their ids."""
