@@ -135,7 +135,7 @@ def test_run_without_token_watches_publishes_feeds_and_serves_the_page(
     assert seconds < 5
     log = run.logged()
     assert "telegram_off" in log
-    assert "Traceback" not in log
+    assert "Traceback" not in log, [line[:300] for line in log.splitlines() if " error " in line]
 
 
 def test_run_posts_the_backlog_and_stops_cleanly_on_sigterm(running: Running, fake_telegram):
@@ -148,7 +148,7 @@ def test_run_posts_the_backlog_and_stops_cleanly_on_sigterm(running: Running, fa
     log = running.logged()
     assert "telegram_on" in log and "stopped" in log
     assert TOKEN not in log
-    assert "Traceback" not in log
+    assert "Traceback" not in log, [line[:300] for line in log.splitlines() if " error " in line]
 
 
 def test_run_refuses_a_second_process_on_the_same_data(running: Running, tmp_path: Path):
@@ -334,3 +334,18 @@ def test_run_coordinator_tools_subscriptions_and_a_scheduled_announcement_across
         assert "source_paused" in actions and "post_deleted" in actions
     finally:
         store.close()
+
+
+def test_run_tells_the_coordinator_when_the_channel_refuses_posts(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    fake_telegram.remove_bot(CHANNEL)  # the bot lost its rights in the channel
+    fake_telegram.add_user(COORDINATOR, first_name="Koordination")
+    run = Running(tmp_path, fake_web, fake_telegram).start()
+    try:
+        notice = wait_for(lambda: replies(fake_telegram, COORDINATOR), what="the notice")[0]
+        assert "Kanal" in notice and "not a member" in notice
+        assert fake_telegram.sent(CHANNEL) == []
+    finally:
+        code, _seconds = run.stop()
+    assert code == 0

@@ -162,7 +162,9 @@ class Service:
             try:
                 await work()
             except asyncio.CancelledError:
-                raise
+                # cancelled by a stop after its grace: end quietly (APScheduler would log a
+                # cancelled job as a crash with its traceback)
+                log.info("job_cancelled", job=work.__name__)
             except Exception:
                 log.exception("job_failed", job=work.__name__)
             finally:

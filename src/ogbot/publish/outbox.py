@@ -286,10 +286,8 @@ class Outbox:
                 counts["private"] += 1
             elif outcome in counts:
                 counts[outcome] += 1
-            elif outcome in ("forbidden", "fatal") and chat == CHANNEL:
-                self.refused = outcome
-                if outcome == "fatal":
-                    stopped = "Telegram refused the token"
+            elif outcome == "fatal":
+                stopped = "Telegram refused the token"
         left = await self.store.call(Store.pending_count, CHANNEL)
         if self.refused and left and stopped in (None, "waiting to retry"):
             stopped = f"the channel refuses posts: {self.refused}"
@@ -431,6 +429,7 @@ class Outbox:
             log.info("subscriber_gone", reason=exc.reason)
             return "gone"
         # the channel refuses the bot (or the token): nothing can go there now; the posts wait
+        self.refused = exc.reason
         await self.store.call(Store.mark_retry, post.id, now, exc.reason)
         await self.store.call(Store.defer_chat, CHANNEL, now + FORBIDDEN_DELAY)
         log.error("channel_refuses_posts", channel=self.channel, reason=exc.reason)
