@@ -181,7 +181,6 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 )
                 for source in report.sources:
                     out.write(source.line() + "\n")
-                await publisher.write_feeds()
                 await publisher.publish_due()
                 off = _channel_state(settings)
                 if off:

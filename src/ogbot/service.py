@@ -29,6 +29,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ogbot import logs
+from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.knowledge.answer import Answerer, AnswerSettings
 from ogbot.lock import DataLock
@@ -80,13 +81,20 @@ class Service:
         settings = self.settings
         self.store = store
         self.answerer = Answerer.load(AnswerSettings.from_settings(settings))
-        bot = make_bot(settings.telegram) if settings.telegram.enabled else None
+        self.bot = bot = make_bot(settings.telegram) if settings.telegram.enabled else None
         self.outbox = Outbox(
             settings, store, Sender(bot) if bot else None, clock=self.clock, offline="Telegram off"
         )
         self.publisher = Publisher(settings, store, self.outbox, clock=self.clock)
+        self.services = BotServices(
+            settings=settings,
+            store=store,
+            answerer=self.answerer,
+            publisher=self.publisher,
+            clock=self.clock,
+            wake_outbox=self.wake_outbox,
+        )
         await self.outbox.recover()
-        await self.publisher.write_feeds()
         from ogbot.web import WebError
 
         try:
@@ -248,21 +256,9 @@ class Service:
         from ogbot.bot.coordinator import tell_coordinators
         from ogbot.publish.post import escape
 
-        await tell_coordinators(self.application.bot, self._services(), problem, escape(text))
+        await tell_coordinators(self.application.bot, self.services, problem, escape(text))
 
     # -- Telegram ----------------------------------------------------------------------------
-
-    def _services(self) -> Any:
-        from ogbot.bot.services import BotServices
-
-        return BotServices(
-            settings=self.settings,
-            store=self.store,
-            answerer=self.answerer,
-            publisher=self.publisher,
-            clock=self.clock,
-            wake_outbox=self.wake_outbox,
-        )
 
     async def _start_telegram(self) -> None:
         """Start the bot; a refused token stops ogbot (exit 1), an unreachable Telegram is
@@ -271,7 +267,7 @@ class Service:
 
         from ogbot.bot.wiring import build_application
 
-        application = build_application(self._services())
+        application = build_application(self.services, self.bot)
         try:
             await application.initialize()
         except InvalidToken:

@@ -33,6 +33,7 @@ from aiohttp.typedefs import Handler
 
 from ogbot import logs
 from ogbot.config import Settings
+from ogbot.publish.post import long_date
 from ogbot.store import AsyncStore, SourceState, Store, StoredAnnouncement, StoredItem
 
 log = logs.get_logger(__name__)
@@ -53,20 +54,6 @@ HEALTH_META_KEY = "web.healthz"  # the row /healthz writes to prove the database
 OUTBOX_STATES = ("pending", "sending", "sent", "failed", "unknown", "expired", "merged")
 SHUTDOWN_TIMEOUT = 2.0  # seconds open requests get when the server stops
 
-MONTHS = (
-    "Januar",
-    "Februar",
-    "März",
-    "April",
-    "Mai",
-    "Juni",
-    "Juli",
-    "August",
-    "September",
-    "Oktober",
-    "November",
-    "Dezember",
-)
 
 CSS = """
 :root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5a5a5a;--accent:#0b5cad;
@@ -129,11 +116,6 @@ def safe_link(url: str) -> str | None:
     return url.strip()
 
 
-def german_date(day: date) -> str:
-    """``15. Dezember 2026``."""
-    return f"{day.day}. {MONTHS[day.month - 1]} {day.year}"
-
-
 def _shorten(text: str, limit: int) -> str:
     text = " ".join(text.split())
     if len(text) <= limit:
@@ -147,7 +129,7 @@ def deadline_text(item: StoredItem, today: date) -> str:
     """``Frist: 15. Dezember 2026 (noch 22 Tage)``; a guessed year is marked."""
     if item.deadline is None:
         return "Frist: nicht angegeben"
-    text = f"Frist: {german_date(item.deadline)}"
+    text = f"Frist: {long_date(item.deadline)}"
     if item.deadline_guessed:
         text += " (Jahr geschätzt)"
     days = (item.deadline - today).days
@@ -164,9 +146,7 @@ def deadline_text(item: StoredItem, today: date) -> str:
 
 def _time(moment: datetime, tz: ZoneInfo, prefix: str = "") -> str:
     local = moment.astimezone(tz)
-    return (
-        f'<time datetime="{_e(local.isoformat())}">{_e(prefix + german_date(local.date()))}</time>'
-    )
+    return f'<time datetime="{_e(local.isoformat())}">{_e(prefix + long_date(local.date()))}</time>'
 
 
 def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
@@ -594,7 +574,6 @@ __all__ = [
     "WebServer",
     "create_app",
     "deadline_text",
-    "german_date",
     "health_report",
     "read_feed",
     "render_page",

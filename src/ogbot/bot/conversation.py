@@ -88,8 +88,7 @@ from telegram.ext import (
 
 from ogbot import logs
 from ogbot.bot.services import BotServices
-from ogbot.bot.texts import MENU, TEXTS, Texts
-from ogbot.knowledge.answer import choose_language
+from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
 from ogbot.models import Answer, Lang, Link
 from ogbot.publish.post import (
     SCAN,
@@ -196,11 +195,6 @@ class FloodGate:
 
 
 # --- building the replies (pure) --------------------------------------------------------------
-
-
-def client_lang(code: str | None) -> Lang:
-    """The language for replies that are not answers: the client's when English, else German."""
-    return choose_language({"de": 0, "en": 0}, code)
 
 
 def link_html(title: str, url: str | None) -> str:
@@ -509,16 +503,8 @@ class Conversation:
         await self._reply(update, context, html, subscribe_keyboard(texts))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
-        if not await self._private_only(update, context):
-            return
-        chat = update.effective_chat
-        assert chat is not None
         texts = TEXTS[_lang(update)]
-        gone = await self.services.store.call(Store.forget, chat.id)
-        log.info("unsubscribed", via="command", rows=gone)
-        await self._reply(
-            update, context, texts.unsubscribed if gone else texts.unsubscribed_nothing
-        )
+        await self._delete_data(update, context, texts.unsubscribed, texts.unsubscribed_nothing)
 
     async def privacy(self, update: Update, context: Context) -> None:
         lang = _lang(update)
@@ -543,16 +529,20 @@ class Conversation:
         await self._reply(update, context, "\n\n".join(parts))
 
     async def forget(self, update: Update, context: Context) -> None:
+        texts = TEXTS[_lang(update)]
+        await self._delete_data(update, context, texts.forgotten, texts.forgotten_nothing)
+
+    async def _delete_data(self, update: Update, context: Context, done: str, nothing: str) -> None:
+        """/unsubscribe and /forget: everything stored about the user goes (SPEC)."""
         if not await self._private_only(update, context):
             return
         chat = update.effective_chat
         assert chat is not None
-        texts = TEXTS[_lang(update)]
         gone = await self.services.store.call(Store.forget, chat.id)
         if update.effective_user is not None:
             self.gate.forget(update.effective_user.id)
         log.info("forgotten", rows=gone)
-        await self._reply(update, context, texts.forgotten if gone else texts.forgotten_nothing)
+        await self._reply(update, context, done if gone else nothing)
 
     async def chose(self, update: Update, context: Context) -> None:
         """A /subscribe button: store the choice, confirm by editing the message."""

@@ -52,6 +52,7 @@ from telegram.ext import (
 
 from ogbot import logs
 from ogbot.bot.services import BotServices
+from ogbot.bot.texts import client_lang
 from ogbot.config import SourceSettings
 from ogbot.publish.post import (
     PostTooLong,
@@ -378,8 +379,7 @@ class Coordinator:
             return None
         if not self.is_coordinator(user.id):
             log.warning("coordinator_refused", user=user.id, command=command)
-            lang = "en" if (user.language_code or "").lower().startswith("en") else "de"
-            await _reply(message, REFUSAL[lang])
+            await _reply(message, REFUSAL[client_lang(user.language_code)])
             return None
         if message.chat.type != ChatType.PRIVATE:
             await _reply(message, PRIVATE_ONLY)
@@ -423,8 +423,7 @@ class Coordinator:
         action, _, ref = (query.data or "").removeprefix(f"{CALLBACK_PREFIX}:").partition(":")
         if not self.is_coordinator(user.id):
             log.warning("coordinator_refused", user=user.id, command=f"button:{action}")
-            lang = "en" if (user.language_code or "").lower().startswith("en") else "de"
-            await _answer(query, REFUSAL[lang], alert=True)
+            await _answer(query, REFUSAL[client_lang(user.language_code)], alert=True)
             raise ApplicationHandlerStop
         if not ref.isdigit():
             await _answer(query)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ogbot.knowledge.answer import choose_language
 from ogbot.models import Lang
 
 
@@ -272,3 +273,8 @@ MENU: dict[Lang, tuple[tuple[str, str], ...]] = {
         ("forget", "Delete your data"),
     ),
 }
+
+
+def client_lang(code: str | None) -> Lang:
+    """The language for replies that are not answers: the client's when English, else German."""
+    return choose_language({"de": 0, "en": 0}, code)

@@ -9,25 +9,23 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import Update
+from telegram import Bot, Update
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from ogbot import logs
 from ogbot.bot import conversation, coordinator
 from ogbot.bot.services import BotServices
-from ogbot.publish.sender import make_request
+from ogbot.publish.sender import make_bot
 
 log = logs.get_logger(__name__)
 
 
-def build_application(services: BotServices) -> Application:  # type: ignore[type-arg]
-    settings = services.settings.telegram
+def build_application(services: BotServices, bot: Bot | None = None) -> Application:  # type: ignore[type-arg]
+    """The Application for ``services``; ``bot`` is the one Bot of the process (the outbox
+    sends through it too), else one is made from ``telegram.*``."""
     application = (
         ApplicationBuilder()
-        .token(settings.token)
-        .base_url(f"{settings.api_url.rstrip('/')}/bot")
-        .request(make_request(20.0))
-        .get_updates_request(make_request(60.0))
+        .bot(bot or make_bot(services.settings.telegram))
         .job_queue(None)
         .concurrent_updates(8)
         .build()

@@ -254,9 +254,8 @@ class Outbox:
                 chat_id = await self._chat_id_of(chat)
                 if chat_id is None:
                     continue
-                await self._form_digests(chat)
+                pending = await self._pending_with_digests(chat, now)
                 edits = await self.store.call(Store.posts_to_edit, chat)
-                pending = await self.store.call(Store.pending_posts, chat, now)
                 if not edits and not pending:
                     continue
                 wait = pacer.delay(chat_id, now)
@@ -323,50 +322,60 @@ class Outbox:
             self._pacer = Pacer(history)
         return self._pacer
 
-    async def _form_digests(self, chat: str) -> None:
-        """More than ``digest_after`` items waiting: digests of up to ``digest_size``, each
-        split further where the lines would not fit one post (no item is ever dropped)."""
+    async def _pending_with_digests(self, chat: str, now: datetime) -> list[OutboxPost]:
+        """The chat's posts that may go now. More than ``digest_after`` items waiting become
+        digests of up to ``digest_size`` first, each split further where the lines would not
+        fit one post (no item is ever dropped)."""
         publish = self.settings.publish
-        pending = await self.store.call(Store.pending_posts, chat, self.clock())
+        pending = await self.store.call(Store.pending_posts, chat, now)
         waiting = {post.ref: post.id for post in pending if post.kind == "item" and post.ref}
         if len(waiting) <= publish.digest_after:
-            return
+            return pending
         items = await self.store.call(Store.items_by_id, list(waiting))
         groups: list[list[int]] = []
         for group in digest_groups([item.id for item in items], publish.digest_size):
             chosen = [item for item in items if item.id in set(group)]
             for post in digest_posts(chosen, publish):
                 groups.append([waiting[item_id] for item_id in post.item_ids])
-        await self.store.call(Store.make_digests, chat, groups, self.clock())
+        await self.store.call(Store.make_digests, chat, groups, now)
         log.info("digests_formed", items=len(waiting), digests=len(groups))
+        return await self.store.call(Store.pending_posts, chat, now)
 
-    async def render(self, post: OutboxPost) -> Post | None:
+    async def _items(self, post: OutboxPost) -> list[StoredItem]:
+        """The stored items a post shows (none for an announcement)."""
+        if post.kind == "digest":
+            refs = await self.store.call(Store.digest_refs, post.id)
+            return await self.store.call(Store.items_by_id, refs)
+        if post.kind in ("item", "reminder") and post.ref is not None:
+            return await self.store.call(Store.items_by_id, [post.ref])
+        return []
+
+    async def render(
+        self, post: OutboxPost, items: Sequence[StoredItem] | None = None
+    ) -> Post | None:
         """The post's text now (titles edited since are shown as they are now), in the
-        subscriber's language for a private chat."""
+        subscriber's language for a private chat. ``items``: the post's items, if loaded."""
         publish = self.settings.publish
         lang: Lang = "de"
         if post.chat != CHANNEL:
             subscriber = await self.store.call(Store.subscriber, int(post.chat))
             lang = "en" if subscriber is not None and subscriber.lang == "en" else "de"
-        if post.kind in ("item", "reminder") and post.ref is not None:
-            items = await self.store.call(Store.items_by_id, [post.ref])
-            if not items:
-                return None
-            if post.kind == "reminder":
-                today = self.clock().astimezone(publish.tz).date()
-                try:
-                    return reminder_post(items[0], publish, today, lang)
-                except ValueError:  # the deadline passed meanwhile
-                    return None
-            return item_post(items[0], publish, lang)
-        if post.kind == "digest":
-            refs = await self.store.call(Store.digest_refs, post.id)
-            items = await self.store.call(Store.items_by_id, refs)
-            return digest_post(items, publish, lang) if items else None
         if post.kind == "announcement" and post.ref is not None:
             announcement = await self.store.call(Store.announcement, post.ref)
             return announcement_post(announcement.text, publish) if announcement else None
-        return None
+        if items is None:
+            items = await self._items(post)
+        if not items:
+            return None
+        if post.kind == "digest":
+            return digest_post(items, publish, lang)
+        if post.kind == "reminder":
+            today = self.clock().astimezone(publish.tz).date()
+            try:
+                return reminder_post(items[0], publish, today, lang)
+            except ValueError:  # the deadline passed meanwhile
+                return None
+        return item_post(items[0], publish, lang)
 
     async def _record(self, pacer: Pacer, chat_id: str) -> None:
         now = self.clock()
@@ -376,12 +385,12 @@ class Outbox:
     async def _send(self, post: OutboxPost, chat_id: str, pacer: Pacer) -> str:
         assert self.sender is not None
         now = self.clock()
-        if post.kind == "item" and post.ref is not None:
-            items = await self.store.call(Store.items_by_id, [post.ref])
-            if items and items[0].published < now - timedelta(days=self.settings.publish.max_age):
-                await self.store.call(Store.mark_done, post.id, "expired", "older than max_age")
-                return "expired"
-        rendered = await self.render(post)
+        items = await self._items(post)
+        oldest = now - timedelta(days=self.settings.publish.max_age)
+        if post.kind == "item" and items and items[0].published < oldest:
+            await self.store.call(Store.mark_done, post.id, "expired", "older than max_age")
+            return "expired"
+        rendered = await self.render(post, items)
         if rendered is None:
             await self.store.call(Store.mark_done, post.id, "failed", "nothing to show")
             return "failed"

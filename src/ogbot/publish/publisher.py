@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from ogbot import logs
 from ogbot.config import Settings
 from ogbot.models import Announcement
-from ogbot.publish.feeds import public_dir, render_feeds_for, write_feeds
+from ogbot.publish.feeds import ATOM_FILE, RSS_FILE, public_dir, render_feeds_for, write_feeds
 from ogbot.publish.outbox import Clock, Outbox, utc_now
 from ogbot.store import AsyncStore, Store, StoredAnnouncement
 from ogbot.watch.model import CycleReport
@@ -41,8 +41,11 @@ class Publisher:
         self.clock = clock
 
     async def after_cycle(self, report: CycleReport) -> None:
-        """The hook of :func:`ogbot.watch.cycle.poll_once`: feeds and posts for what changed."""
-        if report.new_ids or report.updated_ids:
+        """The hook of :func:`ogbot.watch.cycle.poll_once`: feeds and posts for what changed
+        (the feeds also when they are not there yet, so a first cycle always leaves them)."""
+        public = public_dir(self.settings)
+        missing = not (public / RSS_FILE).exists() or not (public / ATOM_FILE).exists()
+        if report.new_ids or report.updated_ids or missing:
             await self.write_feeds()
         queued = await self.outbox.enqueue_items(report.new_ids)
         edits = await self.store.call(Store.request_edits, list(report.updated_ids))

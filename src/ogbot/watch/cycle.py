@@ -28,7 +28,7 @@ from ogbot.watch.model import (
     SourceReport,
     WatchError,
 )
-from ogbot.watch.normalise import link_key, passes_filters
+from ogbot.watch.normalise import Filters, link_key
 from ogbot.watch.parse import parse_feed
 from ogbot.watch.scrape import scrape_listing
 
@@ -62,10 +62,9 @@ def extract(source: SourceSettings, fetched: Fetched, tz: ZoneInfo, now: datetim
     else:
         parsed = parse_feed(source.name, fetched.body, fetched.url, fetched.headers)
     items = []
+    filters = Filters.of(source.include, source.exclude)
     for entry in parsed.entries:
-        if not passes_filters(
-            (entry.title, entry.summary, *entry.categories), source.include, source.exclude
-        ):
+        if not filters.passes((entry.title, entry.summary, *entry.categories)):
             continue
         items.append(to_item(source, entry, tz, now, today))
     return Extracted(tuple(items), parsed.problem)

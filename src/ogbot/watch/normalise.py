@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
+from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 # A page id at the end of the path ("…/entwurf-5-nap-2294412"): the slug before it may change
@@ -42,13 +43,25 @@ def _fold(text: str) -> str:
     return text.replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
 
 
-def passes_filters(texts: Iterable[str], include: Iterable[str], exclude: Iterable[str]) -> bool:
-    """Keep when some include term occurs (or there are none) and no exclude term does.
+@dataclass(frozen=True)
+class Filters:
+    """A source's include/exclude terms, folded once per source."""
 
-    Terms match case- and umlaut-insensitively anywhere in the title, summary or categories.
-    """
-    haystack = " ".join(_fold(t) for t in texts)
-    include = [_fold(t) for t in include]
-    if include and not any(term in haystack for term in include):
-        return False
-    return not any(_fold(term) in haystack for term in exclude)
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, include: Iterable[str], exclude: Iterable[str]) -> Filters:
+        return cls(tuple(_fold(t) for t in include), tuple(_fold(t) for t in exclude))
+
+    def passes(self, texts: Iterable[str]) -> bool:
+        """Keep when some include term occurs (or there are none) and no exclude term does.
+
+        Terms match case- and umlaut-insensitively anywhere in the title, summary or categories.
+        """
+        if not self.include and not self.exclude:
+            return True
+        haystack = " ".join(_fold(t) for t in texts)
+        if self.include and not any(term in haystack for term in self.include):
+            return False
+        return not any(term in haystack for term in self.exclude)
