@@ -236,3 +236,24 @@ def test_watch_link_key_identifies_one_page(one, two):
 def test_watch_link_key_keeps_different_pages_apart():
     assert link_key("https://example.org/a?id=1") != link_key("https://example.org/a?id=2")
     assert link_key("https://example.org/post-2/") != link_key("https://example.org/post-3/")
+
+
+async def test_watch_include_and_exclude_keep_only_matching_items(fake_web, tmp_path, store):
+    url = fake_web.fixture("/feed/", "ogp.rss")
+    settings = settings_for(
+        tmp_path,
+        [
+            {
+                "name": "ogp",
+                "url": url,
+                # a category counts; case does not; one exclude term drops an included item
+                "include": ["GERMANY", "open contracting"],
+                "exclude": ["kenya"],
+            }
+        ],
+    )
+    report = await run_cycle(settings, store)
+    titles = sorted(i.title for i in store.run(Store.latest_items, 100))
+    assert lines(report)["ogp"] == "ogp: 2 new, 0 updated"
+    assert titles[0].startswith("Germany Action Plan Review")
+    assert titles[1].startswith("Open Data & Open Contracting")
