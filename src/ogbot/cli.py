@@ -82,7 +82,29 @@ def build_parser() -> argparse.ArgumentParser:
     sources = command("sources", "the sources and their state; `sources check NAME` tries one")
     sources.add_argument("action", nargs="?", choices=("check",), help="fetch one source now")
     sources.add_argument("name", nargs="?", help="the source to check")
+    backup = command("backup", "an online copy of the database, safe while ogbot run runs")
+    backup.add_argument(
+        "--keep",
+        type=_positive,
+        metavar="N",
+        help="when PATH is a directory: keep only the newest N backups in it",
+    )
+    backup.add_argument(
+        "path", metavar="PATH", help="the copy's file, or a directory for a file named by time"
+    )
+    restore = command("restore", "put a backup in place of the database (ogbot must be stopped)")
+    restore.add_argument("path", metavar="PATH", help="the backup file")
     return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return number
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -156,8 +178,8 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     from ogbot.app import publishing
     from ogbot.lock import DataLock
-    from ogbot.store import AsyncStore
-    from ogbot.watch.cycle import poll_once
+    from ogbot.store import AsyncStore, Store
+    from ogbot.watch.cycle import poll_once, utc_now
     from ogbot.watch.fetch import make_client
 
     lock = DataLock(settings.data_dir)
@@ -176,6 +198,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 publishing(settings, store) as publisher,
             ):
                 await publisher.outbox.recover()
+                await store.call(Store.housekeep, utc_now())
                 report = await poll_once(
                     settings, client, store, force=True, on_cycle=publisher.after_cycle
                 )
@@ -349,6 +372,53 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
         return EXIT_FAILURE
 
 
+def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from pathlib import Path
+
+    from ogbot.backup import backup
+    from ogbot.watch.cycle import utc_now
+
+    target = Path(args.path)
+    if args.path.endswith("/") and not target.exists():
+        target.mkdir(parents=True)
+    try:
+        report = backup(settings.data_dir, target, utc_now(), args.keep)
+    except ValueError as exc:
+        raise UsageError(f"backup: {exc}") from None
+    out.write(f"backup written to {report.path}: {report.summary.line()}; integrity ok\n")
+    if report.removed:
+        out.write(f"removed {len(report.removed)} older backups (--keep {args.keep})\n")
+    return EXIT_OK
+
+
+def cmd_restore(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from pathlib import Path
+
+    from ogbot.backup import restore
+    from ogbot.lock import DataLock
+
+    lock = DataLock(settings.data_dir)
+    if not lock.acquire():
+        raise StoreError(
+            f"another ogbot process (ogbot run) holds {lock.path}: stop it first "
+            "(systemctl stop ogbot, or docker compose stop), then restore"
+        )
+    try:
+        report = restore(settings.data_dir, Path(args.path))
+    except ValueError as exc:
+        raise UsageError(f"restore: {exc}") from None
+    finally:
+        lock.release()
+    if report.previous is not None:
+        out.write(f"the replaced database is kept in {report.previous}\n")
+    out.write(
+        f"restored {report.source}: {report.restored.line()}\n"
+        "items that arrived after the backup go to the feeds again at the next fetch, "
+        "not to the channel\n"
+    )
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "ask": cmd_ask,
     "run": cmd_run,
@@ -356,6 +426,8 @@ COMMANDS: dict[str, Command] = {
     "poll": cmd_poll,
     "announce": cmd_announce,
     "sources": cmd_sources,
+    "backup": cmd_backup,
+    "restore": cmd_restore,
 }
 
 

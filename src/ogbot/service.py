@@ -156,6 +156,12 @@ class Service:
             id="reminders",
         )
         scheduler.add_job(self._job(self.reminders), id="reminders-at-start", next_run_time=now)
+        scheduler.add_job(
+            self._job(self.housekeep),
+            CronTrigger(hour=4, timezone=settings.publish.tz),
+            id="housekeeping",
+            next_run_time=now + timedelta(seconds=5),
+        )
         return scheduler
 
     def _job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -239,6 +245,18 @@ class Service:
         today = self.clock().astimezone(self.settings.publish.tz).date()
         if await self.outbox.enqueue_reminders(today):
             self.wake_outbox()
+
+    async def housekeep(self) -> None:
+        """Once a day: delete what is stored about people once it is no longer needed."""
+        gone = await self.store.call(Store.housekeep, self.clock())
+        if gone.total:
+            log.info(
+                "housekept",
+                private_posts=gone.private_posts,
+                drafts=gone.drafts,
+                audit=gone.audit,
+                sends=gone.sends,
+            )
 
     async def _report_failing_sources(self) -> None:
         now = self.clock()

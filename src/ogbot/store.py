@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import os
 import sqlite3
+import tempfile
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -25,7 +27,14 @@ from typing import Any, TypeVar
 from ogbot.watch.model import Item, Validators
 
 DB_NAME = "ogbot.sqlite3"
+BACKUPS_DIR = "backups"  # inside the data directory: copies made before a migration or restore
 MAX_BACKOFF = timedelta(hours=24)
+
+# How long what is stored about people is kept (the README's Datenschutz section says the same).
+KEEP_PRIVATE_POSTS = timedelta(days=2)  # sent notifications, kept only to edit corrections in
+KEEP_DRAFTS = timedelta(days=30)  # the coordinators' drafts
+KEEP_AUDIT = timedelta(days=365)  # the record of coordinators' actions
+KEEP_SENDS = timedelta(hours=1)  # the pacing log (chat id and time of each send)
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: sources and items
@@ -152,6 +161,52 @@ class StoreError(Exception):
     """The database cannot be opened or written (a runtime failure: exit 1)."""
 
 
+@dataclass(frozen=True)
+class Housekept:
+    """Rows deleted by :meth:`Store.housekeep`, per kind."""
+
+    private_posts: int
+    drafts: int
+    audit: int
+    sends: int
+
+    @property
+    def total(self) -> int:
+        return self.private_posts + self.drafts + self.audit + self.sends
+
+
+def online_copy(source: sqlite3.Connection, target: Path) -> None:
+    """SQLite's online backup of ``source`` into ``target``: consistent while other processes
+    write (WAL readers see one snapshot), written beside the target and renamed into place, so
+    ``target`` is never half a copy. The copy is one self-contained file (rollback journal, not
+    WAL), private (0600: it holds what the database holds), and passes ``integrity_check``."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    temp = Path(temp_name)
+    try:
+        copy = sqlite3.connect(temp, isolation_level=None)
+        try:
+            source.backup(copy)
+            copy.execute("PRAGMA journal_mode = DELETE")
+            problems = [str(row[0]) for row in copy.execute("PRAGMA integrity_check")]
+        finally:
+            copy.close()
+        if problems != ["ok"]:
+            raise StoreError(f"copy {target}: damaged: {'; '.join(problems[:3])}")
+        with temp.open("rb") as written:
+            os.fsync(written.fileno())
+        temp.replace(target)
+        directory = os.open(target.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+    except BaseException:
+        temp.unlink(missing_ok=True)
+        raise
+
+
 def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
@@ -269,12 +324,27 @@ class Store:
         self.path = path
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.exists():
+                # private from the start, whatever the umask: it holds subscribers' chat ids
+                # (SQLite gives its -wal and -shm files the database's mode)
+                os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
             self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
-            self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA busy_timeout = 10000")
+            found = self.version
+            if found > len(MIGRATIONS):  # refused before anything, even the journal, changes
+                self._db.close()
+                raise StoreError(
+                    f"database {path} has schema {found}, newer than this ogbot knows "
+                    f"({len(MIGRATIONS)}): run the newer ogbot again, or restore a backup made "
+                    "by this version (ogbot restore PATH)"
+                )
+            self._db.execute("PRAGMA journal_mode = WAL")
             self._db.execute("PRAGMA foreign_keys = ON")
             self._db.execute("PRAGMA synchronous = NORMAL")
+            if 0 < found < len(MIGRATIONS):
+                # an upgrade: keep the database as it was, for a downgrade or a failed migration
+                online_copy(self._db, self.backups / f"before-schema-{len(MIGRATIONS)}.sqlite3")
             self.migrate()
         except (sqlite3.Error, OSError) as exc:
             raise StoreError(f"database {path}: {exc}") from exc
@@ -285,6 +355,14 @@ class Store:
 
     def close(self) -> None:
         self._db.close()
+
+    @property
+    def backups(self) -> Path:
+        return self.path.parent / BACKUPS_DIR
+
+    def backup(self, target: Path) -> None:
+        """An online copy of this database into ``target`` (see :func:`online_copy`)."""
+        online_copy(self._db, target)
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
@@ -914,12 +992,59 @@ class Store:
             )
         return True
 
+    # -- keeping no more than needed -----------------------------------------------------------
+
+    def housekeep(self, now: datetime) -> Housekept:
+        """Delete what is stored about people once it is no longer needed (the periods are the
+        KEEP_* constants): sent private notifications, old drafts, old audit records, the
+        pacing log. Posts still waiting are never touched, nor a digest's items while the
+        digest is kept."""
+        private_cutoff = _iso(now - KEEP_PRIVATE_POSTS)
+        with self.transaction() as db:
+            done = db.execute(
+                "SELECT id FROM posts WHERE chat != 'channel'"
+                " AND state NOT IN ('pending', 'sending', 'merged')"
+                " AND coalesce(sent_at, created) < ?",
+                (private_cutoff,),
+            ).fetchall()
+            ids = [row[0] for row in done]
+            posts = 0
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                # a digest's items first: they refer to it
+                posts += db.execute(
+                    f"DELETE FROM posts WHERE state = 'merged' AND digest_id IN ({marks})",  # noqa: S608
+                    chunk,
+                ).rowcount
+                posts += db.execute(
+                    f"DELETE FROM posts WHERE id IN ({marks})",  # noqa: S608
+                    chunk,
+                ).rowcount
+            drafts = db.execute(
+                "DELETE FROM drafts WHERE created < ?", (_iso(now - KEEP_DRAFTS),)
+            ).rowcount
+            audit = db.execute("DELETE FROM audit WHERE at < ?", (_iso(now - KEEP_AUDIT),)).rowcount
+            sends = db.execute(
+                "DELETE FROM sends WHERE at < ?", (_iso_ms(now - KEEP_SENDS),)
+            ).rowcount
+        return Housekept(private_posts=posts, drafts=drafts, audit=audit, sends=sends)
+
+    def restored(self) -> None:
+        """After a restore: every source's next fetch counts as its first sight, so the items
+        that arrived since the backup go to the feeds but not once more to the channel."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE sources SET first_success = NULL, etag = NULL, last_modified = NULL,"
+                " next_due = NULL"
+            )
+
     # -- pacing log and small settings -------------------------------------------------------
 
     def record_send(self, chat_id: str, at: datetime) -> None:
         with self.transaction() as db:
             db.execute("INSERT INTO sends (chat_id, at) VALUES (?, ?)", (chat_id, _iso_ms(at)))
-            db.execute("DELETE FROM sends WHERE at < ?", (_iso_ms(at - timedelta(hours=1)),))
+            db.execute("DELETE FROM sends WHERE at < ?", (_iso_ms(at - KEEP_SENDS),))
 
     def recent_sends(self, since: datetime) -> list[tuple[str, datetime]]:
         rows = self._db.execute(

@@ -1,0 +1,176 @@
+"""Backups of the database: ``ogbot backup`` (an online copy, safe while ``ogbot run`` runs)
+and ``ogbot restore`` (a checked copy put back in place while nothing runs).
+
+The copying itself is SQLite's online backup API (:func:`ogbot.store.online_copy`): consistent
+while another process writes, integrity-checked, renamed into place.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from ogbot.store import DB_NAME, MIGRATIONS, Store, StoreError, online_copy
+
+BACKUP_PREFIX = "ogbot-"
+BACKUP_SUFFIX = ".sqlite3"
+BEFORE_RESTORE = "before-restore.sqlite3"
+_OGBOT_TABLES = {"sources", "items", "entries"}
+
+
+@dataclass(frozen=True)
+class Summary:
+    """What a database file holds, as an operator checks it."""
+
+    schema: int
+    items: int
+    announcements: int
+    subscribers: int
+    size: int
+
+    def line(self) -> str:
+        return (
+            f"schema {self.schema}, {self.items} items, {self.announcements} announcements, "
+            f"{self.subscribers} subscribers, {_size(self.size)}"
+        )
+
+
+@dataclass(frozen=True)
+class BackupReport:
+    path: Path
+    summary: Summary
+    removed: tuple[Path, ...]
+
+
+@dataclass(frozen=True)
+class RestoreReport:
+    source: Path
+    restored: Summary
+    previous: Path | None  # where the database that was replaced was kept
+
+
+def _size(size: int) -> str:
+    if size < 1024 * 1024:
+        return f"{size / 1024:.1f} KB"
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def backup_target(target: Path, now: datetime) -> Path:
+    """A directory (existing, or named with a trailing slash) gets a file named after the time
+    in UTC; anything else is the file itself."""
+    if target.is_dir():
+        return target / f"{BACKUP_PREFIX}{now.strftime('%Y%m%dT%H%M%SZ')}{BACKUP_SUFFIX}"
+    return target
+
+
+def backup(data_dir: Path, target: Path, now: datetime, keep: int | None = None) -> BackupReport:
+    """Copy the database of ``data_dir`` to ``target`` (a file, or a directory for a file named
+    after ``now``); with ``keep``, only the newest ``keep`` such files stay in the directory."""
+    database = data_dir / DB_NAME
+    if not database.is_file():
+        raise StoreError(f"no database at {database}: nothing to back up (is OGBOT_DATA_DIR set?)")
+    directory = target.is_dir()
+    if keep is not None and not directory:
+        raise ValueError("--keep needs a directory as PATH")
+    path = backup_target(target, now)
+    if path.resolve() == database.resolve():
+        raise ValueError(f"{path} is the database itself")
+    try:
+        with contextlib.closing(_connect(database)) as source:
+            # no migration here: a backup before an upgrade must be the old schema, untouched
+            online_copy(source, path)
+    except sqlite3.Error as exc:
+        raise StoreError(f"backup of {database} to {path}: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"backup to {path}: {exc}") from exc
+    removed = _prune(path, keep) if directory and keep is not None else ()
+    return BackupReport(path=path, summary=summarize(path), removed=removed)
+
+
+def _prune(made: Path, keep: int) -> tuple[Path, ...]:
+    """Keep the backup just ``made`` and the newest ``keep - 1`` other backups that
+    ``ogbot backup`` named in its directory (the names sort by time; the one just made stays
+    even when the clock went back). Other files are never touched."""
+    named = sorted(
+        path
+        for path in made.parent.glob(f"{BACKUP_PREFIX}*{BACKUP_SUFFIX}")
+        if path.is_file()
+        and path != made
+        and len(path.name) == len("ogbot-20261123T090000Z.sqlite3")
+    )
+    doomed = named[: max(0, len(named) - (keep - 1))]
+    for path in doomed:
+        path.unlink()
+    return tuple(doomed)
+
+
+def summarize(path: Path) -> Summary:
+    """Checks that ``path`` is an intact ogbot database this version can open, and counts."""
+    if not path.is_file():
+        raise StoreError(f"{path}: no such file")
+    try:
+        with contextlib.closing(_connect(path)) as db:
+            problems = [str(row[0]) for row in db.execute("PRAGMA quick_check")]
+            if problems != ["ok"]:
+                raise StoreError(f"{path}: the database is damaged: {'; '.join(problems[:3])}")
+            tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+            schema = int(db.execute("PRAGMA user_version").fetchone()[0])
+            if not _OGBOT_TABLES.issubset(tables) or schema < 1:
+                raise StoreError(f"{path}: not an ogbot database")
+            if schema > len(MIGRATIONS):
+                raise StoreError(
+                    f"{path}: schema {schema} is newer than this ogbot knows ({len(MIGRATIONS)})"
+                )
+
+            def count(table: str) -> int:
+                if table not in tables:
+                    return 0  # an older schema without it
+                return int(db.execute(f"SELECT count(*) FROM {table}").fetchone()[0])  # noqa: S608
+
+            return Summary(
+                schema=schema,
+                items=count("items"),
+                announcements=count("announcements"),
+                subscribers=count("subscribers"),
+                size=path.stat().st_size,
+            )
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"{path}: not an SQLite database ({exc})") from exc
+
+
+def restore(data_dir: Path, source: Path) -> RestoreReport:
+    """Put the backup ``source`` in place of the database of ``data_dir``. The caller holds the
+    data directory's lock (nothing runs). The database it replaces is kept in ``backups/``;
+    the backup is migrated at once when it is older."""
+    summarize(source)  # refuses a damaged, foreign or newer file before anything changes
+    database = data_dir / DB_NAME
+    if database.exists() and source.resolve() == database.resolve():
+        raise ValueError(f"{source} is the database itself")
+    previous: Path | None = None
+    try:
+        if database.exists():
+            previous = data_dir / "backups" / BEFORE_RESTORE
+            with contextlib.closing(_connect(database)) as current:
+                online_copy(current, previous)
+        # the replaced database's journal must never be applied to the restored one
+        for suffix in ("-wal", "-shm", "-journal"):
+            Path(f"{database}{suffix}").unlink(missing_ok=True)
+        with contextlib.closing(_connect(source)) as origin:
+            online_copy(origin, database)
+    except sqlite3.Error as exc:
+        raise StoreError(f"restore of {source} to {database}: {exc}") from exc
+    except OSError as exc:
+        raise StoreError(f"restore to {database}: {exc}") from exc
+    store = Store(database)  # migrates an older backup (keeping a copy first)
+    try:
+        store.restored()
+    finally:
+        store.close()
+    return RestoreReport(source=source, restored=summarize(database), previous=previous)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(path, isolation_level=None, timeout=10)

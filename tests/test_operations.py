@@ -1,0 +1,545 @@
+"""Operating ogbot for years: schema migrations from older databases, `ogbot backup` and
+`ogbot restore` as an operator runs them (real subprocesses, a real `ogbot run`), and the
+housekeeping that keeps no more about people than the Datenschutz section promises."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import stat
+import subprocess
+import sys
+import threading
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import feedparser
+import httpx
+import pytest
+
+from ogbot.backup import backup
+from ogbot.lock import DataLock
+from ogbot.store import DB_NAME, MIGRATIONS, Store
+from tests.fakes.telegram import CHANNEL, TOKEN, FakeTelegram
+from tests.fakes.web import FakeWeb
+from tests.test_publish import Story, wordpress_rss
+from tests.test_run import Running, wait_for
+
+OLD_DATABASES = Path(__file__).parent / "data" / "db"
+NEWEST = len(MIGRATIONS)
+
+
+# --- helpers ----------------------------------------------------------------------------------
+
+
+def old_database(data_dir: Path, version: int) -> Path:
+    """A database written by ogbot's own commands at schema ``version`` (tests/data/db)."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / DB_NAME
+    db = sqlite3.connect(path)
+    db.executescript((OLD_DATABASES / f"v{version}.sql").read_text(encoding="utf-8"))
+    db.close()
+    return path
+
+
+def rows(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in order: what 'nothing lost' is checked against."""
+    db = sqlite3.connect(path)
+    try:
+        tables = [
+            row[0]
+            for row in db.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+            )
+            if row[0] not in skip
+        ]
+        return {
+            table: db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            for table in tables
+        }
+    finally:
+        db.close()
+
+
+def schema(path: Path) -> set[tuple[str, str]]:
+    db = sqlite3.connect(path)
+    try:
+        return {
+            (row[0], " ".join(row[1].split()))
+            for row in db.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL")
+        }
+    finally:
+        db.close()
+
+
+def user_version(path: Path) -> int:
+    db = sqlite3.connect(path)
+    try:
+        return int(db.execute("PRAGMA user_version").fetchone()[0])
+    finally:
+        db.close()
+
+
+class Shell:
+    """The operator's shell: `ogbot ...` with a data directory and a config."""
+
+    def __init__(self, tmp: Path, data: Path, **env: str) -> None:
+        self.tmp, self.data = tmp, data
+        self.env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")},
+            "OGBOT_DATA_DIR": str(data),
+            "OGBOT_FETCH_ALLOW_PRIVATE": "true",
+            **env,
+        }
+
+    def __call__(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "ogbot", *args],
+            cwd=self.tmp,
+            env={**self.env, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+
+@pytest.fixture
+def shell(tmp_path: Path) -> Shell:
+    return Shell(tmp_path, tmp_path / "data")
+
+
+# --- migrations -------------------------------------------------------------------------------
+
+
+def test_store_gives_an_empty_database_the_newest_schema_and_keeps_it_private(tmp_path):
+    old_umask = os.umask(0o022)
+    try:
+        store = Store.open(tmp_path / "data")
+        store.close()
+    finally:
+        os.umask(old_umask)
+    path = tmp_path / "data" / DB_NAME
+    assert user_version(path) == NEWEST
+    assert {"sources", "items", "posts", "subscribers", "drafts", "audit"} <= set(rows(path))
+    # subscribers' chat ids are in it: nobody but ogbot's user reads it, whatever the umask
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not (tmp_path / "data" / "backups").exists()  # nothing to keep from an empty one
+
+
+@pytest.mark.parametrize("version", [1, 2])
+def test_store_migrates_an_older_database_keeping_every_row_and_a_copy(tmp_path, version):
+    path = old_database(tmp_path / "data", version)
+    before = rows(path)
+    assert before["items"], "the fixture holds the items its ogbot stored"
+
+    store = Store(path)
+    store.close()
+
+    assert user_version(path) == NEWEST
+    after = rows(path)
+    for table, table_rows in before.items():
+        assert after[table] == table_rows, f"{table} changed in the migration"
+    # the same schema as a database that was new at this version: no migration drifted
+    fresh = tmp_path / "fresh" / DB_NAME
+    Store(fresh).close()
+    assert schema(path) == schema(fresh)
+    # the database as it was, kept for a downgrade
+    kept = tmp_path / "data" / "backups" / f"before-schema-{NEWEST}.sqlite3"
+    assert user_version(kept) == version
+    assert rows(kept) == before
+    # opening again migrates nothing and keeps the copy as it is
+    kept_bytes = kept.read_bytes()
+    Store(path).close()
+    assert kept.read_bytes() == kept_bytes
+
+
+def test_run_starts_from_a_schema_1_database_with_its_items_in_the_feeds(
+    tmp_path: Path, fake_web: FakeWeb
+):
+    run = Running(tmp_path, fake_web, None)
+    old_database(tmp_path / "data", 1)
+    titles = {
+        row[0]
+        for row in sqlite3.connect(tmp_path / "data" / DB_NAME).execute("SELECT title FROM items")
+    }
+    run.start()
+    try:
+
+        def feed() -> set[str]:
+            atom = feedparser.parse(httpx.get(run.url + "/feed.atom", timeout=5).content)
+            return {entry.title for entry in atom.entries}
+
+        # the old ogbot wrote no feeds; the first cycle does, with everything it had stored
+        assert wait_for(feed, what="the feed") >= titles
+        assert "error" not in run.logged()
+    finally:
+        code, _ = run.stop()
+    assert code == 0
+    assert user_version(tmp_path / "data" / DB_NAME) == NEWEST
+
+
+def test_poll_on_a_schema_2_database_sends_nothing_twice(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    old_database(tmp_path / "data", 2)
+    url = fake_web.fixture("/feed/", "ogp.rss", etag='"v1"')
+    (tmp_path / "ogbot.toml").write_text(f'[[sources]]\nname = "ogp"\nurl = "{url}"\n')
+    shell = Shell(
+        tmp_path,
+        tmp_path / "data",
+        OGBOT_CONFIG=str(tmp_path / "ogbot.toml"),
+        OGBOT_TELEGRAM_TOKEN=TOKEN,
+        OGBOT_TELEGRAM_API_URL=fake_telegram.api_url,
+        OGBOT_TELEGRAM_CHANNEL=CHANNEL,
+        OGBOT_PUBLISH_BACKLOG="2",
+        OGBOT_PUBLISH_MAX_AGE="36500",
+        OGBOT_PUBLISH_QUIET_HOURS="",
+    )
+    result = shell("poll")
+    assert result.returncode == 0, result.stderr
+    # the items that the old ogbot stored and posted are recognised: nothing new, nothing sent
+    assert result.stdout.splitlines()[0] == "ogp: 0 new, 0 updated"
+    assert "channel: 0 sent" in result.stdout
+    assert fake_telegram.sent(CHANNEL) == []
+    atom = feedparser.parse((tmp_path / "data" / "public" / "feed.atom").read_bytes())
+    titles = [entry.title for entry in atom.entries]
+    assert "Netzwerktreffen am 10. Dezember – online & offen" in titles  # its announcement
+    assert "Neujahrsempfang des Netzwerks" not in titles  # still scheduled for 2027
+    listed = shell("sources")
+    assert "ogp (feed)" in listed.stdout and "6 items" in listed.stdout
+
+
+def test_commands_refuse_a_database_written_by_a_newer_ogbot(tmp_path, shell):
+    path = old_database(tmp_path / "data", 2)
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {NEWEST + 1}")
+    db.close()
+    before = path.read_bytes()
+    result = shell("sources")
+    assert result.returncode == 1
+    assert f"has schema {NEWEST + 1}, newer than this ogbot knows ({NEWEST})" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert path.read_bytes() == before
+
+
+# --- backup and restore -----------------------------------------------------------------------
+
+
+def migrated(tmp_path: Path) -> Path:
+    """A database in use: written at schema 2, migrated, with a subscriber."""
+    path = old_database(tmp_path / "data", 2)
+    store = Store(path)
+    store.subscribe(4242, True, False, "de", datetime(2026, 11, 1, tzinfo=UTC))
+    store.close()
+    return path
+
+
+def test_backup_copies_every_row_and_restore_puts_them_back(tmp_path, shell):
+    path = migrated(tmp_path)
+    original = rows(path)
+
+    result = shell("backup", str(tmp_path / "copy.sqlite3"))
+    assert result.returncode == 0, result.stderr
+    copy = tmp_path / "copy.sqlite3"
+    assert result.stdout == (
+        f"backup written to {copy}: schema {NEWEST}, 14 items, 2 announcements, 1 subscribers, "
+        f"{copy.stat().st_size / 1024:.1f} KB; integrity ok\n"
+    )
+    assert rows(copy) == original
+    assert stat.S_IMODE(copy.stat().st_mode) == 0o600  # it holds what the database holds
+    assert not Path(f"{copy}-wal").exists()  # one self-contained file
+
+    # life goes on, then the database is lost to a mistake
+    store = Store(path)
+    store.subscribe(5151, True, True, "en", datetime(2026, 11, 20, tzinfo=UTC))
+    store.forget(4242)
+    store.close()
+
+    restored = shell("restore", str(copy))
+    assert restored.returncode == 0, restored.stderr
+    kept = tmp_path / "data" / "backups" / "before-restore.sqlite3"
+    assert restored.stdout.splitlines()[0] == f"the replaced database is kept in {kept}"
+    assert restored.stdout.splitlines()[1].startswith(f"restored {copy}: schema {NEWEST}, 14 items")
+    now = rows(path)
+    # everything as it was at the backup; only the sources' fetch state starts afresh
+    assert {k: v for k, v in now.items() if k != "sources"} == {
+        k: v for k, v in original.items() if k != "sources"
+    }
+    assert [row[0] for row in now["sources"]] == [row[0] for row in original["sources"]]
+    kept_store = Store(kept)
+    try:
+        assert [s.chat_id for s in kept_store.subscribers()] == [5151]
+    finally:
+        kept_store.close()
+
+
+def test_backup_into_a_directory_names_by_time_and_keeps_the_newest(tmp_path, shell):
+    migrated(tmp_path)
+    target = tmp_path / "backups"
+    target.mkdir()
+    (target / "notes.txt").write_text("the operator's own file")
+    start = datetime(2020, 11, 1, 3, 0, tzinfo=UTC)
+    for day in range(3):
+        backup(tmp_path / "data", target, start + timedelta(days=day), keep=2)
+    names = sorted(p.name for p in target.iterdir())
+    assert names == [
+        "notes.txt",
+        "ogbot-20201102T030000Z.sqlite3",
+        "ogbot-20201103T030000Z.sqlite3",
+    ]
+    # a clock that went back: the backup just made is kept all the same
+    backup(tmp_path / "data", target, start, keep=2)
+    assert sorted(p.name for p in target.glob("ogbot-*")) == [
+        "ogbot-20201101T030000Z.sqlite3",
+        "ogbot-20201103T030000Z.sqlite3",
+    ]
+
+    result = shell("backup", "--keep", "1", str(target))
+    assert result.returncode == 0, result.stderr
+    assert "removed 2 older backups (--keep 1)" in result.stdout
+    left = [p.name for p in target.glob("ogbot-*.sqlite3")]
+    assert len(left) == 1 and result.stdout.startswith(f"backup written to {target / left[0]}:")
+    assert (target / "notes.txt").exists()
+
+
+def test_backup_usage_errors_exit_2_and_a_missing_database_exits_1(tmp_path, shell):
+    missing = shell("backup", str(tmp_path / "x.sqlite3"))
+    assert missing.returncode == 1
+    assert "no database at" in missing.stderr
+    assert not (tmp_path / "data" / DB_NAME).exists()  # a backup creates no database
+
+    migrated(tmp_path)
+    for args in (["--keep", "2", str(tmp_path / "x.sqlite3")], ["--keep", "0", str(tmp_path)]):
+        result = shell("backup", *args)
+        assert result.returncode == 2, args
+    assert not (tmp_path / "x.sqlite3").exists()
+
+
+def test_restore_refuses_while_ogbot_runs(tmp_path, shell):
+    path = migrated(tmp_path)
+    copy = tmp_path / "copy.sqlite3"
+    assert shell("backup", str(copy)).returncode == 0
+    before = rows(path)
+    lock = DataLock(tmp_path / "data")
+    assert lock.acquire()
+    try:
+        result = shell("restore", str(copy))
+    finally:
+        lock.release()
+    assert result.returncode == 1
+    assert "holds" in result.stderr and "stop it first" in result.stderr
+    assert rows(path) == before
+
+
+def test_restore_refuses_damaged_foreign_and_newer_files(tmp_path, shell):
+    path = migrated(tmp_path)
+    good = tmp_path / "good.sqlite3"
+    assert shell("backup", str(good)).returncode == 0
+    before = rows(path)
+
+    garbage = tmp_path / "garbage.sqlite3"
+    garbage.write_bytes(b"not a database at all" * 100)
+    truncated = tmp_path / "truncated.sqlite3"
+    truncated.write_bytes(good.read_bytes()[: good.stat().st_size // 2])
+    foreign = tmp_path / "foreign.sqlite3"
+    db = sqlite3.connect(foreign)
+    db.execute("CREATE TABLE notes (text TEXT)")
+    db.close()
+    newer = tmp_path / "newer.sqlite3"
+    newer.write_bytes(good.read_bytes())
+    db = sqlite3.connect(newer)
+    db.execute(f"PRAGMA user_version = {NEWEST + 1}")
+    db.close()
+
+    for bad, reason in (
+        (garbage, "not an SQLite database"),
+        (truncated, "damaged"),
+        (foreign, "not an ogbot database"),
+        (newer, "newer than this ogbot knows"),
+        (tmp_path / "absent.sqlite3", "no such file"),
+    ):
+        result = shell("restore", str(bad))
+        assert result.returncode == 1, (bad.name, result.stdout)
+        assert reason in result.stderr, (bad.name, result.stderr)
+        assert rows(path) == before
+    assert not (tmp_path / "data" / "backups" / "before-restore.sqlite3").exists()
+
+
+def test_backup_while_ogbot_run_writes_is_whole_and_run_starts_from_it(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    run = Running(tmp_path, fake_web, fake_telegram).start()
+    shell = Shell(tmp_path, run.tmp / "data")
+    database = tmp_path / "data" / DB_NAME
+    try:
+        wait_for(lambda: run.health()["sources"][0]["last_status"] == "ok", what="a cycle")
+        # a second writer, as busy as a coordinator can never be, while backups are taken
+        stop = threading.Event()
+        written: list[int] = []
+
+        def write() -> None:
+            store = Store(database)
+            try:
+                while not stop.is_set():
+                    moment = datetime.now(UTC)
+                    written.append(
+                        store.add_announcement(
+                            f"Ankündigung {len(written)}", "shell", moment, moment, "published"
+                        )
+                    )
+            finally:
+                store.close()
+
+        writer = threading.Thread(target=write)
+        writer.start()
+        counts = []
+        try:
+            for number in range(4):
+                result = shell("backup", str(tmp_path / f"during-{number}.sqlite3"))
+                assert result.returncode == 0, result.stderr
+                assert result.stdout.endswith("integrity ok\n")
+                copy = rows(tmp_path / f"during-{number}.sqlite3")
+                counts.append(len(copy["announcements"]))
+                # a consistent snapshot: announcements 1..n, none half-written
+                assert [row[0] for row in copy["announcements"]] == list(range(1, counts[-1] + 1))
+        finally:
+            stop.set()
+            writer.join()
+        assert counts == sorted(counts) and counts[-1] > 0
+        assert len(written) > counts[0]  # the backups really ran while writes went on
+
+        final = tmp_path / "final.sqlite3"
+        assert shell("backup", str(final)).returncode == 0
+    finally:
+        code, _ = run.stop()
+    assert code == 0
+    assert rows(final) == rows(database)  # nothing lost: all the announcements, every item
+
+    # a new machine: restore into an empty data directory and start from it
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    moved = Running(elsewhere, fake_web, None)
+    restored = Shell(elsewhere, elsewhere / "data")("restore", str(final))
+    assert restored.returncode == 0, restored.stderr
+    assert "kept in" not in restored.stdout  # there was no database to keep
+    moved.start()
+    try:
+        newest = f"Ankündigung {len(written) - 1}"
+
+        def feed() -> list[str]:
+            atom = feedparser.parse(httpx.get(moved.url + "/feed.atom", timeout=5).content)
+            return [entry.title for entry in atom.entries]
+
+        titles = wait_for(feed, what="the restored service's feed")
+        assert titles[0] == newest and len(titles) == 100  # publish.window
+        health = wait_for(
+            lambda: (h := moved.health())["sources"][0]["last_fetch"] and h, what="a cycle"
+        )
+    finally:
+        assert moved.stop()[0] == 0
+    assert [(s["name"], s["last_status"]) for s in health["sources"]] == [("ogp", "ok")]
+    after, before = rows(elsewhere / "data" / DB_NAME), rows(final)
+    for table in ("items", "entries", "announcements", "subscribers", "posts"):
+        assert after[table] == before[table], table
+
+
+def test_restore_puts_items_since_the_backup_in_the_feed_but_not_again_in_the_channel(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    now = datetime.now(UTC)
+    stories = [Story("Erster Bericht", "erster", now - timedelta(hours=5))]
+    fake_web.route("/feed/", body=wordpress_rss("netz.example", stories))
+    (tmp_path / "ogbot.toml").write_text(
+        f'[[sources]]\nname = "netzwerk"\nurl = "{fake_web.url("/feed/")}"\n'
+    )
+    shell = Shell(
+        tmp_path,
+        tmp_path / "data",
+        OGBOT_CONFIG=str(tmp_path / "ogbot.toml"),
+        OGBOT_TELEGRAM_TOKEN=TOKEN,
+        OGBOT_TELEGRAM_API_URL=fake_telegram.api_url,
+        OGBOT_TELEGRAM_CHANNEL=CHANNEL,
+        OGBOT_PUBLISH_QUIET_HOURS="",
+    )
+    assert shell("poll").returncode == 0  # first sight: into the feed, not the channel
+    assert shell("backup", str(tmp_path / "monday.sqlite3")).returncode == 0
+
+    stories.insert(0, Story("Neue Konsultation", "neu", now - timedelta(hours=1)))
+    fake_web.route("/feed/", body=wordpress_rss("netz.example", stories))
+    assert "channel: 1 sent" in shell("poll").stdout
+    posted = fake_telegram.sent(CHANNEL)
+    assert len(posted) == 1 and "Neue Konsultation" in posted[0].text
+
+    assert shell("restore", str(tmp_path / "monday.sqlite3")).returncode == 0
+    again = shell("poll")
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.splitlines()[0] == "netzwerk: 1 new, 0 updated"
+    atom = feedparser.parse((tmp_path / "data" / "public" / "feed.atom").read_bytes())
+    assert [entry.title for entry in atom.entries] == ["Neue Konsultation", "Erster Bericht"]
+    assert len(fake_telegram.sent(CHANNEL)) == 1  # followers do not get it twice
+
+
+# --- keeping no more than needed --------------------------------------------------------------
+
+
+def test_housekeeping_deletes_what_is_no_longer_needed_and_nothing_else(tmp_path):
+    now = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
+    store = Store.open(tmp_path / "data")
+    try:
+        store.subscribe(11, True, True, "de", now - timedelta(days=400))
+        store.subscribe(22, True, False, "en", now - timedelta(days=2))
+
+        def sent_post(chat: str, ref: int, at: datetime) -> int:
+            store.enqueue(chat, "item", [ref], at)
+            post = store.pending_posts(chat, at)[-1]
+            assert store.claim(post.id, at)
+            store.mark_sent(post.id, chat, ref, f"Post {ref}", False, at)
+            return post.id
+
+        old_private = sent_post("11", 1, now - timedelta(days=3))
+        recent_private = sent_post("11", 2, now - timedelta(days=1))
+        old_channel = sent_post("channel", 1, now - timedelta(days=300))
+        store.enqueue("22", "item", [3], now - timedelta(days=9))  # still waiting (Telegram off)
+        # an old digest sent to a subscriber, with its items
+        store.enqueue("22", "item", [4, 5], now - timedelta(days=5))
+        members = [post.id for post in store.pending_posts("22", now)][-2:]
+        store.make_digests("22", [members], now - timedelta(days=5))
+        digest = store.pending_posts("22", now)[-1]
+        assert digest.kind == "digest" and store.claim(digest.id, now - timedelta(days=5))
+        store.mark_sent(digest.id, "22", 99, "Digest", False, now - timedelta(days=5))
+
+        store.add_draft(11, "ein alter Entwurf", now - timedelta(days=31))
+        recent_draft = store.add_draft(11, "ein neuer Entwurf", now - timedelta(days=29))
+        store.record_action(11, "announce", "alt", now - timedelta(days=366))
+        store.record_action(11, "announce", "neu", now - timedelta(days=364))
+        store.record_send("22", now - timedelta(hours=2))
+        store.record_send("22", now - timedelta(minutes=5))
+
+        gone = store.housekeep(now)
+
+        assert (gone.private_posts, gone.drafts, gone.audit) == (4, 1, 1)
+        assert store.post(old_private) is None
+        assert store.post(digest.id) is None and all(store.post(m) is None for m in members)
+        assert store.post(recent_private) is not None
+        assert store.post(old_channel) is not None  # the channel's posts are public, not personal
+        assert [post.ref for post in store.pending_posts("22", now)] == [3]
+        assert store.draft(recent_draft) is not None
+        assert [action[3] for action in store.actions()] == ["neu"]
+        assert len(store.recent_sends(now - timedelta(days=1))) == 1
+        # subscribers stay until they leave
+        assert [s.chat_id for s in store.subscribers()] == [11, 22]
+        assert store.housekeep(now).total == 0
+    finally:
+        store.close()
+
+
+def test_poll_housekeeps(tmp_path, fake_web: FakeWeb, shell):
+    store = Store.open(tmp_path / "data")
+    long_ago = datetime(2020, 1, 1, tzinfo=UTC)
+    store.add_draft(11, "ein vergessener Entwurf", long_ago)
+    store.close()
+    url = fake_web.fixture("/feed/", "ogp.rss")
+    (tmp_path / "ogbot.toml").write_text(f'[[sources]]\nname = "ogp"\nurl = "{url}"\n')
+    assert shell("poll", "--config", str(tmp_path / "ogbot.toml")).returncode == 0
+    assert rows(tmp_path / "data" / DB_NAME)["drafts"] == []
