@@ -543,3 +543,17 @@ def test_poll_housekeeps(tmp_path, fake_web: FakeWeb, shell):
     (tmp_path / "ogbot.toml").write_text(f'[[sources]]\nname = "ogp"\nurl = "{url}"\n')
     assert shell("poll", "--config", str(tmp_path / "ogbot.toml")).returncode == 0
     assert rows(tmp_path / "data" / DB_NAME)["drafts"] == []
+
+
+def test_restore_as_root_leaves_the_files_to_the_services_user(tmp_path, shell):
+    migrated(tmp_path)
+    copy = tmp_path / "copy.sqlite3"
+    assert shell("backup", str(copy)).returncode == 0
+    service_user = 65534 if os.geteuid() == 0 else os.geteuid()  # nobody, when we can be root
+    os.chown(tmp_path / "data", service_user, service_user)  # as `useradd --system` leaves it
+
+    assert shell("restore", str(copy)).returncode == 0
+
+    data = tmp_path / "data"
+    for made in (data / DB_NAME, data / "backups", data / "backups" / "before-restore.sqlite3"):
+        assert made.stat().st_uid == service_user, made

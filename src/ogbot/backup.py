@@ -8,12 +8,13 @@ while another process writes, integrity-checked, renamed into place.
 from __future__ import annotations
 
 import contextlib
+import os
 import sqlite3
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from ogbot.store import DB_NAME, MIGRATIONS, Store, StoreError, online_copy
+from ogbot.store import BACKUPS_DIR, DB_NAME, MIGRATIONS, Store, StoreError, online_copy
 
 BACKUP_PREFIX = "ogbot-"
 BACKUP_SUFFIX = ".sqlite3"
@@ -152,7 +153,7 @@ def restore(data_dir: Path, source: Path) -> RestoreReport:
     previous: Path | None = None
     try:
         if database.exists():
-            previous = data_dir / "backups" / BEFORE_RESTORE
+            previous = data_dir / BACKUPS_DIR / BEFORE_RESTORE
             with contextlib.closing(_connect(database)) as current:
                 online_copy(current, previous)
         # the replaced database's journal must never be applied to the restored one
@@ -169,7 +170,23 @@ def restore(data_dir: Path, source: Path) -> RestoreReport:
         store.restored()
     finally:
         store.close()
+    _give_to_owner(data_dir)
     return RestoreReport(source=source, restored=summarize(database), previous=previous)
+
+
+def _give_to_owner(data_dir: Path) -> None:
+    """Run as root (``sudo ogbot restore``), the files made here belong to root and the service's
+    own user could not open them: give them to the data directory's owner."""
+    if os.geteuid() != 0:
+        return
+    owner = data_dir.stat()
+    if owner.st_uid == 0:
+        return
+    made = [data_dir / DB_NAME, data_dir / BACKUPS_DIR]
+    made += list((data_dir / BACKUPS_DIR).glob("*.sqlite3"))
+    for path in made:
+        if path.exists():
+            os.chown(path, owner.st_uid, owner.st_gid)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
