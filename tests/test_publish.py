@@ -511,6 +511,25 @@ async def test_publish_scheduled_announcement_goes_out_when_due(world, clock):
     assert [post for post in world.posts() if "Später" in post]
 
 
+async def test_publish_due_announcement_cancelled_a_moment_before_stays_cancelled(world, clock):
+    world.source("netzwerk", [Story("Ein Bericht", "bericht", clock() - timedelta(hours=1))])
+    async with publishing(world.settings, world.store, clock=clock, sleep=world.sleep) as pub:
+        done = await pub.announce("Abgesagt", "shell", clock() + timedelta(hours=1))
+        clock.advance(timedelta(hours=1, minutes=1))
+        # the coordinator's cancel lands between publish_due's read and its write
+        assert await world.store.call(
+            Store.set_announcement_state, done.id, "cancelled", None, "scheduled"
+        )
+        assert await pub.publish_announcement(done.id) is None
+        assert await pub.publish_due() == ([], [])
+        await pub.outbox.drain(clock() + timedelta(seconds=60))
+    stored = await world.store.call(Store.announcement, done.id)
+    assert stored is not None and stored.state == "cancelled"
+    assert world.posts() == []
+    await world.poll()  # the feeds, written after a cycle, do not have it either
+    assert world.feed_titles() == ["Ein Bericht"]
+
+
 async def test_publish_announcement_missed_by_more_than_a_day_is_not_sent(world, clock):
     async with publishing(world.settings, world.store, clock=clock, sleep=world.sleep) as pub:
         done = await pub.announce("Verpasst", "shell", clock() + timedelta(hours=1))

@@ -657,13 +657,25 @@ class Store:
         return [self._announcement(row) for row in rows]
 
     def set_announcement_state(
-        self, announcement_id: int, state: str, published: datetime | None = None
+        self,
+        announcement_id: int,
+        state: str,
+        published: datetime | None = None,
+        only_from: str | None = None,
     ) -> bool:
+        """False when there is no such announcement, or it is no longer in state ``only_from``
+        (a cancel and the publishing of a due announcement race: exactly one of them wins)."""
         with self.transaction() as db:
             cursor = db.execute(
                 "UPDATE announcements SET state = ?, published = coalesce(?, published)"
-                " WHERE id = ?",
-                (state, _iso(published) if published else None, announcement_id),
+                " WHERE id = ? AND (? IS NULL OR state = ?)",
+                (
+                    state,
+                    _iso(published) if published else None,
+                    announcement_id,
+                    only_from,
+                    only_from,
+                ),
             )
         return cursor.rowcount > 0
 

@@ -598,8 +598,9 @@ class Coordinator:
         assert query is not None
         found = await self.store.call(Store.announcement, announcement_id)
         answer = ALREADY_DONE
-        if found is not None and found.state == "scheduled":
-            await self.store.call(Store.set_announcement_state, announcement_id, "cancelled")
+        if found is not None and await self.store.call(
+            Store.set_announcement_state, announcement_id, "cancelled", None, "scheduled"
+        ):
             await self._record(user_id, "announcement_cancelled", f"announcement {announcement_id}")
             log.info("announcement_cancelled", user=user_id, announcement=announcement_id)
             answer = "Abgesagt."

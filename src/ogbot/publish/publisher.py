@@ -77,13 +77,15 @@ class Publisher:
             Store.add_announcement, text, author, now, now, "scheduled"
         )
         queued = await self.publish_announcement(announcement_id)
-        return Announced(announcement_id, None, queued)
+        return Announced(announcement_id, None, bool(queued))
 
-    async def publish_announcement(self, announcement_id: int) -> bool:
-        """Into the feeds and the channel's queue; True when queued for the channel."""
-        await self.store.call(
-            Store.set_announcement_state, announcement_id, "published", self.clock()
-        )
+    async def publish_announcement(self, announcement_id: int) -> bool | None:
+        """Into the feeds and the channel's queue; True when queued for the channel, None when
+        it was no longer scheduled (a coordinator cancelled it a moment before)."""
+        if not await self.store.call(
+            Store.set_announcement_state, announcement_id, "published", self.clock(), "scheduled"
+        ):
+            return None
         queued = await self.outbox.enqueue_announcement(announcement_id) > 0
         await self.write_feeds()
         log.info("announcement_published", announcement=announcement_id, channel=queued)
@@ -98,12 +100,14 @@ class Publisher:
             if announcement.publish_at > now:
                 continue
             if now - announcement.publish_at > MISSED_GRACE:
-                await self.store.call(Store.set_announcement_state, announcement.id, "missed")
-                log.warning("announcement_missed", announcement=announcement.id)
-                missed.append(announcement)
+                if await self.store.call(
+                    Store.set_announcement_state, announcement.id, "missed", None, "scheduled"
+                ):
+                    log.warning("announcement_missed", announcement=announcement.id)
+                    missed.append(announcement)
                 continue
-            await self.publish_announcement(announcement.id)
-            published.append(announcement.id)
+            if await self.publish_announcement(announcement.id) is not None:
+                published.append(announcement.id)
         return published, missed
 
 
