@@ -257,6 +257,9 @@ async def test_question_off_topic_is_honest_and_shows_resources_and_contact(bot:
     urls = set(links(bot.last(ALICE)).values())
     assert "https://opengovpartnership.de/ressourcen/" in urls
     assert "https://x.com/OpenGovGermany" in urls  # the network's contact
+    # the handle in the text links to the profile: it is not a Telegram user to mention
+    assert links(bot.last(ALICE))["@OpenGovGermany"] == "https://x.com/OpenGovGermany"
+    assert bot.last(ALICE).entity_texts("mention") == []
 
 
 async def test_ask_command_answers_the_question_after_it(bot: Bot):

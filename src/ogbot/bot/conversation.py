@@ -224,11 +224,17 @@ def fitted(head: str, parts: Sequence[str], tail: str = "", sep: str = "\n\n") -
     return sep.join([head, *chosen, *([tail] if tail else [])])
 
 
-def answer_html(answer: Answer) -> str:
-    """The answer's text, then where to read on (see the module docstring)."""
+def answer_html(answer: Answer, contact: Link | None = None) -> str:
+    """The answer's text, then where to read on (see the module docstring). The network's
+    ``contact`` handle in the text links to its profile: "@OpenGovGermany" is not a Telegram
+    user, and Telegram would otherwise link it as one."""
     texts = TEXTS[answer.lang]
     label = texts.read_more if answer.matched else texts.read_on
     body = escape(clean_text(answer.text, multiline=True))
+    url = safe_url(contact.url) if contact is not None else None
+    if contact is not None and url and contact.title.strip():
+        handle = escape(contact.title.strip())
+        body = body.replace(handle, f'<a href="{escape(url, quote=True)}">{handle}</a>')
     links = _links_block(label, answer.links)
     return fitted(body, [links] if links else [])
 
@@ -454,7 +460,9 @@ class Conversation:
             lang=answer.lang,
             chat_type=_chat_type(update),
         )
-        await self._reply(update, context, answer_html(answer))
+        publish = self.services.settings.publish
+        contact = Link(publish.contact, publish.contact_url)
+        await self._reply(update, context, answer_html(answer, contact))
 
     async def news(self, update: Update, context: Context) -> None:
         lang = _lang(update)
