@@ -257,3 +257,27 @@ async def test_watch_include_and_exclude_keep_only_matching_items(fake_web, tmp_
     assert lines(report)["ogp"] == "ogp: 2 new, 0 updated"
     assert titles[0].startswith("Germany Action Plan Review")
     assert titles[1].startswith("Open Data & Open Contracting")
+
+
+def test_parse_lazy_loaded_image_in_noscript_is_an_image_not_escaped_markup():
+    from ogbot.watch.parse import parse_feed
+
+    image = (
+        '<p>Auftakt in Berlin.</p><img data-src="https://netz.example/bild.jpg" class="lazy">'
+        '<noscript><img src="https://netz.example/bild.jpg" alt="Podium"></noscript>'
+        "<p>Bericht folgt.</p>"
+    )
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0" '
+        'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel><title>n</title>'
+        "<link>https://netz.example/</link><description>d</description><item>"
+        "<title>Auftakt</title><link>https://netz.example/auftakt/</link>"
+        '<guid isPermaLink="false">https://netz.example/?p=7</guid>'
+        "<pubDate>Mon, 23 Nov 2026 09:00:00 +0000</pubDate>"
+        f"<description><![CDATA[{image}]]></description>"
+        f"<content:encoded><![CDATA[{image}]]></content:encoded></item></channel></rss>"
+    ).encode()
+    [entry] = parse_feed("netzwerk", body, "https://netz.example/feed/", {}).entries
+    assert entry.summary == "Auftakt in Berlin. Bericht folgt."
+    assert '<img alt="Podium" src="https://netz.example/bild.jpg">' in entry.content_html
+    assert "&lt;" not in entry.content_html

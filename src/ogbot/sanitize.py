@@ -23,13 +23,16 @@ ALLOWED_ATTRIBUTES = {
     "th": {"colspan", "rowspan"},
 }
 URL_SCHEMES = frozenset({"http", "https", "mailto"})
+# Lazy-loading plugins put the real <img> in <noscript>, whose content an HTML parser with
+# scripting on (ammonia's) reads as raw text: the image would come out as escaped markup.
+_NOSCRIPT = re.compile(r"</?noscript\b[^>]*>", re.IGNORECASE)
 _BLOCK_END = re.compile(r"</(p|div|li|h[1-6]|tr|blockquote|pre)>|<br\s*/?>", re.IGNORECASE)
 
 
 def clean_html(fragment: str) -> str:
     """Sanitised HTML: allowed tags only, links with rel=noopener noreferrer nofollow."""
     return nh3.clean(
-        fragment,
+        _NOSCRIPT.sub("", fragment),
         tags=set(ALLOWED_TAGS),
         attributes={tag: set(attrs) for tag, attrs in ALLOWED_ATTRIBUTES.items()},
         url_schemes=set(URL_SCHEMES),
@@ -40,7 +43,7 @@ def clean_html(fragment: str) -> str:
 
 def plain_text(fragment: str, limit: int | None = None) -> str:
     """The visible text of an HTML fragment, whitespace collapsed, cut at a word boundary."""
-    spaced = _BLOCK_END.sub(r"\g<0> ", fragment)
+    spaced = _BLOCK_END.sub(r"\g<0> ", _NOSCRIPT.sub("", fragment))
     # str.split() splits at what \s matches in a str pattern (no-break spaces too), in C
     text = " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
     if limit is not None and len(text) > limit:
