@@ -76,12 +76,19 @@ def test_cli_poll_writes_feeds_and_posts_the_backlog(operator):
     assert len(operator.posts()) == 2
 
 
-def test_cli_poll_without_token_says_the_channel_is_off(operator):
+def test_cli_poll_without_token_says_the_posts_wait(operator):
     result = operator.run("poll", OGBOT_TELEGRAM_TOKEN="")
     assert result.returncode == 0, result.stderr
-    assert "channel: off (no Telegram token)" in result.stdout
+    assert "channel: no Telegram token here: posts wait in the outbox" in result.stdout
     assert len(operator.feed().entries) == 6
     assert operator.telegram.requests == []
+
+
+def test_cli_poll_without_channel_says_the_channel_is_off(operator):
+    result = operator.run("poll", OGBOT_TELEGRAM_CHANNEL="")
+    assert result.returncode == 0, result.stderr
+    assert "channel: off (telegram.channel is not set)" in result.stdout
+    assert operator.posts() == []
 
 
 def test_cli_poll_with_a_refused_token_exits_1(operator):
@@ -137,11 +144,15 @@ def test_cli_announce_while_ogbot_run_holds_the_lock_leaves_sending_to_it(operat
     assert any("Während run läuft" in post for post in operator.posts()), polled.stdout
 
 
-def test_cli_announce_without_token_publishes_to_the_feeds_only(operator):
-    result = operator.run("announce", "Nur", "im", "Feed", OGBOT_TELEGRAM_TOKEN="")
+def test_cli_announce_without_token_publishes_to_the_feeds_and_the_post_waits(operator):
+    result = operator.run("announce", "Erst", "im", "Feed", OGBOT_TELEGRAM_TOKEN="")
     assert result.returncode == 0, result.stderr
-    assert "channel: off (no Telegram token)" in result.stdout
-    assert [e.title for e in operator.feed().entries] == ["Nur im Feed"]
+    assert "channel: no Telegram token here: posts wait in the outbox" in result.stdout
+    assert [e.title for e in operator.feed().entries] == ["Erst im Feed"]
+    assert operator.telegram.requests == []
+    # an ogbot with the token sends it
+    assert operator.run("poll").returncode == 0
+    assert any("Erst im Feed" in post for post in operator.posts())
 
 
 def test_cli_poll_killed_mid_burst_and_restarted_loses_nothing_repeats_at_most_the_cut_off(

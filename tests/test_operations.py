@@ -147,6 +147,8 @@ def test_store_migrates_an_older_database_keeping_every_row_and_a_copy(tmp_path,
     # the database as it was, kept for a downgrade
     kept = tmp_path / "data" / "backups" / f"before-schema-{NEWEST}.sqlite3"
     assert user_version(kept) == version
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
     assert rows(kept) == before
     # opening again migrates nothing and keeps the copy as it is
     kept_bytes = kept.read_bytes()

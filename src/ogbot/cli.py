@@ -165,11 +165,12 @@ def _local(moment: datetime | None, settings: Settings) -> str:
 
 
 def _channel_state(settings: Settings) -> str | None:
-    """Why nothing goes to the channel, or None when it does."""
-    if not settings.telegram.enabled:
-        return "channel: off (no Telegram token)"
+    """Why nothing goes to the channel now, or None when it does."""
     if not settings.telegram.channel:
         return "channel: off (telegram.channel is not set)"
+    if not settings.telegram.enabled:
+        # posts are queued for the configured channel all the same (publish.max_age still holds)
+        return "channel: no Telegram token here: posts wait in the outbox for an ogbot with one"
     return None
 
 
@@ -380,7 +381,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
 
     target = Path(args.path)
     if args.path.endswith("/") and not target.exists():
-        target.mkdir(parents=True)
+        target.mkdir(mode=0o700, parents=True)
     try:
         report = backup(settings.data_dir, target, utc_now(), args.keep)
     except ValueError as exc:

@@ -180,7 +180,8 @@ def online_copy(source: sqlite3.Connection, target: Path) -> None:
     write (WAL readers see one snapshot), written beside the target and renamed into place, so
     ``target`` is never half a copy. The copy is one self-contained file (rollback journal, not
     WAL), private (0600: it holds what the database holds), and passes ``integrity_check``."""
-    target.parent.mkdir(parents=True, exist_ok=True)
+    if not target.parent.exists():
+        target.parent.mkdir(mode=0o700, parents=True)  # a new backups directory is private
     fd, temp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     temp = Path(temp_name)
