@@ -104,6 +104,20 @@ class Shell:
         )
 
 
+def telegram_shell(tmp_path: Path, telegram: FakeTelegram, **env: str) -> Shell:
+    """The shell of a server with the token, the channel and ./ogbot.toml."""
+    return Shell(
+        tmp_path,
+        tmp_path / "data",
+        OGBOT_CONFIG=str(tmp_path / "ogbot.toml"),
+        OGBOT_TELEGRAM_TOKEN=TOKEN,
+        OGBOT_TELEGRAM_API_URL=telegram.api_url,
+        OGBOT_TELEGRAM_CHANNEL=CHANNEL,
+        OGBOT_PUBLISH_QUIET_HOURS="",
+        **env,
+    )
+
+
 @pytest.fixture
 def shell(tmp_path: Path) -> Shell:
     return Shell(tmp_path, tmp_path / "data")
@@ -187,16 +201,8 @@ def test_poll_on_a_schema_2_database_sends_nothing_twice(
     old_database(tmp_path / "data", 2)
     url = fake_web.fixture("/feed/", "ogp.rss", etag='"v1"')
     (tmp_path / "ogbot.toml").write_text(f'[[sources]]\nname = "ogp"\nurl = "{url}"\n')
-    shell = Shell(
-        tmp_path,
-        tmp_path / "data",
-        OGBOT_CONFIG=str(tmp_path / "ogbot.toml"),
-        OGBOT_TELEGRAM_TOKEN=TOKEN,
-        OGBOT_TELEGRAM_API_URL=fake_telegram.api_url,
-        OGBOT_TELEGRAM_CHANNEL=CHANNEL,
-        OGBOT_PUBLISH_BACKLOG="2",
-        OGBOT_PUBLISH_MAX_AGE="36500",
-        OGBOT_PUBLISH_QUIET_HOURS="",
+    shell = telegram_shell(
+        tmp_path, fake_telegram, OGBOT_PUBLISH_BACKLOG="2", OGBOT_PUBLISH_MAX_AGE="36500"
     )
     result = shell("poll")
     assert result.returncode == 0, result.stderr
@@ -455,15 +461,7 @@ def test_restore_puts_items_since_the_backup_in_the_feed_but_not_again_in_the_ch
     (tmp_path / "ogbot.toml").write_text(
         f'[[sources]]\nname = "netzwerk"\nurl = "{fake_web.url("/feed/")}"\n'
     )
-    shell = Shell(
-        tmp_path,
-        tmp_path / "data",
-        OGBOT_CONFIG=str(tmp_path / "ogbot.toml"),
-        OGBOT_TELEGRAM_TOKEN=TOKEN,
-        OGBOT_TELEGRAM_API_URL=fake_telegram.api_url,
-        OGBOT_TELEGRAM_CHANNEL=CHANNEL,
-        OGBOT_PUBLISH_QUIET_HOURS="",
-    )
+    shell = telegram_shell(tmp_path, fake_telegram)
     assert shell("poll").returncode == 0  # first sight: into the feed, not the channel
     assert shell("backup", str(tmp_path / "monday.sqlite3")).returncode == 0
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -79,14 +80,9 @@ def backup(data_dir: Path, target: Path, now: datetime, keep: int | None = None)
     path = backup_target(target, now)
     if path.resolve() == database.resolve():
         raise ValueError(f"{path} is the database itself")
-    try:
-        with contextlib.closing(_connect(database)) as source:
-            # no migration here: a backup before an upgrade must be the old schema, untouched
-            online_copy(source, path)
-    except sqlite3.Error as exc:
-        raise StoreError(f"backup of {database} to {path}: {exc}") from exc
-    except OSError as exc:
-        raise StoreError(f"backup to {path}: {exc}") from exc
+    with _failing_as(f"backup of {database} to {path}"):
+        # no migration here: a backup before an upgrade must be the old schema, untouched
+        _copy(database, path)
     removed = _prune(path, keep) if directory and keep is not None else ()
     return BackupReport(path=path, summary=summarize(path), removed=removed)
 
@@ -151,20 +147,14 @@ def restore(data_dir: Path, source: Path) -> RestoreReport:
     if database.exists() and source.resolve() == database.resolve():
         raise ValueError(f"{source} is the database itself")
     previous: Path | None = None
-    try:
+    with _failing_as(f"restore of {source} to {database}"):
         if database.exists():
             previous = data_dir / BACKUPS_DIR / BEFORE_RESTORE
-            with contextlib.closing(_connect(database)) as current:
-                online_copy(current, previous)
+            _copy(database, previous)
         # the replaced database's journal must never be applied to the restored one
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
-        with contextlib.closing(_connect(source)) as origin:
-            online_copy(origin, database)
-    except sqlite3.Error as exc:
-        raise StoreError(f"restore of {source} to {database}: {exc}") from exc
-    except OSError as exc:
-        raise StoreError(f"restore to {database}: {exc}") from exc
+        _copy(source, database)
     store = Store(database)  # migrates an older backup (keeping a copy first)
     try:
         store.restored()
@@ -187,6 +177,20 @@ def _give_to_owner(data_dir: Path) -> None:
     for path in made:
         if path.exists():
             os.chown(path, owner.st_uid, owner.st_gid)
+
+
+@contextlib.contextmanager
+def _failing_as(what: str) -> Iterator[None]:
+    """A database or file system error becomes a StoreError that says what was being done."""
+    try:
+        yield
+    except (sqlite3.Error, OSError) as exc:
+        raise StoreError(f"{what}: {exc}") from exc
+
+
+def _copy(source: Path, target: Path) -> None:
+    with contextlib.closing(_connect(source)) as db:
+        online_copy(db, target)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
