@@ -341,7 +341,9 @@ async def test_announce_second_press_of_a_used_button_does_nothing(bot: Harness)
 
     assert again["text"] == cancel["text"] == "Schon erledigt."
     assert len(bot.channel()) == 1
-    assert len(await bot.store.call(Store.announcements, "published")) == 1
+    [published] = await bot.store.call(Store.announcements, "published")
+    draft = await bot.store.call(Store.draft, 1)
+    assert draft is not None and (draft.state, draft.announcement_id) == ("sent", published.id)
 
 
 async def test_announce_button_pressed_by_a_stranger_is_refused(
@@ -409,6 +411,8 @@ async def test_announce_schedule_stores_the_local_time(bot: Harness) -> None:
     [scheduled] = await bot.store.call(Store.announcements, "scheduled")
     assert scheduled.publish_at == datetime(2026, 12, 1, 8, 0, tzinfo=UTC)  # 09:00 in Berlin
     assert scheduled.text == "Später."
+    draft = await bot.store.call(Store.draft, 1)
+    assert draft is not None and (draft.state, draft.announcement_id) == ("scheduled", scheduled.id)
     assert bot.channel() == []
     assert bot.telegram.message(COORDINATOR, preview.message_id).buttons() == []
     assert "announce_scheduled" in [action for _, _, action, _ in await bot.actions()]

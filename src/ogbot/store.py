@@ -977,6 +977,14 @@ class Store:
             )
         return cursor.rowcount == 1
 
+    def link_draft(self, draft_id: int, announcement_id: int) -> None:
+        """The announcement a closed draft became (it is claimed before the announcement
+        exists, so that a second press of the button does nothing)."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE drafts SET announcement_id = ? WHERE id = ?", (announcement_id, draft_id)
+            )
+
     def record_action(self, actor: int | None, action: str, detail: str, now: datetime) -> None:
         with self.transaction() as db:
             db.execute(

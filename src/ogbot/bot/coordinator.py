@@ -476,6 +476,7 @@ class Coordinator:
             return
         await self._clear_awaiting(user_id, draft_id)
         announced = await self.services.publisher.announce(text, self._author(update), None)
+        await self.store.call(Store.link_draft, draft_id, announced.id)
         self.services.wake_outbox()
         await self._record(
             user_id, "announce_sent", f"draft {draft_id} announcement {announced.id}"
@@ -560,6 +561,7 @@ class Coordinator:
             raise ApplicationHandlerStop
         author = user.first_name or AUTHOR_FALLBACK
         announced = await self.services.publisher.announce(draft.text, author, when)
+        await self.store.call(Store.link_draft, draft.id, announced.id)
         shown = local_time(when, self.tz)
         await self._record(
             user.id,
