@@ -328,7 +328,7 @@ def cycle(urls: list[str], data_dir: Path, trace: bool) -> dict[str, Any]:
         tracemalloc.start()
 
     async def run() -> None:
-        async with make_client(settings.fetch.timeout) as client:
+        async with make_client(settings.fetch.timeout, settings.fetch.allow_private) as client:
             start = time.perf_counter()
             first = await poll_once(settings, client, store, lambda: NOW, force=True)
             middle = time.perf_counter()

@@ -80,7 +80,7 @@ async def burst(real: bool, digests: bool) -> None:
         store = AsyncStore.open(Path(tmp))
         try:
             async with (
-                make_client(5) as client,
+                make_client(5, allow_private=True) as client,
                 publishing(settings, store, clock=clock, sleep=sleep) as publisher,
             ):
                 await poll_once(settings, client, store, clock, on_cycle=publisher.after_cycle)

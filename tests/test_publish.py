@@ -103,7 +103,7 @@ class World:
         """What `ogbot poll` does: a cycle, the feeds, then the outbox for up to ``wait``."""
         settings = self.settings
         async with (
-            make_client(5) as client,
+            make_client(5, allow_private=True) as client,
             publishing(
                 settings,
                 self.store,
@@ -428,7 +428,10 @@ async def test_publish_a_second_unknown_outcome_gives_the_post_up(world, clock):
 async def test_publish_crash_between_claim_and_record_is_sent_once_on_restart(world, clock):
     await new_story_after_first_sight(world, clock)
     settings = world.settings
-    async with make_client(5) as client, publishing(settings, world.store, clock=clock) as pub:
+    async with (
+        make_client(5, allow_private=True) as client,
+        publishing(settings, world.store, clock=clock) as pub,
+    ):
         await poll_once(settings, client, world.store, clock, on_cycle=pub.after_cycle)
     pending = world.store.run(Store.pending_posts, "channel", clock())
     assert len(pending) == 1

@@ -195,7 +195,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
         async def cycle() -> None:
             async with (
-                make_client(settings.fetch.timeout) as client,
+                make_client(settings.fetch.timeout, settings.fetch.allow_private) as client,
                 publishing(settings, store) as publisher,
             ):
                 await publisher.outbox.recover()
@@ -344,7 +344,7 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     policy = FetchPolicy.for_source(settings.fetch, source)
 
     async def check() -> int:
-        async with make_client(settings.fetch.timeout) as client:
+        async with make_client(settings.fetch.timeout, settings.fetch.allow_private) as client:
             result = await fetch(client, source.name, source.url, Validators(), policy)
         if isinstance(result, NotModified):  # pragma: no cover - no validators were sent
             out.write(f"{source.name}: not modified\n")

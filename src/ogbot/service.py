@@ -101,7 +101,7 @@ class Service:
             web = await start_web(settings, store, clock=self.clock)
         except WebError as exc:
             raise RunError(str(exc)) from exc
-        async with make_client(settings.fetch.timeout) as self.client:
+        async with make_client(settings.fetch.timeout, settings.fetch.allow_private) as self.client:
             self.scheduler = self._schedule()
             self.scheduler.start()
             try:

@@ -6,6 +6,11 @@ checked against private addresses and a permanent redirect can be remembered. Th
 streamed and counted after decompression, so a gzip bomb stops at ``fetch.max_bytes`` like any
 other oversized body. ``fetch.timeout`` is a deadline for the whole fetch (connect, headers and
 every byte), so a server that trickles bytes cannot hold a cycle.
+
+Private addresses are refused twice: :func:`check_address` before a request (a clear message,
+nothing sent), and the client's own connection layer at connect time, on the very address it
+connects to. A DNS answer that turns private between the check and the connection (rebinding)
+therefore never reaches an internal host.
 """
 
 from __future__ import annotations
@@ -15,10 +20,12 @@ import contextlib
 import ipaddress
 import socket
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+import httpcore
 import httpx
 
 from ogbot import USER_AGENT
@@ -41,12 +48,81 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-def make_client(timeout: float) -> httpx.AsyncClient:
-    """The one client of a process. Per-operation timeouts back up the per-fetch deadline."""
+class PrivateAddress(Exception):
+    """A connection to a private address was refused (raised through httpx unchanged)."""
+
+
+class _PublicOnly(httpcore.AsyncNetworkBackend):
+    """httpcore's connection layer, connecting only to public addresses: the address checked is
+    the address connected to, resolved once."""
+
+    def __init__(self, resolver: Resolver) -> None:
+        self._inner = httpcore.AnyIOBackend()
+        self._resolver = resolver
+
+    async def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        try:
+            addresses = [str(ipaddress.ip_address(host))]
+        except ValueError:
+            try:
+                addresses = await self._resolver(host, port)
+            except OSError as exc:
+                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+        for address in addresses:
+            if not _is_public(address):
+                raise PrivateAddress(
+                    f"{host} is a private address ({address}); set fetch.allow_private to allow it"
+                )
+        failure: Exception = httpcore.ConnectError(f"{host} has no address")
+        for address in addresses:
+            try:
+                return await self._inner.connect_tcp(
+                    address, port, timeout, local_address, socket_options
+                )
+            except httpcore.ConnectError as exc:
+                failure = exc
+        raise failure
+
+    async def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.AsyncNetworkStream:
+        raise PrivateAddress(f"a unix socket ({path}) is not a public address")
+
+    async def sleep(self, seconds: float) -> None:
+        await self._inner.sleep(seconds)
+
+
+def make_client(
+    timeout: float, allow_private: bool, resolver: Resolver | None = None
+) -> httpx.AsyncClient:
+    """The one client of a process. Per-operation timeouts back up the per-fetch deadline.
+    Unless ``allow_private``, it connects to public addresses only (see the module docstring)."""
+    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5)
+    transport = httpx.AsyncHTTPTransport(limits=limits)
+    if not allow_private:
+        # httpx has no option for httpcore's network backend: its pool is replaced by the same
+        # pool with the checking backend (tests/test_watch.py proves a rebinding is refused)
+        transport._pool = httpcore.AsyncConnectionPool(
+            ssl_context=httpx.create_ssl_context(),
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            network_backend=_PublicOnly(resolver or system_resolver),
+        )
     return httpx.AsyncClient(
+        transport=transport,
         follow_redirects=False,
         timeout=httpx.Timeout(timeout),
-        limits=httpx.Limits(max_connections=20, max_keepalive_connections=10),
         headers={"Accept-Encoding": "gzip, deflate"},
         trust_env=False,
     )
@@ -127,6 +203,8 @@ async def fetch(
             return await _fetch(client, source, url, validators, policy, resolver)
     except TimeoutError as exc:
         raise FetchError(source, f"timed out after {policy.timeout:g} s") from exc
+    except PrivateAddress as exc:
+        raise FetchError(source, str(exc)) from exc
     except httpx.HTTPError as exc:
         raise FetchError(source, f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
 
