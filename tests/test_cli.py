@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 import queue
 import re
 import subprocess
@@ -15,34 +14,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.shell import clean_env, ogbot
+
 TOKEN = "123456:ABCDEFGHIJKLMNOPQRSTUVWXYZabcdef012"
 SECRET_PART = TOKEN.split(":")[1]
 URL = re.compile(r"https?://[^\s·]+")
 HTML_TAG = re.compile(r"</?[A-Za-z][^>]*>")
-
-
-def clean_env(**extra: str) -> dict[str, str]:
-    """The test process's environment without any OGBOT_ variable, plus what the test needs."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")}
-    env["PYTHONIOENCODING"] = "utf-8"
-    env.update(extra)
-    return env
-
-
-def ogbot(
-    cwd: Path, *args: str, env: dict[str, str] | None = None, stdin: str | None = None
-) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "ogbot", *args],
-        cwd=cwd,
-        env=clean_env() if env is None else env,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
 
 
 def ask_json(cwd: Path, *args: str) -> dict[str, object]:

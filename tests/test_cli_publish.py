@@ -3,7 +3,6 @@ websites and the fake Bot API; the feed files on disk and the posts in the fake 
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -15,37 +14,29 @@ import pytest
 from ogbot.lock import DataLock
 from tests.fakes.telegram import CHANNEL, TOKEN, FakeTelegram
 from tests.fakes.web import FakeWeb
+from tests.shell import clean_env, ogbot
 
 
 class Operator:
     def __init__(self, tmp: Path, web: FakeWeb, telegram: FakeTelegram) -> None:
         self.tmp, self.web, self.telegram = tmp, web, telegram
         self.data = tmp / "data"
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")},
-            "OGBOT_DATA_DIR": str(self.data),
-            "OGBOT_FETCH_ALLOW_PRIVATE": "true",
-            "OGBOT_TELEGRAM_TOKEN": TOKEN,
-            "OGBOT_TELEGRAM_API_URL": telegram.api_url,
-            "OGBOT_TELEGRAM_CHANNEL": CHANNEL,
-            "OGBOT_PUBLISH_QUIET_HOURS": "",
-            "OGBOT_PUBLISH_BACKLOG": "2",
-            "OGBOT_PUBLISH_MAX_AGE": "36500",  # the fixture's dates stay postable for years
-        }
+        self.env = clean_env(
+            OGBOT_DATA_DIR=str(self.data),
+            OGBOT_FETCH_ALLOW_PRIVATE="true",
+            OGBOT_TELEGRAM_TOKEN=TOKEN,
+            OGBOT_TELEGRAM_API_URL=telegram.api_url,
+            OGBOT_TELEGRAM_CHANNEL=CHANNEL,
+            OGBOT_PUBLISH_QUIET_HOURS="",
+            OGBOT_PUBLISH_BACKLOG="2",
+            OGBOT_PUBLISH_MAX_AGE="36500",  # the fixture's dates stay postable for years
+        )
         url = web.fixture("/feed/", "ogp.rss", etag='"v1"')
         (tmp / "ogbot.toml").write_text(f'[[sources]]\nname = "ogp"\nurl = "{url}"\n')
 
     def run(self, *args: str, stdin: str | None = None, **env: str):
-        return subprocess.run(
-            [sys.executable, "-m", "ogbot", *args, "--config", str(self.tmp / "ogbot.toml")],
-            cwd=self.tmp,
-            env={**self.env, **env},
-            input=stdin,
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        config = str(self.tmp / "ogbot.toml")
+        return ogbot(self.tmp, *args, "--config", config, env={**self.env, **env}, stdin=stdin)
 
     def posts(self) -> list[str]:
         return [message.text for message in self.telegram.sent(CHANNEL)]

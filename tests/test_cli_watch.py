@@ -9,10 +9,8 @@ except the one test about that refusal.
 from __future__ import annotations
 
 import json
-import os
 import re
 import subprocess
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,6 +20,7 @@ import pytest
 from ogbot.config import DEFAULT_SOURCES
 from ogbot.lock import DataLock
 from tests.fakes.web import FakeWeb
+from tests.shell import clean_env, ogbot
 
 # the selectors ogbot ships for the federal government's listing: they must work on its fixture
 BUND_SELECT = next(s for s in DEFAULT_SOURCES if s["name"] == "bundesregierung")["select"]
@@ -47,32 +46,6 @@ class Setup:
         return ogbot(self.tmp, *argv, env=self.env if env is None else env, fsize=fsize)
 
 
-def ogbot(
-    cwd: Path, *args: str, env: dict[str, str], fsize: int | None = None
-) -> subprocess.CompletedProcess[str]:
-    if fsize is None:
-        command = [sys.executable, "-m", "ogbot", *args]
-    else:
-        # Set in the child itself (preexec_fn is unsafe with the fake server's threads running).
-        # Python ignores SIGXFSZ, so a write past the limit fails with EFBIG like a full disk.
-        limited = (
-            "import resource, runpy, sys; n = int(sys.argv.pop(1));"
-            " resource.setrlimit(resource.RLIMIT_FSIZE, (n, n)); sys.argv[0] = 'ogbot';"
-            " runpy.run_module('ogbot', run_name='__main__', alter_sys=True)"
-        )
-        command = [sys.executable, "-c", limited, str(fsize), *args]
-    return subprocess.run(
-        command,
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
-
-
 def toml_source(source: dict[str, Any]) -> str:
     """One `[[sources]]` table; JSON strings are valid TOML basic strings."""
     lines = ["[[sources]]"]
@@ -91,12 +64,7 @@ def make_setup(tmp_path: Path, sources: list[dict[str, Any]]) -> Setup:
         "[fetch]\ntimeout = 3\n\n" + "\n".join(toml_source(s) for s in sources), encoding="utf-8"
     )
     data_dir = tmp_path / "data"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")}
-    env.update(
-        PYTHONIOENCODING="utf-8",
-        OGBOT_DATA_DIR=str(data_dir),
-        OGBOT_FETCH_ALLOW_PRIVATE="true",
-    )
+    env = clean_env(OGBOT_DATA_DIR=str(data_dir), OGBOT_FETCH_ALLOW_PRIVATE="true")
     return Setup(tmp_path, config, data_dir, env)
 
 

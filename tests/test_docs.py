@@ -9,11 +9,8 @@ must pass `ogbot check` and mean exactly the embedded defaults.
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import shlex
-import subprocess
-import sys
 import tomllib
 from pathlib import Path
 
@@ -31,6 +28,7 @@ from ogbot.config import (
     SOURCE_KEYS,
     env_name,
 )
+from tests.shell import ogbot
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -50,22 +48,6 @@ FENCE = r"^[ \t]*```[^\n]*\n(.*?)^[ \t]*```"  # a fenced code block, also indent
 
 def readme() -> str:
     return README.read_text(encoding="utf-8")
-
-
-def ogbot(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """`ogbot ARGS` as an operator runs it: a fresh process, no OGBOT_ variables, cwd ``cwd``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")}
-    env["PYTHONIOENCODING"] = "utf-8"
-    return subprocess.run(
-        [sys.executable, "-m", "ogbot", *args],
-        cwd=cwd,
-        env=env,
-        capture_output=True,
-        text=True,
-        encoding="utf-8",
-        timeout=60,
-        check=False,
-    )
 
 
 def settings_lines(check_output: str) -> list[str]:

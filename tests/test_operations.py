@@ -8,7 +8,6 @@ import os
 import sqlite3
 import stat
 import subprocess
-import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from ogbot.lock import DataLock
 from ogbot.store import DB_NAME, MIGRATIONS, Store
 from tests.fakes.telegram import CHANNEL, TOKEN, FakeTelegram
 from tests.fakes.web import FakeWeb
+from tests.shell import clean_env, ogbot
 from tests.test_publish import Story, wordpress_rss
 from tests.test_run import Running, wait_for
 
@@ -85,23 +85,10 @@ class Shell:
 
     def __init__(self, tmp: Path, data: Path, **env: str) -> None:
         self.tmp, self.data = tmp, data
-        self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")},
-            "OGBOT_DATA_DIR": str(data),
-            "OGBOT_FETCH_ALLOW_PRIVATE": "true",
-            **env,
-        }
+        self.env = clean_env(OGBOT_DATA_DIR=str(data), OGBOT_FETCH_ALLOW_PRIVATE="true", **env)
 
     def __call__(self, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "ogbot", *args],
-            cwd=self.tmp,
-            env={**self.env, **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return ogbot(self.tmp, *args, env={**self.env, **env})
 
 
 def telegram_shell(tmp_path: Path, telegram: FakeTelegram, **env: str) -> Shell:

@@ -4,7 +4,6 @@ pushed updates, as its users meet it; stopped with SIGTERM."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import socket
 import subprocess
@@ -22,6 +21,7 @@ import pytest
 from ogbot.store import AsyncStore, Store
 from tests.fakes.telegram import CHANNEL, TOKEN, FakeTelegram
 from tests.fakes.web import FakeWeb
+from tests.shell import clean_env
 
 COORDINATOR = 7001
 STRANGER = 7002
@@ -55,7 +55,7 @@ class Running:
             f'[[sources]]\nname = "ogp"\nurl = "{url}"\n', encoding="utf-8"
         )
         self.env = {
-            **{k: v for k, v in os.environ.items() if not k.startswith("OGBOT_")},
+            **clean_env(),
             "OGBOT_DATA_DIR": str(tmp / "data"),
             "OGBOT_FETCH_ALLOW_PRIVATE": "true",
             "OGBOT_WEB_PORT": str(self.port),

@@ -84,7 +84,7 @@ def backup(data_dir: Path, target: Path, now: datetime, keep: int | None = None)
         # no migration here: a backup before an upgrade must be the old schema, untouched
         _copy(database, path)
     removed = _prune(path, keep) if directory and keep is not None else ()
-    return BackupReport(path=path, summary=summarize(path), removed=removed)
+    return BackupReport(path=path, summary=summarize(path, checked=True), removed=removed)
 
 
 def _prune(made: Path, keep: int) -> tuple[Path, ...]:
@@ -104,14 +104,15 @@ def _prune(made: Path, keep: int) -> tuple[Path, ...]:
     return tuple(doomed)
 
 
-def summarize(path: Path) -> Summary:
-    """Checks that ``path`` is an intact ogbot database this version can open, and counts."""
+def summarize(path: Path, *, checked: bool = False) -> Summary:
+    """Checks that ``path`` is an intact ogbot database this version can open, and counts.
+    ``checked``: the file is a copy :func:`online_copy` has just checked whole."""
     if not path.is_file():
         raise StoreError(f"{path}: no such file")
     try:
         with contextlib.closing(_connect(path)) as db:
-            problems = [str(row[0]) for row in db.execute("PRAGMA quick_check")]
-            if problems != ["ok"]:
+            problems = [] if checked else [str(r[0]) for r in db.execute("PRAGMA quick_check")]
+            if problems and problems != ["ok"]:
                 raise StoreError(f"{path}: the database is damaged: {'; '.join(problems[:3])}")
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
             schema = int(db.execute("PRAGMA user_version").fetchone()[0])
@@ -161,7 +162,9 @@ def restore(data_dir: Path, source: Path) -> RestoreReport:
     finally:
         store.close()
     _give_to_owner(data_dir)
-    return RestoreReport(source=source, restored=summarize(database), previous=previous)
+    return RestoreReport(
+        source=source, restored=summarize(database, checked=True), previous=previous
+    )
 
 
 def _give_to_owner(data_dir: Path) -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import random
 import signal
 from collections.abc import Awaitable, Callable
@@ -250,13 +251,7 @@ class Service:
         """Once a day: delete what is stored about people once it is no longer needed."""
         gone = await self.store.call(Store.housekeep, self.clock())
         if gone.total:
-            log.info(
-                "housekept",
-                private_posts=gone.private_posts,
-                drafts=gone.drafts,
-                audit=gone.audit,
-                sends=gone.sends,
-            )
+            log.info("housekept", **dataclasses.asdict(gone))
 
     async def _report_failing_sources(self) -> None:
         now = self.clock()

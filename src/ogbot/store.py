@@ -268,7 +268,7 @@ class StoredAnnouncement:
     author: str
     created: datetime
     publish_at: datetime
-    state: str  # draft, scheduled, published, cancelled
+    state: str  # scheduled, published, cancelled, missed, deleted
     published: datetime | None
 
 

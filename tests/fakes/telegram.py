@@ -64,22 +64,21 @@ import contextlib
 import copy
 import email.parser
 import email.policy
-import http.server
 import json
 import math
 import re
-import socket
-import sys
 import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, cast
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
+
+from tests.fakes.server import LocalServer, Stopped, TrackedHandler
 
 __all__ = [
     "BOT_USERNAME",
@@ -113,7 +112,6 @@ CHAT_LIMIT = 20  # sends+edits per group or channel ...
 CHAT_WINDOW = 60.0  # ... in any this many seconds
 GLOBAL_LIMIT = 30  # sends+edits overall per second
 
-_STOP_TIMEOUT = 1.5
 _FIRST_UPDATE_ID = 100_000_001
 _NOT_MODIFIED = (
     "Bad Request: message is not modified: specified new message content and reply markup are "
@@ -871,56 +869,16 @@ class _Callback:
     answered: dict[str, Any] | None = None
 
 
-class _Stopped(Exception):
-    """The server is stopping: abandon the answer and the connection."""
-
-
 # --- HTTP ------------------------------------------------------------------------------------
 
 
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeTelegram) -> None:
-        self.fake = fake
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        if isinstance(sys.exc_info()[1], OSError | _Stopped):
-            return  # clients that hang up or are cut off at stop()
-        super().handle_error(request, client_address)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TrackedHandler):
     server_version = "FakeTelegram/1.0"
-    sys_version = ""
     timeout = 30  # an idle keep-alive connection ends on its own
-    server: _Server
 
-    def setup(self) -> None:
-        super().setup()
-        # headers and body go out in two writes; without this, Nagle and delayed ACKs add
-        # about 40 ms to every answer on a kept-alive connection
-        self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self.server.fake._opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.fake._closed(self.connection)
-
-    def handle(self) -> None:
-        try:
-            if not self.server.fake._stopping.is_set():
-                super().handle()
-        except (OSError, _Stopped):
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: tests read FakeTelegram.requests
+    @property
+    def fake(self) -> FakeTelegram:
+        return cast(FakeTelegram, self.server.owner)
 
     def do_GET(self) -> None:
         self._serve()
@@ -943,7 +901,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         return self.rfile.read(length) if length > 0 else b""
 
     def _serve(self) -> None:
-        fake = self.server.fake
+        fake = self.fake
         body = self._read_body()
         if fake._stopping.is_set():  # a kept-alive connection after stop(): the server is gone
             self.close_connection = True
@@ -957,7 +915,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             if outcome.delay > 0 and fake._stopping.wait(outcome.delay):
-                raise _Stopped
+                raise Stopped
             data = json.dumps(outcome.payload, ensure_ascii=False).encode("utf-8")
             self.send_response(outcome.status)
             self.send_header("Content-Type", "application/json")
@@ -975,8 +933,10 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 # --- the fake --------------------------------------------------------------------------------
 
 
-class FakeTelegram:
+class FakeTelegram(LocalServer):
     """A local Bot API server for one bot. Thread-safe; start() before use, stop() after."""
+
+    handler = _Handler
 
     def __init__(
         self,
@@ -998,7 +958,7 @@ class FakeTelegram:
             "first_name": bot_name,
             "username": bot_username,
         }
-        self._lock = threading.RLock()
+        super().__init__(host)  # bound and listening from here on; serving from start()
         self._updates_cv = threading.Condition(self._lock)
         self._chats: dict[int, _Chat] = {}
         self._users: dict[int, dict[str, Any]] = {}
@@ -1014,14 +974,8 @@ class FakeTelegram:
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
         self._chat_sends: dict[int, deque[float]] = {}
         self._all_sends: deque[float] = deque()
-        self._connections: dict[socket.socket, threading.Thread] = {}
         self._busy = 0
         self._idle = threading.Condition()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._closed_server = False
-        self._host = host
-        self._server = _Server((host, 0), self)
         self._handlers: dict[str, Callable[[_Params], Any]] = {
             "getMe": self._get_me,
             "getChat": self._get_chat,
@@ -1041,56 +995,19 @@ class FakeTelegram:
 
     # --- lifecycle ---------------------------------------------------------------------------
 
-    def start(self) -> FakeTelegram:
-        if self._thread is not None or self._closed_server:
-            raise RuntimeError("FakeTelegram can be started once")
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"FakeTelegram:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
+    # stop(): pending long polls get an empty result, slow answers and open connections are cut
 
-    def stop(self) -> None:
-        """Stop serving: pending long polls get an empty result, slow answers and open
-        connections are cut. Returns within about two seconds."""
-        if self._closed_server:
-            return
-        self._closed_server = True
-        self._stopping.set()
+    def _wake(self) -> None:
         with self._updates_cv:
             self._updates_cv.notify_all()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=1.0)
-        self._server.server_close()
+
+    def _settle(self) -> None:
         deadline = time.monotonic() + 1.0
         with self._idle:  # let woken long polls write their answer
             while self._busy and time.monotonic() < deadline:
                 self._idle.wait(0.05)
-        with self._lock:
-            connections = list(self._connections.items())
-        for sock, _ in connections:
-            with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
-        deadline = time.monotonic() + _STOP_TIMEOUT
-        for _, thread in connections:
-            if thread is not threading.current_thread():
-                thread.join(timeout=max(deadline - time.monotonic(), 0.0))
-
-    def __enter__(self) -> FakeTelegram:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     # --- addresses ---------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
 
     @property
     def api_url(self) -> str:
@@ -1547,14 +1464,6 @@ class FakeTelegram:
         return _ApiError(fault.status, defaults.get(fault.status, "Error"))
 
     # --- connection bookkeeping ----------------------------------------------------------------
-
-    def _opened(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._connections[sock] = threading.current_thread()
-
-    def _closed(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._connections.pop(sock, None)
 
     def _busy_enter(self) -> None:
         with self._idle:

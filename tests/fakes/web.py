@@ -18,22 +18,19 @@ endless answer.
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import email.utils
 import gzip as gzip_module
-import http.server
 import socket
-import sys
-import threading
-import time
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
+
+from tests.fakes.server import LocalServer, Stopped, TrackedHandler
 
 __all__ = [
     "SITES",
@@ -48,7 +45,6 @@ SITES = Path(__file__).resolve().parent.parent / "data" / "sites"
 """The fixture files: tests/data/sites/."""
 
 _ENDLESS_FILLER = b"<!-- more -->\n" * 64
-_STOP_TIMEOUT = 1.5  # seconds stop() waits for connection threads before giving up on them
 
 _CONTENT_TYPES = {
     ".rss": "application/rss+xml; charset=utf-8",
@@ -111,56 +107,13 @@ class Seen:
         return f"{self.path}?{self.query}" if self.query else self.path
 
 
-class _Stopped(Exception):
-    """The server is stopping: abandon the answer and the connection."""
-
-
-class _Server(http.server.ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-    def __init__(self, address: tuple[str, int], web: FakeWeb) -> None:
-        if ":" in address[0]:
-            self.address_family = socket.AF_INET6
-        self.web = web
-        super().__init__(address, _Handler)
-
-    def handle_error(self, request: Any, client_address: Any) -> None:
-        # clients that hang up, time out or get cut off at stop() are part of the game
-        exc = sys.exc_info()[1]
-        if isinstance(exc, OSError | _Stopped):
-            return
-        super().handle_error(request, client_address)
-
-
-class _Handler(http.server.BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive and chunked answers, as real sites
+class _Handler(TrackedHandler):
     server_version = "FakeWeb/1.0"
-    sys_version = ""
     timeout = 10  # socket timeout: an idle or stuck connection ends on its own
-    server: _Server
 
-    # --- connection bookkeeping ---------------------------------------------------------------
-
-    def setup(self) -> None:
-        super().setup()
-        self.server.web._opened(self.connection)
-
-    def finish(self) -> None:
-        try:
-            super().finish()
-        finally:
-            self.server.web._closed(self.connection)
-
-    def handle(self) -> None:
-        try:
-            if not self.server.web._stopping.is_set():
-                super().handle()
-        except (OSError, _Stopped):
-            self.close_connection = True
-
-    def log_message(self, format: str, *args: Any) -> None:
-        pass  # quiet: the tests read FakeWeb.requests instead
+    @property
+    def web(self) -> FakeWeb:
+        return cast(FakeWeb, self.server.owner)
 
     # --- requests ----------------------------------------------------------------------------
 
@@ -171,13 +124,13 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         self._answer(head=True)
 
     def _pause(self, seconds: float) -> None:
-        """Wait (or just look, for 0 s); raise _Stopped as soon as the server stops."""
-        stopping = self.server.web._stopping
+        """Wait (or just look, for 0 s); raise Stopped as soon as the server stops."""
+        stopping = self.web._stopping
         if stopping.wait(seconds) if seconds > 0 else stopping.is_set():
-            raise _Stopped
+            raise Stopped
 
     def _answer(self, *, head: bool) -> None:
-        web = self.server.web
+        web = self.web
         path, _, query = self.path.partition("?")
         headers: dict[str, str] = {}
         for name, value in self.headers.items():
@@ -336,65 +289,17 @@ def _not_modified(route: Route, headers: dict[str, str]) -> bool:
         return False
 
 
-class FakeWeb:
+class FakeWeb(LocalServer):
     """A local web server with routes registered by the test. Unknown paths answer 404."""
+
+    handler = _Handler
 
     def __init__(self, host: str = "127.0.0.1") -> None:
         self._routes: dict[str, Route] = {}
-        self._lock = threading.Lock()
         self._requests: list[Seen] = []
-        self._connections: dict[socket.socket, threading.Thread] = {}
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._closed_server = False
-        self._server = _Server((host, 0), self)  # bound and listening from here on
-        self._host = host
-
-    # --- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> FakeWeb:
-        if self._thread is not None or self._closed_server:
-            raise RuntimeError("FakeWeb can be started once")
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
-            name=f"FakeWeb:{self.port}",
-            daemon=True,
-        )
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        """Stop serving and cut every open connection; returns within about two seconds."""
-        if self._closed_server:
-            return
-        self._closed_server = True
-        self._stopping.set()
-        if self._thread is not None:
-            self._server.shutdown()
-            self._thread.join(timeout=1.0)
-        self._server.server_close()
-        with self._lock:
-            connections = list(self._connections.items())
-        for sock, _ in connections:
-            with contextlib.suppress(OSError):  # already gone
-                sock.shutdown(socket.SHUT_RDWR)
-        deadline = time.monotonic() + _STOP_TIMEOUT
-        for _, thread in connections:
-            if thread is not threading.current_thread():
-                thread.join(timeout=max(deadline - time.monotonic(), 0.0))
-
-    def __enter__(self) -> FakeWeb:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
+        super().__init__(host)  # bound and listening from here on
 
     # --- addresses ---------------------------------------------------------------------------
-
-    @property
-    def port(self) -> int:
-        return int(self._server.server_address[1])
 
     @property
     def base_url(self) -> str:
@@ -468,14 +373,6 @@ class FakeWeb:
     def _record(self, seen: Seen) -> None:
         with self._lock:
             self._requests.append(seen)
-
-    def _opened(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._connections[sock] = threading.current_thread()
-
-    def _closed(self, sock: socket.socket) -> None:
-        with self._lock:
-            self._connections.pop(sock, None)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from ogbot.config import Settings, SourceSettings
 from ogbot.sanitize import plain_text
 from ogbot.store import AsyncStore, SaveResult, SourceState, Store, StoreError
 from ogbot.watch.classify import classify
-from ogbot.watch.fetch import FetchPolicy, HostLimiter, Resolver, fetch, system_resolver
+from ogbot.watch.fetch import FetchPolicy, HostLimiter, fetch
 from ogbot.watch.model import (
     CycleReport,
     Entry,
@@ -105,7 +105,6 @@ async def poll_source(
     *,
     force: bool,
     limiter: HostLimiter,
-    resolver: Resolver = system_resolver,
     turn: asyncio.Event | None = None,
 ) -> SourceReport:
     """Fetch and extract at once with the other sources; store only after ``turn`` is set, so
@@ -123,7 +122,6 @@ async def poll_source(
             state.validators,
             policy,
             limiter,
-            resolver,
         )
         if isinstance(result, NotModified):
             status, report = "not modified", SourceReport(source.name, not_modified=True)
@@ -187,7 +185,6 @@ async def poll_once(
     *,
     force: bool = True,
     on_cycle: CycleHook | None = None,
-    resolver: Resolver = system_resolver,
 ) -> CycleReport:
     """One cycle over every configured source; ``on_cycle`` publishes what changed."""
     started = clock()
@@ -207,7 +204,6 @@ async def poll_once(
                     started,
                     force=force,
                     limiter=limiter,
-                    resolver=resolver,
                     turn=turns[index - 1] if index else None,
                 )
         finally:

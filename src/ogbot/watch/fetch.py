@@ -1,16 +1,16 @@
 """Fetch a source: conditional GET, a deadline for the whole fetch, a size cap, safe redirects.
 
 One shared ``httpx.AsyncClient`` (built by :func:`make_client`) serves every source; this is the
-only watch module that imports httpx. Redirects are followed here, hop by hop, so every hop is
-checked against private addresses and a permanent redirect can be remembered. The body is
+only watch module that imports httpx. Redirects are followed here, hop by hop, so a permanent
+redirect can be remembered. The body is
 streamed and counted after decompression, so a gzip bomb stops at ``fetch.max_bytes`` like any
 other oversized body. ``fetch.timeout`` is a deadline for the whole fetch (connect, headers and
 every byte), so a server that trickles bytes cannot hold a cycle.
 
-Private addresses are refused twice: :func:`check_address` before a request (a clear message,
-nothing sent), and the client's own connection layer at connect time, on the very address it
-connects to. A DNS answer that turns private between the check and the connection (rebinding)
-therefore never reaches an internal host.
+Loopback, private, link-local and reserved addresses are refused (unless
+``fetch.allow_private``) by the client's own connection layer, for every hop: it resolves a name
+once and connects only to the addresses it checked, so nothing is sent to an internal host, and
+a DNS answer that turns private after a check (rebinding) has no second lookup to exploit.
 """
 
 from __future__ import annotations
@@ -48,8 +48,9 @@ async def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
-class PrivateAddress(Exception):
-    """A connection to a private address was refused (raised through httpx unchanged)."""
+class AddressRefused(Exception):
+    """No connection: the name does not resolve, or to a private address (raised by the
+    connection layer through httpx unchanged; the message is the fetch's error)."""
 
 
 class _PublicOnly(httpcore.AsyncNetworkBackend):
@@ -74,10 +75,10 @@ class _PublicOnly(httpcore.AsyncNetworkBackend):
             try:
                 addresses = await self._resolver(host, port)
             except OSError as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from exc
+                raise AddressRefused(f"cannot resolve {host}: {exc}") from exc
         for address in addresses:
             if not _is_public(address):
-                raise PrivateAddress(
+                raise AddressRefused(
                     f"{host} is a private address ({address}); set fetch.allow_private to allow it"
                 )
         failure: Exception = httpcore.ConnectError(f"{host} has no address")
@@ -96,7 +97,7 @@ class _PublicOnly(httpcore.AsyncNetworkBackend):
         timeout: float | None = None,  # noqa: ASYNC109 - httpcore's interface
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore.AsyncNetworkStream:
-        raise PrivateAddress(f"a unix socket ({path}) is not a public address")
+        raise AddressRefused(f"a unix socket ({path}) is not a public address")
 
     async def sleep(self, seconds: float) -> None:
         await self._inner.sleep(seconds)
@@ -132,7 +133,6 @@ def make_client(
 class FetchPolicy:
     timeout: float
     max_bytes: int
-    allow_private: bool
     user_agent: str = USER_AGENT
 
     @classmethod
@@ -140,7 +140,6 @@ class FetchPolicy:
         return cls(
             timeout=fetch.timeout,
             max_bytes=fetch.max_bytes,
-            allow_private=fetch.allow_private,
             user_agent=source.user_agent or USER_AGENT,
         )
 
@@ -163,29 +162,6 @@ def _is_public(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-async def check_address(
-    source: str, url: str, allow_private: bool, resolver: Resolver = system_resolver
-) -> None:
-    """Refuse loopback, private, link-local and reserved addresses unless allowed."""
-    if allow_private:
-        return
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    try:
-        addresses = [str(ipaddress.ip_address(host))]
-    except ValueError:
-        try:
-            addresses = await resolver(host, parts.port or (443 if parts.scheme == "https" else 80))
-        except OSError as exc:
-            raise FetchError(source, f"cannot resolve {host}: {exc}") from exc
-    for address in addresses:
-        if not _is_public(address):
-            raise FetchError(
-                source,
-                f"{host} is a private address ({address}); set fetch.allow_private to allow it",
-            )
-
-
 async def fetch(
     client: httpx.AsyncClient,
     source: str,
@@ -193,17 +169,16 @@ async def fetch(
     validators: Validators,
     policy: FetchPolicy,
     limiter: HostLimiter | None = None,
-    resolver: Resolver = system_resolver,
 ) -> Fetched | NotModified:
     """Fetch ``url`` within ``policy.timeout`` seconds; raise FetchError naming the reason."""
     # Waiting for a slot at a busy host does not count against the deadline; the fetch does.
     slot = limiter(urlsplit(url).hostname or "") if limiter else contextlib.nullcontext()
     try:
         async with slot, asyncio.timeout(policy.timeout):
-            return await _fetch(client, source, url, validators, policy, resolver)
+            return await _fetch(client, source, url, validators, policy)
     except TimeoutError as exc:
         raise FetchError(source, f"timed out after {policy.timeout:g} s") from exc
-    except PrivateAddress as exc:
+    except AddressRefused as exc:
         raise FetchError(source, str(exc)) from exc
     except httpx.HTTPError as exc:
         raise FetchError(source, f"{type(exc).__name__}: {exc or 'connection failed'}") from exc
@@ -215,7 +190,6 @@ async def _fetch(
     url: str,
     validators: Validators,
     policy: FetchPolicy,
-    resolver: Resolver,
 ) -> Fetched | NotModified:
     headers = {"User-Agent": policy.user_agent, "Accept": ACCEPT}
     if validators.etag:
@@ -226,7 +200,6 @@ async def _fetch(
     all_permanent = True
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
-        await check_address(source, current, policy.allow_private, resolver)
         async with client.stream("GET", current, headers=headers) as response:
             if response.status_code == 304:
                 return NotModified(source, validators, permanent)
