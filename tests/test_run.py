@@ -349,3 +349,22 @@ def test_run_tells_the_coordinator_when_the_channel_refuses_posts(
     finally:
         code, _seconds = run.stop()
     assert code == 0
+
+
+def test_run_tells_the_coordinator_of_an_announcement_missed_while_it_was_down(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    fake_telegram.add_user(COORDINATOR, first_name="Koordination")
+    store = Store.open(tmp_path / "data")
+    due = datetime(2026, 11, 1, 9, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+    store.add_announcement("Treffen im Rathaus", "shell", due - timedelta(days=1), due, "scheduled")
+    store.close()
+    run = Running(tmp_path, fake_web, fake_telegram).start()
+    try:
+        notice = wait_for(lambda: replies(fake_telegram, COORDINATOR), what="the notice")[0]
+    finally:
+        assert run.stop()[0] == 0
+    # the time as the coordinator planned it, in publish.timezone, and which one it was
+    assert "01.11.2026 09:00 Uhr" in notice and "Treffen im Rathaus" in notice
+    assert "verpasst" in notice
+    assert fake_telegram.sent(CHANNEL) == []

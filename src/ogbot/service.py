@@ -63,6 +63,7 @@ class Service:
         self.stopping = asyncio.Event()
         self._tasks: set[asyncio.Task[Any]] = set()
         self.application: Any = None  # the PTB Application when Telegram is on
+        self._untold: dict[str, str] = {}  # problem -> notice, from before Telegram was online
         self._draining = False
 
     async def run(self) -> None:
@@ -235,11 +236,13 @@ class Service:
         published, missed = await self.publisher.publish_due()
         if published:
             self.wake_outbox()
+        tz = self.settings.publish.tz
         for announcement in missed:
+            when = announcement.publish_at.astimezone(tz)
             await self._tell(
                 f"missed-{announcement.id}",
-                f"Eine geplante Ankündigung ({announcement.publish_at:%d.%m.%Y %H:%M} UTC) wurde"
-                " verpasst, weil ogbot nicht lief, und nicht gesendet.",
+                f"Die für {when:%d.%m.%Y %H:%M} Uhr geplante Ankündigung „{announcement.text[:60]}“"
+                " wurde verpasst, weil ogbot nicht lief, und nicht gesendet.",
             )
 
     async def reminders(self) -> None:
@@ -263,8 +266,12 @@ class Service:
                 )
 
     async def _tell(self, problem: str, text: str) -> None:
-        """Tell the coordinators privately, at most once a day per problem."""
-        if self.application is None or not self.settings.telegram.coordinators:
+        """Tell the coordinators privately, at most once a day per problem. A notice from
+        before Telegram is online (a missed announcement is found at start) waits for it."""
+        if not self.settings.telegram.enabled or not self.settings.telegram.coordinators:
+            return
+        if self.application is None:
+            self._untold[problem] = text
             return
         from ogbot.bot.coordinator import tell_coordinators
         from ogbot.publish.post import escape
@@ -328,6 +335,9 @@ class Service:
             bot=application.bot.username,
             channel=self.settings.telegram.channel or "none",
         )
+        untold, self._untold = self._untold, {}
+        for problem, text in untold.items():
+            await self._tell(problem, text)
 
     async def _stop_telegram(self) -> None:
         application, self.application = self.application, None
