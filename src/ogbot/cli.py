@@ -18,7 +18,7 @@ from ogbot import __version__, logs
 from ogbot.config import ConfigError, Settings, effective_toml, load_settings
 from ogbot.knowledge.content import ContentError
 from ogbot.publish import TelegramRefused
-from ogbot.store import StoreError
+from ogbot.store import DB_NAME, Store, StoreError
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -114,9 +114,17 @@ def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ogbot.knowledge.answer import Answerer, AnswerSettings
 
     answerer = Answerer.load(AnswerSettings.from_settings(settings))
+    stores: list[Store] = []
+
+    def stored_items() -> Store | None:
+        """The database, for questions about consultations and news; never created here."""
+        if not stores and (settings.data_dir / DB_NAME).exists():
+            stores.append(Store.open(settings.data_dir))
+        return stores[0] if stores else None
 
     def reply(question: str) -> None:
-        answer = answerer.answer(question, args.lang)
+        data = stored_items() if answerer.needs_live(question) else None
+        answer = answerer.answer(question, args.lang, data, tz=settings.publish.tz)
         if args.json:
             out.write(json.dumps(answer.as_json(), ensure_ascii=False) + "\n")
         else:

@@ -16,12 +16,22 @@ class Link:
 
 
 @dataclass(frozen=True)
+class Choice:
+    """An entry the bot offers when a question is close to more than one ("Meintest du …?")."""
+
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Answer:
     """What the bot says to a question.
 
     ``text`` is plain text without markup or links; ``links`` are where to read on (for an
-    unknown question: the general resources and the contact). ``matched`` is the topic id that
-    answered, None when the bot does not know; ``confidence`` is 0-1 (0 when unmatched).
+    unknown question: the general resources and the contact). ``matched`` is the entry id that
+    answered, ``"smalltalk:<kind>"`` or ``"live:<kind>"``, None when the bot does not know;
+    ``confidence`` is 0-1 (0 when unmatched). ``choices`` are entries the question is also close
+    to: with an answer, "or did you mean …"; without one (``matched`` None), "did you mean …?".
     """
 
     text: str
@@ -29,6 +39,7 @@ class Answer:
     confidence: float
     links: tuple[Link, ...]
     lang: Lang
+    choices: tuple[Choice, ...] = ()
 
     @property
     def sources(self) -> list[str]:
@@ -48,6 +59,7 @@ class Answer:
             "confidence": round(self.confidence, 3),
             "sources": self.sources,
             "lang": self.lang,
+            **({"choices": [choice.id for choice in self.choices]} if self.choices else {}),
         }
 
 

@@ -1,20 +1,40 @@
-"""Question -> answer: ranks the topics, picks the language, says honestly when it does not know."""
+"""Question -> answer: small talk, live data, or the best entry; honest when it does not know.
+
+In this order: small talk (a greeting, thanks, "who are you", an injection attempt: a short reply,
+never the "not known" text); a question about open consultations or news (answered from the
+stored items, :mod:`ogbot.knowledge.live`); a question for the knowledge base, ranked by the
+:class:`~ogbot.knowledge.index.Index`. The best entry answers when its score reaches
+:data:`THRESHOLD`; entries close behind it are offered as choices ("or did you mean …"); a best
+score between :data:`CHOICE_FLOOR` and the threshold offers the closest entries instead of
+guessing ("did you mean …?"); below that, the bot says it does not know and where to look.
+The answer's language is the question's when it is clear, else the client's, else German.
+"""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from ogbot.knowledge import live, smalltalk
 from ogbot.knowledge.content import DEFAULT_VALUES, Library, load_library, plain_text
-from ogbot.knowledge.index import THRESHOLD, Index
-from ogbot.models import Answer, Lang, Link
+from ogbot.knowledge.index import Index, Match
+from ogbot.models import Answer, Choice, Lang, Link
 
 if TYPE_CHECKING:
     from ogbot.config import Settings
 
 MAX_QUESTION = 500  # characters considered; longer messages are cut, not rejected
+THRESHOLD = 0.32  # the best entry's score from which it answers
+CHOICE_FLOOR = 0.22  # from here up to the threshold: "did you mean …?"
+CLOSE = 0.04  # entries this close behind the best are offered beside it
+MAX_CHOICES = 3
+# Platt scaling of the score into a probability of being right, fitted on the development set
+# (tests/data/eval/dev.toml, `python bench/answers.py --fit`); the held-out set only reports it
+CALIBRATION = (12.0, -4.0)
 
 # For questions the content does not cover: where to look, and whom to ask.
 GENERAL_RESOURCES: tuple[Link, ...] = (
@@ -62,17 +82,81 @@ class AnswerSettings:
         )
 
 
-def choose_language(votes: Mapping[Lang, int], client: str | None) -> Lang:
-    """The question's language when clear, else the client's, else German."""
-    if votes["de"] > votes["en"]:
-        return "de"
-    if votes["en"] > votes["de"]:
-        return "en"
+_SMALLTALK = {
+    "de": {
+        "greeting": "Hallo! Ich beantworte Fragen zu Open Government, zur OGP, zu den "
+        "Aktionsplänen und zum Netzwerk – frag einfach, z. B. „Was ist die OGP?“",
+        "thanks": "Gern geschehen! Wenn du noch etwas wissen willst, frag einfach.",
+        "goodbye": "Tschüss – bis zum nächsten Mal!",
+        "who": "Ich bin der Bot des Open Government Netzwerks ({contact}): Ich beantworte Fragen "
+        "zu Open Government und melde Neuigkeiten und Konsultationen.",
+        "help": "Frag mich etwas zu Open Government, zur OGP, zu den Aktionsplänen oder zum "
+        "Netzwerk – oder nutze /news, /konsultationen, /suche und /subscribe.",
+        "insult": "Schade, dass ich dir nicht helfen konnte. Sag mir gern genauer, was du suchst.",
+        "injection": "Ich bleibe bei meinem Thema: Open Government, die OGP und das Netzwerk. "
+        "Was möchtest du darüber wissen?",
+    },
+    "en": {
+        "greeting": "Hello! I answer questions about Open Government, the OGP, Germany's action "
+        "plans and the network – just ask, e.g. “What is the OGP?”",
+        "thanks": "You're welcome! If there's anything else you'd like to know, just ask.",
+        "goodbye": "Bye – see you next time!",
+        "who": "I'm the bot of the German Open Government network ({contact}): I answer "
+        "questions about Open Government and pass on news and consultations.",
+        "help": "Ask me about Open Government, the OGP, Germany's action plans or the network – "
+        "or use /news, /consultations, /search and /subscribe.",
+        "insult": "Sorry I couldn't help. Tell me a bit more about what you're looking for.",
+        "injection": "I'll stick to my subject: Open Government, the OGP and the network. "
+        "What would you like to know about them?",
+    },
+}
+_CHOICE_TEXT = {
+    "de": ("Meintest du eine dieser Fragen?", "Oder meintest du:"),
+    "en": ("Did you mean one of these?", "Or did you mean:"),
+}
+
+
+def client_language(client: str | None) -> Lang | None:
     if client:
         code = client.strip().lower()[:2]
         if code in ("de", "en"):
             return "de" if code == "de" else "en"
-    return "de"
+    return None
+
+
+def choose_language(votes: Mapping[Lang, int], client: str | None) -> Lang:
+    """The question's language when clear, else the client's, else German.
+
+    Clear means: without a client language, more votes for one language than for the other
+    (:meth:`Index.language_votes`); with one, a lead of at least 3 ("twitter handle?" from an
+    English client stays English, "was is open goverment" from a German one German).
+    """
+    known = client_language(client)
+    margin = 1 if known is None else 3
+    if votes["de"] - votes["en"] >= margin:
+        return "de"
+    if votes["en"] - votes["de"] >= margin:
+        return "en"
+    return known or "de"
+
+
+def calibrated(score: float) -> float:
+    """The probability that an answer with this score is right (Platt scaling)."""
+    slope, intercept = CALIBRATION
+    return 1 / (1 + math.exp(-(slope * score + intercept)))
+
+
+class _NoItems:
+    """Live data of an ogbot that has stored nothing (``ogbot ask`` without a database)."""
+
+    def open_consultations(self, today: date, limit: int) -> list[live.LiveItem]:
+        return []
+
+    def latest_items(self, limit: int, kind: str | None = None) -> list[live.LiveItem]:
+        return []
+
+    def search_items(self, query: str, limit: int, kind: str | None = None) -> list[live.LiveItem]:
+        return []
 
 
 class Answerer:
@@ -90,21 +174,76 @@ class Answerer:
         settings = settings or AnswerSettings()
         return cls(load_library(directory, settings.values()), settings)
 
-    def answer(self, question: str, client_lang: str | None = None) -> Answer:
+    def language(self, question: str, client_lang: str | None) -> Lang:
+        return choose_language(self.index.language_votes(question), client_lang)
+
+    def needs_live(self, question: str) -> bool:
+        """Whether the answer reads the stored items (the caller then passes ``data``)."""
         question = question[:MAX_QUESTION]
-        lang = choose_language(self.index.language_votes(question), client_lang)
-        matches = self.index.search(question)
-        if not matches or matches[0].score < THRESHOLD:
+        if smalltalk.recognise(question):
+            return False
+        return live.intent(smalltalk.strip(question) or question) is not None
+
+    def answer(
+        self,
+        question: str,
+        client_lang: str | None = None,
+        data: live.LiveData | None = None,
+        now: datetime | None = None,
+        tz: tzinfo = UTC,
+    ) -> Answer:
+        """The answer to one question. ``data`` (the store) serves questions about open
+        consultations and news; ``now`` and ``tz`` date them (deadlines are local days)."""
+        question = question[:MAX_QUESTION]
+        talk = smalltalk.recognise(question)
+        if talk:
+            lang = talk.lang or self.language(question, client_lang)
+            text = _SMALLTALK[lang][talk.kind].format(**self.settings.values())
+            return Answer(text, f"smalltalk:{talk.kind}", 1.0, (), lang)
+        question = smalltalk.strip(question) or question
+        lang = self.language(question, client_lang)
+        asked = live.intent(question)
+        if asked:
+            today = (now or datetime.now(UTC)).astimezone(tz).date()
+            found = live.answer(asked, data or _NoItems(), lang, today, tz)
+            return Answer(found.text, f"live:{asked.kind}", 1.0, found.links, lang)
+        return self.from_entries(self.index.search(question), lang)
+
+    def from_entries(self, matches: list[Match], lang: Lang) -> Answer:
+        if not matches or matches[0].score < CHOICE_FLOOR:
             return self.unknown(lang)
         best = matches[0]
+        if best.score < THRESHOLD:
+            close = [m for m in matches[:MAX_CHOICES] if m.score >= CHOICE_FLOOR]
+            return self.choices(close, lang)
         entry = self.library.get(best.topic, lang)
+        others = tuple(
+            Choice(m.topic, self.library.get(m.topic, lang).title)
+            for m in matches[1:MAX_CHOICES]
+            if m.score >= max(THRESHOLD, best.score - CLOSE)
+        )
         return Answer(
             text=plain_text(entry.body),
             matched=best.topic,
-            confidence=min(best.score, 1.0),
+            confidence=round(calibrated(best.score), 3),
             links=entry.links,
             lang=lang,
+            choices=others,
         )
+
+    def choices(self, matches: list[Match], lang: Lang) -> Answer:
+        """Not sure: the closest entries as choices, with the general resources."""
+        offered = tuple(Choice(m.topic, self.library.get(m.topic, lang).title) for m in matches)
+        lines = [_CHOICE_TEXT[lang][0], *(f"• {choice.title}" for choice in offered)]
+        unknown = self.unknown(lang)
+        return Answer("\n".join(lines), None, 0.0, unknown.links, lang, offered)
+
+    def entry_answer(self, topic: str, lang: Lang) -> Answer | None:
+        """The answer of one entry (a choice the asker picked); None for an unknown id."""
+        if (topic, lang) not in self.library.entries:
+            return None
+        entry = self.library.get(topic, lang)
+        return Answer(plain_text(entry.body), topic, 1.0, entry.links, lang)
 
     def unknown(self, lang: Lang) -> Answer:
         contact = Link(self.settings.contact, self.settings.contact_url)

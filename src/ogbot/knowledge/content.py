@@ -1,7 +1,10 @@
 """The explainer content: Markdown files with YAML front matter, one per topic and language.
 
-``content/<lang>/<id>.md``; front matter keys ``id``, ``lang``, ``title``, ``questions``,
-``tags``, ``links`` (each ``title`` + ``url``). A topic's German and English entries share one id.
+``content/<lang>/<id>.md``, one entry per question it answers; front matter keys ``id``, ``lang``,
+``title`` (the question), ``questions`` (the ways people ask it), ``tags`` (optional keywords),
+``links`` (each ``title`` + ``url``: where to read on), ``sources`` (the URLs its facts were checked
+against) and ``checked`` (the month they were checked, ``YYYY-MM``). An entry's German and English
+files share one id.
 Body and link URLs may use ``{contact}``, ``{contact_url}`` and ``{site_url}``, filled in from the
 settings when the library is loaded. This is the only module that imports ``yaml``.
 """
@@ -30,6 +33,8 @@ DEFAULT_VALUES = {
     "site_url": f"http://{SCHEMA['web']['host'][0]}:{SCHEMA['web']['port'][0]}",
 }
 MAX_BODY = 700
+MIN_QUESTIONS = 5
+_CHECKED = re.compile(r"^20\d\d-(0[1-9]|1[0-2])$")
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 _FRONT = re.compile(r"\A---\s*\n(.*?)\n---\s*\n(.*)\Z", re.DOTALL)
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
@@ -54,6 +59,8 @@ class Entry:
     links: tuple[Link, ...]
     body: str
     path: Path
+    sources: tuple[str, ...] = ()
+    checked: str = ""
 
 
 @dataclass(frozen=True)
@@ -119,7 +126,16 @@ def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
         raise ContentError(f"{path}: front matter is not valid YAML ({exc})") from exc
     if not isinstance(meta, dict):
         raise ContentError(f"{path}: front matter must be a mapping")
-    unknown = set(meta) - {"id", "lang", "title", "questions", "tags", "links"}
+    unknown = set(meta) - {
+        "id",
+        "lang",
+        "title",
+        "questions",
+        "tags",
+        "links",
+        "sources",
+        "checked",
+    }
     if unknown:
         raise ContentError(f"{path}: unknown front matter keys {sorted(unknown)}")
 
@@ -132,8 +148,15 @@ def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
     if lang not in LANGS:
         raise ContentError(f"{path}: lang must be one of {LANGS}")
     questions = _texts(meta, "questions", path)
-    if len(questions) < 3:
-        raise ContentError(f"{path}: questions: at least 3 example questions")
+    if len(questions) < MIN_QUESTIONS:
+        raise ContentError(f"{path}: questions: at least {MIN_QUESTIONS} ways to ask it")
+    sources = _texts(meta, "sources", path)
+    for url in sources:
+        if urlsplit(url).scheme not in ("http", "https"):
+            raise ContentError(f"{path}: sources: {url!r} is not an http(s) URL")
+    checked = str(meta.get("checked", "")).strip()
+    if not _CHECKED.match(checked):
+        raise ContentError(f"{path}: checked: the month the facts were checked, as YYYY-MM")
     links = _links(meta.get("links"), path, values)
     body = _fill(match[2].strip(), path, values)
     if not body:
@@ -145,10 +168,12 @@ def parse_entry(path: Path, text: str, values: Mapping[str, str]) -> Entry:
         lang=lang,
         title=_text(meta, "title", path),
         questions=questions,
-        tags=_texts(meta, "tags", path),
+        tags=_texts(meta, "tags", path) if meta.get("tags") else (),
         links=links,
         body=body,
         path=path,
+        sources=sources,
+        checked=checked,
     )
 
 

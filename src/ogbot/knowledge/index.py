@@ -1,20 +1,26 @@
-"""A ranked index over the explainer content, for both languages at once.
+"""A ranked index over the knowledge base's entries, for both languages at once.
 
-Every topic is indexed through its German and its English entry: the title and each example
-question are *units* a question can resemble closely; tags, title, questions and body together
-are the topic's *text*, evidence that the question's words belong to the topic. A question is
+Every entry is indexed through its German and its English file: the title and each way of asking
+(``questions``) are *units* a question can resemble closely; tags, title, questions and body
+together are the entry's *text*, evidence that the question's words belong to it. A question is
 read as words (folded, stop words of both languages dropped), each stemmed with the German and
-with the English Snowball stemmer, so an English question about "Aktionspläne" meets the German
-entry. A word the content does not know is first split as a German compound against the
-content's vocabulary ("Bürgerbeteiligungsverfahren" -> bürger + beteiligung + verfahren), then
-corrected to the nearest known word when it is a plausible typo (Damerau-Levenshtein through
-``rapidfuzz``, the only module that imports it; C++ and fast enough to search the vocabulary per
-word well inside a millisecond). Words that stay unknown keep a high weight: they pull a
-question away from every topic, which is what makes "What is a neural network?" not match.
+the English Snowball stemmer, so an English question about "Aktionspläne" meets the German entry;
+adjacent words also form *pairs* ("open government", "action plan"), so a phrase weighs more
+than its words. A word the content does not know is first mapped through the domain's synonyms
+("leitet" -> "koordiniert"), then split as a German compound against the content's vocabulary
+("Bürgerbeteiligungsverfahren" -> bürger + beteiligung + verfahren), then corrected to the
+nearest known word when it is a plausible typo (Damerau-Levenshtein through ``rapidfuzz``, the
+only module that imports it).
 
-Score of a topic = 0.6 x the best cosine between the question and one of its units (IDF-weighted,
-binary term frequency) + 0.4 x the share of the question's weight the topic's text covers. The
-score is the answer's confidence; below :data:`THRESHOLD` the bot says it does not know.
+Weights: a term weighs its IDF over the entries; a word of everyday language that the domain
+also uses ("Deutschland", "Regierung", "Plan", "Kanal", "Partnerschaft", see
+:data:`~ogbot.knowledge.text.GENERAL`) weighs a third of that and never carries a match on its
+own: an entry needs at least one matched domain term. A word that stays unknown weighs against
+every entry (a capitalised one, a noun or a name, more), but does not veto: a question with strong
+domain evidence ("…open government in a nutshell?") is still answered.
+
+Score of an entry = :data:`UNIT_WEIGHT` x the best cosine between the question and one of its
+units + the rest x the share of the question's weight the entry's text covers.
 """
 
 from __future__ import annotations
@@ -30,9 +36,10 @@ from rapidfuzz.distance import OSA
 
 from ogbot.knowledge.content import Entry
 from ogbot.knowledge.text import (
-    FILLERS,
+    GENERAL,
     LANGS,
     STOPWORDS,
+    SYNONYMS,
     Lang,
     is_stopword,
     marked_words,
@@ -40,10 +47,11 @@ from ogbot.knowledge.text import (
     words,
 )
 
-THRESHOLD = 0.32
 UNIT_WEIGHT = 0.6
-NOUN_EXTRA = 1.5  # extra weight of an unknown capitalised word over the rarest known word
-FUNCTION_MATCH = 0.6  # confidence of a question of function words only that equals an example
+GENERAL_FACTOR = 0.35  # weight of an everyday word relative to its IDF
+UNKNOWN_NOUN = 1.0  # weight of an unknown capitalised word, x the rarest known term's IDF
+UNKNOWN_WORD = 0.6  # the same for an unknown lower-case word
+PAIR_FACTOR = 1.0  # weight of a known pair of adjacent words relative to its IDF
 MIN_PART = 4  # shortest word a compound is split into
 _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
 
@@ -52,34 +60,25 @@ _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
 class Match:
     topic: str
     score: float
-
-
-@dataclass(frozen=True)
-class _Unit:
-    topic: str
-    lang: Lang
-    terms: frozenset[str]
-    norm: float
+    evidence: float  # the weight of the question's domain terms this entry matched
+    unknown: float  # the weight of the question's words no entry knows
 
 
 @dataclass(frozen=True)
 class _Term:
-    """One query word (or compound part): its stem and weight in each language's index.
+    """One query term (a word's stems, or a pair of words): its key per language and weight."""
 
-    ``weight`` is the language-neutral weight used for coverage; ``weights`` are per language,
-    so a cosine against a German unit uses German IDF on both sides and never exceeds 1.
-    """
-
-    stems: tuple[tuple[Lang, str], ...]
-    weight: float
-    weights: tuple[float, ...]
+    keys: tuple[str, ...]  # one per language in LANGS order
+    weight: float  # language-neutral: the lower of its weights (coverage, evidence)
+    weights: tuple[float, ...]  # per language, for a cosine against that language's units
+    general: bool
 
 
 class Index:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self.topics = sorted({entry.id for entry in entries})
-        # raw folded words of the content: the vocabulary for compounds and typos
+        self._titles = {(entry.id, entry.lang): entry.title for entry in entries}
         vocabulary: set[str] = set()
         for entry in entries:
             for text in (entry.title, entry.body, *entry.questions, *entry.tags):
@@ -88,64 +87,72 @@ class Index:
         self._word_list = sorted(w for w in vocabulary if len(w) >= MIN_PART)
         self._parts = frozenset(self._word_list)
 
+        # the terms of each entry's text, and each unit's terms, per language
         topic_terms: dict[Lang, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LANGS}
-        raw_units: list[tuple[str, Lang, set[str]]] = []
-        # example questions made of function words only ("What do you do?"), by their words
-        self._function_questions: dict[frozenset[str], str] = {}
+        raw_units: list[tuple[str, Lang, frozenset[str]]] = []
         for entry in entries:
-            lang = entry.lang
-            everything = topic_terms[lang][entry.id]
-            for text in (entry.title, *entry.questions, *entry.tags):
-                terms = self._index_terms(text, lang)
+            everything = topic_terms[entry.lang][entry.id]
+            for text in (entry.title, *entry.questions):
+                terms = self._index_terms(text, entry.lang)
                 if terms:
-                    raw_units.append((entry.id, lang, terms))
+                    raw_units.append((entry.id, entry.lang, frozenset(terms)))
                     everything |= terms
-                else:
-                    key = frozenset(words(text)) - FILLERS
-                    if key:
-                        self._function_questions.setdefault(key, entry.id)
-            everything |= self._index_terms(entry.body, lang)
-        self._topic_terms = {
-            lang: {topic: frozenset(terms) for topic, terms in by_topic.items()}
-            for lang, by_topic in topic_terms.items()
-        }
+            for text in (*entry.tags, entry.body):
+                everything |= self._index_terms(text, entry.lang)
+        # IDF over entries: an id counts once whichever of its files holds the term
         count = max(len(self.topics), 1)
         self._idf: dict[Lang, dict[str, float]] = {}
         for lang in LANGS:
             df: dict[str, int] = defaultdict(int)
-            for known in self._topic_terms[lang].values():
+            for known in topic_terms[lang].values():
                 for term in known:
                     df[term] += 1
             self._idf[lang] = {t: math.log(1 + count / n) for t, n in df.items()}
-        # A word the content never uses: a noun or name weighs more than the rarest known word,
-        # a lower-case word (mostly verbs and adjectives of everyday language) about as much.
-        self._unknown_noun = math.log(1 + count) + NOUN_EXTRA
-        self._unknown_word = math.log(1 + count)
+        self._rarest = math.log(1 + count)
         self._vocab = {lang: frozenset(self._idf[lang]) for lang in LANGS}
-        self._units = [
-            _Unit(topic, lang, frozenset(terms), self._norm(terms, lang))
-            for topic, lang, terms in raw_units
-            if terms
-        ]
-        self._units_by_topic: dict[str, list[_Unit]] = defaultdict(list)
-        for unit in self._units:
-            self._units_by_topic[unit.topic].append(unit)
+        # inverted indexes: term -> entries whose text holds it; term -> units holding it
+        self._holders: dict[Lang, dict[str, frozenset[str]]] = {}
+        for lang in LANGS:
+            holders: dict[str, set[str]] = defaultdict(set)
+            for topic, terms in topic_terms[lang].items():
+                for term in terms:
+                    holders[term].add(topic)
+            self._holders[lang] = {t: frozenset(s) for t, s in holders.items()}
+        self._units: list[tuple[str, Lang, float]] = []
+        postings: dict[Lang, dict[str, list[int]]] = {lang: defaultdict(list) for lang in LANGS}
+        for number, (topic, lang, unit_terms) in enumerate(raw_units):
+            norm = math.sqrt(sum(self._term_weight(t, lang) ** 2 for t in unit_terms)) or 1.0
+            self._units.append((topic, lang, norm))
+            for term in unit_terms:
+                postings[lang][term].append(number)
+        self._postings = {
+            lang: {t: tuple(n) for t, n in by_term.items()} for lang, by_term in postings.items()
+        }
 
     # -- building ---------------------------------------------------------------------------
 
     def _index_terms(self, text: str, lang: Lang) -> set[str]:
         terms: set[str] = set()
+        previous: str | None = None
         for word in words(text):
-            if word in STOPWORDS[lang]:
+            if word in STOPWORDS[lang] or (word.isdigit() and len(word) < 4):
+                previous = None
                 continue
-            terms.add(stem(word, lang))
+            word = SYNONYMS.get(word, word)
+            key = stem(word, lang)
+            terms.add(key)
             for part in self._split(word):  # compounds are also found by their parts
                 terms.add(stem(part, lang))
+            if previous is not None:
+                terms.add(f"{previous}_{key}")
+            previous = key
         return terms
 
-    def _norm(self, terms: Iterable[str], lang: Lang) -> float:
-        idf = self._idf[lang]
-        return math.sqrt(sum(idf.get(t, self._unknown_noun) ** 2 for t in terms)) or 1.0
+    def _term_weight(self, term: str, lang: Lang) -> float:
+        idf = self._idf[lang].get(term, self._rarest)
+        if "_" in term:
+            return idf * PAIR_FACTOR
+        return idf * GENERAL_FACTOR if term in _GENERAL_KEYS[lang] else idf
 
     def _split(self, word: str) -> list[str]:
         """Parts of a German compound, each a known word; [] when it does not split."""
@@ -155,36 +162,52 @@ class Index:
 
     # -- querying ---------------------------------------------------------------------------
 
-    def _query_terms(self, question: str) -> list[_Term]:
-        seen: set[tuple[tuple[Lang, str], ...]] = set()
-        terms: list[_Term] = []
+    def _query(self, question: str) -> tuple[list[_Term], float]:
+        """The question's known terms, and the squared weight of its unknown words."""
+        terms: dict[tuple[str, ...], _Term] = {}
+        unknown = 0.0
+        previous: tuple[str, ...] | None = None
         marked = marked_words(question)
         foreign = self._foreign_names(marked)
         for position, (word, noun) in enumerate(marked):
             if is_stopword(word):
+                previous = None
                 continue
-            for form in [word] if position in foreign else self._resolve(word):
-                if position in foreign:  # never matches: a name the content does not know
-                    stems = tuple((lang, f"\0{form}") for lang in LANGS)
-                else:
-                    stems = tuple((lang, stem(form, lang)) for lang in LANGS)
-                if stems in seen:
-                    continue
-                known = [self._idf[lang].get(s) for lang, s in stems]
-                found = [w for w in known if w is not None]
-                if not found:
-                    if len(form) <= 2:  # "ab", "zu", a stray letter: no evidence either way
-                        continue
-                    unknown = self._unknown_noun if noun else self._unknown_word
-                    terms.append(_Term(stems, unknown, (unknown,) * len(stems)))
-                else:
-                    # known in one language only (an English question about "Aktionspläne"):
-                    # the other language weighs it as its own language does
-                    average = sum(found) / len(found)
-                    per_lang = tuple(w if w is not None else average for w in known)
-                    terms.append(_Term(stems, average, per_lang))
-                seen.add(stems)
-        return terms
+            if position in foreign:  # a name the content does not know ("United States")
+                unknown += (UNKNOWN_NOUN * self._rarest) ** 2
+                previous = None
+                continue
+            forms = self._resolve(word)
+            if forms is None:
+                if len(word) > 2 and not word.isdigit():
+                    factor = UNKNOWN_NOUN if noun else UNKNOWN_WORD
+                    unknown += (factor * self._rarest) ** 2
+                previous = None
+                continue
+            for form in forms:
+                keys = tuple(stem(form, lang) for lang in LANGS)
+                self._add(terms, keys)
+                if previous is not None and len(forms) == 1:
+                    pair = tuple(f"{a}_{b}" for a, b in zip(previous, keys, strict=True))
+                    self._add(terms, pair)
+            previous = tuple(stem(forms[-1], lang) for lang in LANGS)
+        return list(terms.values()), unknown
+
+    def _add(self, terms: dict[tuple[str, ...], _Term], keys: tuple[str, ...]) -> None:
+        if keys in terms:
+            return
+        known = [
+            self._term_weight(key, lang) if key in self._vocab[lang] else None
+            for key, lang in zip(keys, LANGS, strict=True)
+        ]
+        found = [w for w in known if w is not None]
+        if not found:
+            return
+        # known in one language only (an English question about "Aktionspläne"): the other
+        # language weighs it as the one that knows it
+        weights = tuple(w if w is not None else min(found) for w in known)
+        general = any(k in _GENERAL_KEYS[lang] for k, lang in zip(keys, LANGS, strict=True))
+        terms[keys] = _Term(keys, min(found), weights, general and "_" not in keys[0])
 
     def _foreign_names(self, marked: list[tuple[str, bool]]) -> set[int]:
         """Positions of words in a run of capitalised words that holds an unknown word.
@@ -198,7 +221,7 @@ class Index:
             if noun and not is_stopword(word):
                 run.append(position)
                 continue
-            if len(run) >= 2 and any(not self._known(marked[i][0]) for i in run):
+            if len(run) >= 2 and any(self._resolve(marked[i][0]) is None for i in run):
                 foreign.update(run)
             run = []
         return foreign
@@ -206,15 +229,18 @@ class Index:
     def _known(self, word: str) -> bool:
         return word in self._words or any(stem(word, lang) in self._vocab[lang] for lang in LANGS)
 
-    def _resolve(self, word: str) -> list[str]:
-        """The known word(s) a query word stands for; the word itself when unknown."""
-        if self._known(word) or word.isdigit():
+    def _resolve(self, word: str) -> list[str] | None:
+        """The known word(s) a query word stands for; None when it stays unknown."""
+        word = SYNONYMS.get(word, word)
+        if self._known(word):
             return [word]
+        if word.isdigit():
+            return None
         parts = self._split(word)
         if parts:
             return parts
         corrected = self._correct(word)
-        return [corrected] if corrected else [word]
+        return [corrected] if corrected else None
 
     def _correct(self, word: str) -> str | None:
         if len(word) < 5:
@@ -224,46 +250,67 @@ class Index:
         return found[0] if found else None
 
     def search(self, question: str) -> list[Match]:
-        """Topics ranked by score (best first); empty when no word of the question is known."""
-        terms = self._query_terms(question)
+        """Entries ranked by score (best first); empty when no domain term of it is known."""
+        terms, unknown = self._query(question)
         if not terms:
-            topic = self._function_questions.get(frozenset(words(question)) - FILLERS)
-            return [Match(topic, FUNCTION_MATCH)] if topic else []
-        total = sum(t.weight**2 for t in terms)
-        norm_q = [math.sqrt(sum(t.weights[i] ** 2 for t in terms)) for i in range(len(LANGS))]
-        matches = []
-        for topic in self.topics:
-            covered = 0.0
+            return []
+        total = sum(t.weight**2 for t in terms) + unknown
+        norm_q = [
+            math.sqrt(sum(t.weights[i] ** 2 for t in terms) + unknown) for i in range(len(LANGS))
+        ]
+        covered: dict[str, float] = defaultdict(float)
+        evidence: dict[str, float] = defaultdict(float)
+        for term in terms:
+            holders: set[str] = set()
+            for key, lang in zip(term.keys, LANGS, strict=True):
+                holders |= self._holders[lang].get(key, frozenset())
+            for topic in holders:
+                covered[topic] += term.weight**2
+                if not term.general:
+                    evidence[topic] += term.weight**2
+        best: dict[str, float] = defaultdict(float)
+        for i, lang in enumerate(LANGS):
+            dots: dict[int, float] = defaultdict(float)
             for term in terms:
-                if any(s in self._topic_terms[lang].get(topic, ()) for lang, s in term.stems):
-                    covered += term.weight**2
-            if not covered:
-                continue
-            best = 0.0
-            for unit in self._units_by_topic[topic]:
-                i = LANGS.index(unit.lang)
-                dot = sum(term.weights[i] ** 2 for term in terms if term.stems[i][1] in unit.terms)
-                if dot:
-                    best = max(best, dot / (norm_q[i] * unit.norm))
-            if not best:
-                # only the body shares a word: supporting evidence, never an answer on its own
-                continue
-            score = UNIT_WEIGHT * best + (1 - UNIT_WEIGHT) * covered / total
-            matches.append(Match(topic, round(score, 4)))
+                for unit in self._postings[lang].get(term.keys[i], ()):
+                    dots[unit] += term.weights[i] ** 2
+            for unit, dot in dots.items():
+                topic, _, norm = self._units[unit]
+                best[topic] = max(best[topic], dot / (norm_q[i] * norm))
+        matches = []
+        for topic, cover in covered.items():
+            if not evidence.get(topic) or not best.get(topic):
+                continue  # only everyday words, or only the body: never an answer on its own
+            score = UNIT_WEIGHT * best[topic] + (1 - UNIT_WEIGHT) * cover / total
+            matches.append(Match(topic, round(score, 4), round(evidence[topic], 3), unknown))
         matches.sort(key=lambda m: (-m.score, m.topic))
         return matches
 
+    def title(self, topic: str, lang: Lang) -> str:
+        return self._titles[(topic, lang)]
+
     def language_votes(self, question: str) -> dict[Lang, int]:
-        """How many words of the question only German, or only English, would use."""
+        """Votes for each language: 2 for a function word only it uses ("what", "wie": they
+        tell the sentence's language), 1 for a content word only its entries use ("founded",
+        "Aktionsplan": an English question may name a German thing)."""
         votes: dict[Lang, int] = {"de": 0, "en": 0}
         for word in words(question):
-            in_de = word in STOPWORDS["de"] or stem(word, "de") in self._vocab["de"]
-            in_en = word in STOPWORDS["en"] or stem(word, "en") in self._vocab["en"]
-            if in_de and not in_en:
-                votes["de"] += 1
-            elif in_en and not in_de:
-                votes["en"] += 1
+            stop_de, stop_en = word in STOPWORDS["de"], word in STOPWORDS["en"]
+            if stop_de != stop_en:
+                votes["de" if stop_de else "en"] += 2
+                continue
+            if stop_de:
+                continue
+            in_de = stem(word, "de") in self._vocab["de"]
+            in_en = stem(word, "en") in self._vocab["en"]
+            if in_de != in_en:
+                votes["de" if in_de else "en"] += 1
         return votes
+
+
+_GENERAL_KEYS: dict[Lang, frozenset[str]] = {
+    lang: frozenset(stem(word, lang) for word in GENERAL) for lang in LANGS
+}
 
 
 @lru_cache(maxsize=4096)

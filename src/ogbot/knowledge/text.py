@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
+from importlib import resources
 from typing import Literal
 
 import snowballstemmer
@@ -31,7 +32,7 @@ _FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", 
 STOPWORDS: dict[Lang, frozenset[str]] = {
     "de": frozenset(
         """
-        a aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei
+        aber alle allem allen aller alles als also am an ander andere anderen auch auf aus bei
         beim bin bis bist bitte da dabei dafur damit dann dar daran darauf daruber darum das dass
         dazu dein deine dem den denn der des dessen deshalb die dies diese diesem diesen dieser
         dieses doch dort du durch ein eine einem einen einer eines einfach eigentlich er es etwa
@@ -66,6 +67,87 @@ FILLERS = frozenset(
     halt eben mal genau bitte hallo hey na also nochmal
     """.split()
 )
+
+
+# Everyday words the domain also uses: they support a match but never carry one on their own
+# ("action plan for my diet", "Partnerschaft beenden", "Telegram-Kanal für meinen Online-Shop").
+# The content's words that are common in general text come from wordfreq, computed once per
+# change of the content (scripts/general_words.py writes general_words.txt: loading wordfreq's
+# tables at every start would cost ~0.4 s); a few everyday words people use in off-topic
+# questions that the content lacks are added here, and the domain's own names are kept out.
+_EVERYDAY = frozenset(
+    """
+    deutschland germany german regierung government plan plans kanal channel partnerschaft
+    partnership land lander country countries staat state states stadt city open offen daten
+    data online mitglied member members neu new deadline frist kosten cost geld money account
+    konto bank steuer steuern tax taxes handy phone app internet website
+    """.split()
+)
+DOMAIN = frozenset(
+    """
+    bot ogbot netzwerk network feed feeds rss atom ogp irm ifg nap konsultation consultation
+    transparenz transparency beteiligung participation
+    """.split()
+)
+
+
+def _general_words() -> frozenset[str]:
+    listed = resources.files("ogbot.knowledge").joinpath("general_words.txt")
+    lines = listed.read_text(encoding="utf-8").splitlines()
+    found = {line.strip() for line in lines if line.strip() and not line.startswith("#")}
+    return frozenset((found | _EVERYDAY) - DOMAIN)
+
+
+GENERAL = _general_words()
+
+# Words people use that the content says otherwise: mapped before stemming, both languages.
+SYNONYMS: dict[str, str] = {
+    # leading and coordinating
+    "leitet": "koordiniert",
+    "leiten": "koordinieren",
+    "leitung": "koordination",
+    "steuert": "koordiniert",
+    "fuhrt": "koordiniert",
+    "organisiert": "koordiniert",
+    "leads": "coordinates",
+    "runs": "coordinates",
+    "manages": "coordinates",
+    "organises": "coordinates",
+    "organizes": "coordinates",
+    # founding
+    "entstanden": "gegrundet",
+    "entstand": "gegrundet",
+    "gestartet": "gegrundet",
+    "grundung": "gegrundet",
+    "gegrundete": "gegrundet",
+    "launched": "founded",
+    "started": "founded",
+    "established": "founded",
+    "created": "founded",
+    "founding": "founded",
+    "founders": "founded",
+    "grunder": "gegrundet",
+    # the country
+    "brd": "deutschland",
+    "bundesrepublik": "deutschland",
+    # abbreviations and spellings
+    "opengov": "open",
+    "og": "open",
+    "nap": "aktionsplan",
+    "naps": "aktionsplan",
+    "aktionsplane": "aktionsplan",
+    "aktionsplanen": "aktionsplan",
+    "transparenzgesetze": "transparenzgesetz",
+    "informationsfreiheit": "ifg",
+    "informationsfreiheitsgesetz": "ifg",
+    "foi": "ifg",
+    "foia": "ifg",
+    # joining
+    "beitreten": "mitmachen",
+    "beitritt": "mitmachen",
+    "engagieren": "mitmachen",
+    "mitwirken": "mitmachen",
+}
 
 
 def fold(text: str) -> str:

@@ -1,0 +1,111 @@
+"""The answer engine's evaluation on the development and the held-out set.
+
+Run by hand: `.venv/bin/python bench/evaluate.py [--wrong dev|heldout] [--fit]`. Prints accuracy
+overall, per language and per kind of question, off-topic refusals, precision and recall of the
+threshold, and the calibration; `--wrong dev` lists the development set's mistakes (never look
+at the held-out set's mistakes to tune: that is what keeps it held out). `--fit` fits the Platt
+calibration (answer.CALIBRATION) on the development set's answered questions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+from collections import Counter
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from ogbot.knowledge import answer as engine  # noqa: E402
+from ogbot.knowledge.answer import Answerer  # noqa: E402
+from tests.evaluation import figures, judge, load_cases  # noqa: E402
+
+
+def report(name: str, answerer: Answerer) -> None:
+    cases = load_cases(name)
+    result = figures(answerer, cases)
+    langs = ", ".join(f"{lang} {r / n:.1%} ({r}/{n})" for lang, (r, n) in result.by_lang.items())
+    print(f"== {name}: {result.accuracy:.1%} right ({result.right}/{result.total}); {langs}")
+    print(
+        f"   in domain (entries, small talk, live) {result.answered_share:.1%} "
+        f"({result.in_domain_right}/{result.in_domain}); off topic refused "
+        f"{result.refused_share:.1%} ({result.off_topic_refused}/{result.off_topic})"
+    )
+    notes: Counter[str] = Counter()
+    notes_right: Counter[str] = Counter()
+    for case in cases:
+        notes[case["note"]] += 1
+    wrong_notes = Counter(v.case["note"] for v in result.wrong)
+    for note, n in notes.items():
+        notes_right[note] = n - wrong_notes[note]
+    print("   by kind: " + ", ".join(f"{k} {notes_right[k]}/{n}" for k, n in sorted(notes.items())))
+    # precision and recall of the threshold, over the questions an entry should answer
+    entry_cases = [c for c in cases if not c["expect"] or ":" not in c["expect"][0]]
+    verdicts = [judge(answerer, c) for c in entry_cases]
+    answered = [v for v in verdicts if v.answer.matched]
+    correct = [v for v in answered if v.answer.matched in v.case["expect"]]
+    should = [v for v in verdicts if v.case["expect"]]
+    precision = len(correct) / len(answered) if answered else 0
+    recall = len(correct) / len(should) if should else 0
+    print(
+        f"   threshold {engine.THRESHOLD}: precision {precision:.1%} ({len(correct)}/"
+        f"{len(answered)} answers right), recall {recall:.1%} ({len(correct)}/{len(should)})"
+    )
+    # calibration: mean confidence against the share right, in bins
+    bins: dict[int, list[bool]] = {}
+    for v in answered:
+        bins.setdefault(min(int(v.answer.confidence * 5), 4), []).append(
+            v.answer.matched in v.case["expect"]
+        )
+    print(
+        "   calibration (confidence bin: share right): "
+        + ", ".join(
+            f"{b / 5:.1f}-{(b + 1) / 5:.1f}: {sum(x) / len(x):.0%} of {len(x)}"
+            for b, x in sorted(bins.items())
+        )
+    )
+
+
+def fit(answerer: Answerer) -> None:
+    """Platt scaling: logistic regression of right/wrong on the raw score (dev set only)."""
+    points = []
+    for case in load_cases("dev"):
+        if case["expect"] and ":" in case["expect"][0]:
+            continue
+        matches = answerer.index.search(case["q"])
+        if not matches:
+            continue
+        points.append((matches[0].score, matches[0].topic in case["expect"]))
+    a, b = 1.0, 0.0
+    for _ in range(20000):
+        ga = gb = 0.0
+        for x, y in points:
+            p = 1 / (1 + math.exp(-(a * x + b)))
+            ga += (p - y) * x
+            gb += p - y
+        a -= 0.5 * ga / len(points)
+        b -= 0.5 * gb / len(points)
+    print(f"CALIBRATION = ({a:.2f}, {b:.2f})  # from {len(points)} dev questions")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--wrong", choices=["dev"], help="list the mistakes of this set")
+    parser.add_argument("--fit", action="store_true")
+    parser.add_argument("--only", choices=["dev", "heldout"])
+    args = parser.parse_args()
+    answerer = Answerer.load()
+    if args.fit:
+        fit(answerer)
+        return
+    for name in [args.only] if args.only else ["dev", "heldout"]:
+        report(name, answerer)
+    if args.wrong:
+        result = figures(answerer, load_cases(args.wrong))
+        for verdict in result.wrong:
+            print("  ", verdict.describe())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,210 @@
+"""Live answers: questions about open consultations, deadlines and news, from the stored items.
+
+"Wann endet die Konsultation zum Aktionsplan?" is not a question for the explainer: the answer is
+in the store. :func:`intent` tells such questions apart from questions *about* consultations ("Was
+ist eine Konsultation?", "How do I take part in one?": the knowledge base answers those) by the
+words that ask about now: which, when, open, current, deadline, latest. The words left after the
+intent's own are what the question is about ("zum Aktionsplan"); the store's full-text search finds
+the items that match them, and when none do, the answer says so and lists what there is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from typing import Literal, Protocol
+
+from ogbot.knowledge.text import STOPWORDS, fold
+from ogbot.models import Lang, Link
+
+LiveKind = Literal["consultations", "news"]
+LIMIT = 5
+
+
+class LiveItem(Protocol):
+    """What a live answer reads of a stored item."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def link(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def published(self) -> datetime: ...
+    @property
+    def deadline(self) -> date | None: ...
+
+
+class LiveData(Protocol):
+    """The stored items, as the store offers them."""
+
+    def open_consultations(self, today: date, limit: int) -> Sequence[LiveItem]: ...
+    def latest_items(self, limit: int, kind: str | None = None) -> Sequence[LiveItem]: ...
+    def search_items(
+        self, query: str, limit: int, kind: str | None = None
+    ) -> Sequence[LiveItem]: ...
+
+
+@dataclass(frozen=True)
+class LiveQuestion:
+    kind: LiveKind
+    topic: str  # the words the question is about, "" when none
+
+
+_CONSULTATION = re.compile(
+    r"\b(konsultation\w*|kommentierung\w*|kommentierungsphase\w*|beteiligungsphase\w*|"
+    r"stellungnahme\w*|fristen|frist|consultations?|comment(ing)? periods?|public comments?|"
+    r"calls? for (input|comments|ideas|proposals)|deadlines?)\b"
+)
+_NOW = re.compile(
+    r"\b(offen|offene\w*|laufen\w*|lauft|aktuell\w*|gerade|derzeit|zurzeit|momentan|jetzt|wann|"
+    r"endet|enden|ende|schluss|welche\w*|gibt es|gibts|nachste\w*|kommend\w*|anstehend\w*|"
+    r"bald|heute|diese woche|diesen monat|open|current\w*|ongoing|running|now|when|which|any|"
+    r"upcoming|next|ends?|closes?|closing|due|today|this (week|month)|still|noch|bis wann)\b"
+)
+_NEWS = re.compile(
+    r"\b(neuigkeit\w*|news|nachricht\w*|neues|neu|neueste\w*|neuste\w*|aktuelles|meldung\w*|"
+    r"latest|updates?|recent\w*|what'?s new|whats new|happening)\b"
+)
+# asking how to get news or consultations is a question for the knowledge base (the bot's
+# commands, subscriptions), not for the items themselves
+_HOW = re.compile(
+    r"\b(wie|wo|how|where|abonnier\w*|subscribe\w*|bekomm\w*|erhalt\w*|receive|get notified|"
+    r"benachrichtig\w*|was ist|what is|what are|was sind|was bedeutet|what does|erklar\w*|explain|"
+    r"warum|why|teilnehmen|mitmachen|take part|participate|comment on)\b"
+)
+_WHATS_NEW = re.compile(
+    r"\b(was gibt'?s|was gibt es|was ist|gibt es was|gibt es etwas|what'?s|what is|anything)"
+    r" (neu|neues|new)\b"
+)
+_INTENT_WORDS = re.compile(
+    rf"{_CONSULTATION.pattern}|{_NOW.pattern}|{_NEWS.pattern}|\b(zum|zur|zu|about|on|for|"
+    r"uber|bei|gibt|es|there|is|are|the|die|der|das|den|dem|des|im|in|a|an)\b"
+)
+
+
+def intent(question: str) -> LiveQuestion | None:
+    """The live question this is, or None for a question for the knowledge base."""
+    text = fold(question)
+    if _WHATS_NEW.search(text):
+        return LiveQuestion("news", _topic(question))
+    if _HOW.search(text):
+        return None
+    consultation = _CONSULTATION.search(text)
+    if consultation and _NOW.search(text):
+        return LiveQuestion("consultations", _topic(question))
+    if _NEWS.search(text):
+        return LiveQuestion("news", _topic(question))
+    return None
+
+
+def _topic(question: str) -> str:
+    """The words the question is about, as written ("zum Aktionsplan" -> "Aktionsplan")."""
+    # "open data", "open government": the names of subjects, not "open" as in "still open"
+    text = re.sub(r"\b(open)[ -](data|government|gov)\b", r"\1_\2", question, flags=re.IGNORECASE)
+    kept = []
+    for word in re.findall(r"[^\W]+", text):
+        parts = word.split("_")
+        folded = fold(parts[0])
+        if len(parts) == 1 and (
+            _INTENT_WORDS.fullmatch(folded)
+            or folded in STOPWORDS["de"]
+            or folded in STOPWORDS["en"]
+            or folded.isdigit()
+        ):
+            continue
+        kept.extend(parts)
+    return " ".join(kept)
+
+
+@dataclass(frozen=True)
+class LiveAnswer:
+    text: str
+    links: tuple[Link, ...]
+    found: int
+
+
+_TEXTS = {
+    "de": {
+        "consultations": "Offene Konsultationen",
+        "consultations_topic": "Offene Konsultationen zu „{topic}“",
+        "consultations_none": "Zurzeit kenne ich keine offene Konsultation.",
+        "consultations_none_topic": "Zu „{topic}“ kenne ich zurzeit keine offene Konsultation.",
+        "news": "Das Neueste",
+        "news_topic": "Neues zu „{topic}“",
+        "news_none": "Ich habe noch keine Meldungen gespeichert.",
+        "news_none_topic": "Zu „{topic}“ habe ich nichts gefunden.",
+        "deadline": "Frist: {date}",
+        "no_deadline": "Frist unbekannt",
+        "more": "Alle mit Fristen: /konsultationen · Suche: /suche",
+        "more_news": "Mehr: /news · Suche: /suche",
+    },
+    "en": {
+        "consultations": "Open consultations",
+        "consultations_topic": "Open consultations on “{topic}”",
+        "consultations_none": "I know of no open consultation right now.",
+        "consultations_none_topic": "I know of no open consultation on “{topic}” right now.",
+        "news": "The latest",
+        "news_topic": "News on “{topic}”",
+        "news_none": "I have no news stored yet.",
+        "news_none_topic": "I found nothing on “{topic}”.",
+        "deadline": "deadline: {date}",
+        "no_deadline": "deadline unknown",
+        "more": "All with deadlines: /consultations · Search: /search",
+        "more_news": "More: /news · Search: /search",
+    },
+}
+_MONTHS = {
+    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
+    "en": "January February March April May June July August September October November December",
+}
+
+
+def long_date(day: date, lang: Lang) -> str:
+    month = _MONTHS[lang].split()[day.month - 1]
+    return f"{day.day}. {month} {day.year}" if lang == "de" else f"{day.day} {month} {day.year}"
+
+
+def answer(
+    question: LiveQuestion, data: LiveData, lang: Lang, today: date, tz: tzinfo
+) -> LiveAnswer:
+    """The items that answer the question, as plain text with their links."""
+    texts = _TEXTS[lang]
+    kind = "consultation" if question.kind == "consultations" else None
+    items: Sequence[LiveItem] = []
+    if question.topic:
+        items = data.search_items(question.topic, 20, kind)
+        if question.kind == "consultations":
+            items = [i for i in items if i.deadline is None or i.deadline >= today]
+        items = items[:LIMIT]
+    key = "consultations" if question.kind == "consultations" else "news"
+    lines: list[str] = []
+    if question.topic and items:
+        lines.append(texts[f"{key}_topic"].format(topic=question.topic) + ":")
+    else:
+        if question.topic:
+            lines.append(texts[f"{key}_none_topic"].format(topic=question.topic))
+        if question.kind == "consultations":
+            items = list(data.open_consultations(today, LIMIT))
+        else:
+            items = list(data.latest_items(LIMIT))
+        if items:
+            lines.append(texts[key] + ":")
+        elif not question.topic:
+            lines.append(texts[f"{key}_none"])
+    for item in items:
+        if question.kind == "consultations":
+            when = (
+                texts["deadline"].format(date=long_date(item.deadline, lang))
+                if item.deadline
+                else texts["no_deadline"]
+            )
+        else:
+            when = long_date(item.published.astimezone(tz).date(), lang)
+        lines.append(f"• {item.title} ({item.source}, {when})")
+    lines.append(texts["more"] if question.kind == "consultations" else texts["more_news"])
+    links = tuple(Link(item.title, item.link) for item in items)
+    return LiveAnswer("\n".join(lines), links, len(items))
