@@ -213,6 +213,7 @@ async def test_start_german_client_gets_german_help_with_commands(bot: Bot):
     [reply] = await bot.say(ALICE, "/start", lang="de")
     assert "Ich bin der Bot des Open Government Netzwerks" in reply
     assert "/konsultationen – Offene Konsultationen mit Fristen" in reply
+    assert "/suche – In den Beiträgen suchen" in reply
     assert "/forget" in reply and "/datenschutz" in reply
     assert f"Kanal {CHANNEL}" in reply
 
@@ -221,6 +222,7 @@ async def test_help_english_client_gets_english_help(bot: Bot):
     [reply] = await bot.say(BOB, "/help", lang="en")
     assert "I am the bot of the German Open Government network" in reply
     assert "/consultations – Open consultations with deadlines" in reply
+    assert "/search – Search the posts" in reply
     assert "/privacy" in reply
 
 
@@ -391,6 +393,109 @@ async def test_news_hostile_titles_are_escaped(bot: Bot):
     await bot.save(item(1, "<script>alert(1)</script> & <b>Fett</b>"))
     [reply] = await bot.say(ALICE, "/news")
     assert "<script>alert(1)</script> & <b>Fett</b>" in reply
+
+
+async def test_search_lists_matching_items_newest_first_like_news(bot: Bot):
+    await bot.save(
+        item(1, "Zwischenbilanz zum Vierten Aktionsplan", published=NOW - timedelta(days=3)),
+        item(
+            2,
+            "Entwurf des Fünften Nationalen Aktionsplans",
+            kind="consultation",
+            published=NOW - timedelta(hours=2),
+            deadline=date(2027, 1, 12),
+        ),
+        item(3, "OGP Global Summit"),
+        item(4, "Aktionspläne der Länder", published=NOW - timedelta(days=1)),
+    )
+    [reply] = await bot.say(ALICE, "/suche aktionsplan")
+    assert reply.startswith("Suchergebnisse (neueste zuerst)")
+    # by a word's beginning ("Aktionsplans", "Aktionspläne"), case folded, newest first
+    assert list(links(bot.last(ALICE))) == [
+        "Entwurf des Fünften Nationalen Aktionsplans",
+        "Aktionspläne der Länder",
+        "Zwischenbilanz zum Vierten Aktionsplan",
+    ]
+    # each item as /news shows it: source, local date, a consultation with its deadline
+    assert "ogp · 23. November 2026" in reply
+    assert "🗳 Konsultation · Frist: 12. Januar 2027" in reply
+    assert "/news" in reply
+    # umlauts fold; every word must match
+    [umlauts] = await bot.say(ALICE, "/suche AKTIONSPLANE lander")
+    assert list(links(bot.last(ALICE))) == ["Aktionspläne der Länder"]
+    assert umlauts.startswith("Suchergebnisse")
+
+
+async def test_search_english_alias_in_english_and_at_most_ten(bot: Bot):
+    await bot.save(*(item(n, f"Open parliament story {n}") for n in range(1, 13)))
+    [reply] = await bot.say(BOB, "/search PARLIAMENT", lang="en")
+    assert reply.startswith("Search results (newest first)")
+    assert list(links(bot.last(BOB))) == [f"Open parliament story {n}" for n in range(1, 11)]
+    assert "ogp · 23 November 2026" in reply
+
+
+async def test_search_without_a_match_is_friendly_and_points_to_news(bot: Bot):
+    await bot.save(item(1, "Nachricht"))
+    [german] = await bot.say(ALICE, "/suche Zitronenfalter")
+    assert german == TEXTS["de"].search_none
+    assert "nichts gefunden" in german and "/news" in german
+    [english] = await bot.say(BOB, "/search lemon butterfly", lang="en")
+    assert english == TEXTS["en"].search_none
+    assert "/news" in english
+
+
+async def test_search_without_words_explains_how(bot: Bot):
+    [german] = await bot.say(ALICE, "/suche")
+    assert german.startswith("Schreib deine Suchwörter hinter /suche")
+    [english] = await bot.say(BOB, "/search   ", lang="en")
+    assert english.startswith("Write your search words after /search")
+    [symbols] = await bot.say(ALICE, '/suche "* - ()')
+    assert symbols == german
+
+
+async def test_search_fts_syntax_is_just_words_and_replies_stay_valid(bot: Bot):
+    await bot.save(item(1, "NEAR and far"), item(2, "Aktionsplan <b>fett</b> & mehr"))
+    queries = [
+        '"',
+        'NEAR("a" b)',
+        "Aktionsplan OR far",
+        "-Aktionsplan",
+        "Aktionsplan*",
+        "title:Aktionsplan",
+        "<b>fett</b>",
+        "x" * 4000,
+        "🙂 " * 500,
+    ]
+    for query in queries:
+        replies = await bot.say(ALICE, f"/suche {query}")
+        assert len(replies) == 1, query  # the fake refused nothing: valid Telegram HTML
+    texts = [message.text for message in bot.sent(ALICE)]
+    assert texts[0].startswith("Schreib deine Suchwörter")  # a quote alone has no word
+    assert texts[1] == TEXTS["de"].search_none  # NEAR, a and b must all match
+    assert texts[2] == TEXTS["de"].search_none  # no OR: both words must match
+    assert "Aktionsplan <b>fett</b> & mehr" in texts[3]  # no exclusion: "-" is not syntax
+    assert "Aktionsplan <b>fett</b> & mehr" in texts[4]
+    assert texts[5] == TEXTS["de"].search_none  # no column filter
+    assert "Aktionsplan <b>fett</b> & mehr" in texts[6]  # the title shown as text
+
+
+async def test_search_in_a_group_when_addressed(bot: Bot):
+    await bot.save(item(1, "Netzwerktreffen im Dezember"))
+    in_group = {"chat_type": "group", "chat_id": GROUP_ID}
+    assert await bot.say(ALICE, "/suche@some_other_bot netzwerk", **in_group) == []
+    [reply] = await bot.say(ALICE, f"/suche@{BOT_USERNAME} netzwerk", **in_group)
+    assert "Netzwerktreffen im Dezember" in reply
+    assert bot.last(GROUP_ID).reply_to_message_id is not None
+
+
+async def test_search_words_never_reach_the_log(bot: Bot, caplog: pytest.LogCaptureFixture):
+    await bot.save(item(1, "Zitronenfalter im Rathaus"))
+    await bot.say(ALICE, "/suche Zitronenfalter")
+    await bot.say(ALICE, "/search Schmetterling")
+    logged = " ".join(f"{r.getMessage()} {getattr(r, 'fields', '')}" for r in caplog.records)
+    assert "searched" in logged
+    assert "Zitronenfalter" not in logged
+    assert "Schmetterling" not in logged
 
 
 async def test_resources_lists_resources_contact_and_channel(bot: Bot):
@@ -603,8 +708,8 @@ async def test_set_commands_registers_german_and_english_menus(bot: Bot):
     english = bot.telegram.commands()
     assert [c["command"] for c in german] == [name for name, _ in MENU["de"]]
     assert [c["command"] for c in english] == [name for name, _ in MENU["en"]]
-    assert {"konsultationen", "datenschutz", "links"} <= {c["command"] for c in german}
-    assert {"consultations", "privacy", "resources"} <= {c["command"] for c in english}
+    assert {"konsultationen", "suche", "datenschutz", "links"} <= {c["command"] for c in german}
+    assert {"consultations", "search", "privacy", "resources"} <= {c["command"] for c in english}
 
 
 def test_menu_commands_all_have_handlers():

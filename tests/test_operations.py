@@ -5,6 +5,7 @@ housekeeping that keeps no more about people than the Datenschutz section promis
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import stat
 import subprocess
@@ -47,15 +48,18 @@ def rows(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[obje
     db = sqlite3.connect(path)
     try:
         tables = [
-            row[0]
+            (row[0], "WITHOUT ROWID" in (row[1] or "").upper())
             for row in db.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name"
+                "SELECT name, sql FROM sqlite_master WHERE type = 'table' ORDER BY name"
             )
             if row[0] not in skip
         ]
         return {
-            table: db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
-            for table in tables
+            # a table without rowid (the search index's own tables) in a stable order of its own
+            table: sorted(db.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            if without_rowid
+            else db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            for table, without_rowid in tables
         }
     finally:
         db.close()
@@ -128,7 +132,7 @@ def test_store_gives_an_empty_database_the_newest_schema_and_keeps_it_private(tm
     assert not (tmp_path / "data" / "backups").exists()  # nothing to keep from an empty one
 
 
-@pytest.mark.parametrize("version", [1, 2])
+@pytest.mark.parametrize("version", [1, 2, 3])
 def test_store_migrates_an_older_database_keeping_every_row_and_a_copy(tmp_path, version):
     path = old_database(tmp_path / "data", version)
     before = rows(path)
@@ -155,6 +159,36 @@ def test_store_migrates_an_older_database_keeping_every_row_and_a_copy(tmp_path,
     kept_bytes = kept.read_bytes()
     Store(path).close()
     assert kept.read_bytes() == kept_bytes
+
+
+@pytest.mark.parametrize("version", [1, 2, 3])
+def test_store_migration_indexes_the_items_an_older_database_holds_for_search(tmp_path, version):
+    path = old_database(tmp_path / "data", version)
+    db = sqlite3.connect(path)
+    stored = dict(db.execute("SELECT id, title FROM items").fetchall())
+    db.close()
+
+    store = Store(path)
+    try:
+        # every item the old ogbot stored is found by a word of its title
+        for item_id, title in stored.items():
+            word = max(re.findall(r"[^\W_]+", title), key=len)
+            assert item_id in {found.id for found in store.search_items(word, 100)}, title
+        # German words by their beginning, umlauts and case folded, newest first
+        found = store.search_items("aktionsplan", 100)
+        assert found and all(
+            "aktionsplan" in f"{i.title} {i.summary} {i.categories}".lower() for i in found
+        )
+        assert [i.published for i in found] == sorted((i.published for i in found), reverse=True)
+        assert store.search_items("RÜCKBLICK beteiligung", 100)
+        assert store.search_items("ruckblick beteiligung", 100) == store.search_items(
+            "Rückblick Beteiligung", 100
+        )
+        assert {i.kind for i in store.search_items("aktionsplan", 100, "consultation")} == {
+            "consultation"
+        }
+    finally:
+        store.close()
 
 
 def test_run_starts_from_a_schema_1_database_with_its_items_in_the_feeds(

@@ -438,6 +438,110 @@ async def test_page_answers_304_to_its_etag(settings, serve, client):
     assert again.status_code == 304
 
 
+# --- searching on the page -------------------------------------------------------------------
+
+
+class Form(HTMLParser):
+    """The page's search form: its attributes and the value of its search field."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self.form: dict[str, str] | None = None
+        self.value: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: value or "" for name, value in attrs}
+        if tag == "form":
+            self.form = values
+        elif tag == "input" and values.get("name") == "q":
+            self.value = values.get("value", "")
+
+
+async def test_page_has_a_search_form_without_javascript(settings, serve, client):
+    server = await serve(settings)
+    response = await client.get(server.url + "/")
+    form = Form(response.text)
+    assert form.form is not None
+    assert form.form.get("method") == "get"
+    assert "action" not in form.form  # the page's own address, wherever a proxy serves it
+    assert form.value == ""
+    # the form may submit to this site only; still no scripts at all
+    csp = response.headers["content-security-policy"]
+    assert "form-action 'self'" in csp
+    assert "script-src" not in csp
+
+
+async def test_page_search_shows_matching_items_newest_first(settings, serve, client):
+    server = await serve(settings)
+    response = await client.get(server.url + "/", params={"q": "aktionsplan"})
+    assert response.status_code == 200
+    page = Page(response.text)
+    # the words' beginnings, case folded: "Aktionsplans", "Aktionsplan"; newest first
+    assert page.titles("suche") == [DRAFT, CLOSED]
+    assert page.titles("konsultationen") == page.titles("neuigkeiten") == []
+    assert "Suchergebnisse für „aktionsplan“" in response.text
+    assert Form(response.text).value == "aktionsplan"
+    assert "Frist: 12. Januar 2027 (Jahr geschätzt) – noch 50 Tage" in response.text
+    assert page.anchors["Alle Meldungen und offenen Konsultationen"] == "./"
+    # umlauts fold, every word must match, the summary counts
+    umlaut = Page((await client.get(server.url + "/", params={"q": "LANDER beteiligen"})).text)
+    assert umlaut.titles("suche") == [OPEN_DATA]
+    # an empty search is the ordinary page
+    plain = Page((await client.get(server.url + "/", params={"q": "  "})).text)
+    assert plain.titles("konsultationen") == [REVIEW, DRAFT, OPEN_DATA]
+
+
+async def test_page_search_without_results_says_so(settings, serve, client):
+    server = await serve(settings)
+    for query in ("Zitronenfalter", '"*', "OR"):
+        response = await client.get(server.url + "/", params={"q": query})
+        assert response.status_code == 200
+        page = Page(response.text)
+        assert page.titles("suche") == []
+        assert "Keine Treffer." in response.text
+        assert Form(response.text).value == query
+
+
+async def test_page_search_escapes_the_query_and_the_results(settings, serve, client):
+    server = await serve(settings)
+    attack = '"><script>alert(1)</script> quotes'
+    response = await client.get(server.url + "/", params={"q": attack})
+    text = response.text
+    assert "<script" not in text.lower()
+    assert "<img" not in text.lower()
+    assert 'value="&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; quotes"' in text
+    assert Form(text).value == attack  # echoed as typed, as text
+    # the words found the hostile item: its title is text too, its link stays an attribute
+    page = Page(text)
+    assert page.titles("suche") == [HOSTILE]
+    assert page.anchors[HOSTILE] == 'https://www.example.org/x"onmouseover="alert(2)'
+    assert 'onmouseover="' not in text
+
+
+async def test_page_etag_never_answers_a_search_with_the_page(settings, serve, client):
+    server = await serve(settings)
+    page = await client.get(server.url + "/")
+    etag = page.headers["etag"]
+    search = await client.get(
+        server.url + "/", params={"q": "aktionsplan"}, headers={"If-None-Match": etag}
+    )
+    assert search.status_code == 200
+    assert Page(search.text).titles("suche") == [DRAFT, CLOSED]
+    assert search.headers["etag"] != etag
+    other = await client.get(
+        server.url + "/", params={"q": "summit"}, headers={"If-None-Match": search.headers["etag"]}
+    )
+    assert other.status_code == 200
+    assert Page(other.text).titles("suche") == [SUMMIT]
+    # the same search again is a cheap 304
+    again = await client.get(
+        server.url + "/", params={"q": "summit"}, headers={"If-None-Match": other.headers["etag"]}
+    )
+    assert again.status_code == 304
+    assert again.headers["cache-control"] == "no-cache"
+
+
 async def test_responses_carry_security_headers(settings, serve, client):
     server = await serve(settings)
     for path in ("/", "/healthz", "/feed.rss", "/nowhere"):
@@ -534,9 +638,9 @@ def chromium() -> str:
     return found
 
 
-async def test_page_renders_in_headless_chromium(settings, serve, tmp_path):
+async def dump_dom(url: str, tmp_path: Path) -> str:
+    """The DOM as headless chromium built it from ``url``."""
     executable = chromium()
-    server = await serve(settings)
     # asyncio's subprocess: the server answers on this same loop while the browser loads
     browser = await asyncio.create_subprocess_exec(
         executable,
@@ -551,7 +655,7 @@ async def test_page_renders_in_headless_chromium(settings, serve, tmp_path):
         "--disable-sync",
         f"--user-data-dir={tmp_path / 'chromium'}",
         "--dump-dom",
-        server.url + "/",
+        url,
         stdout=asyncio.subprocess.PIPE,
         stderr=asyncio.subprocess.PIPE,
         start_new_session=True,
@@ -562,8 +666,13 @@ async def test_page_renders_in_headless_chromium(settings, serve, tmp_path):
         os.killpg(browser.pid, signal.SIGKILL)
         await browser.wait()
         pytest.fail("chromium did not finish within 120 s")
-    dom = out.decode()
     assert browser.returncode == 0, err.decode()[-2000:]
+    return out.decode()
+
+
+async def test_page_renders_in_headless_chromium(settings, serve, tmp_path):
+    server = await serve(settings)
+    dom = await dump_dom(server.url + "/", tmp_path)
     assert '<html lang="de">' in dom
     for title in (REVIEW, DRAFT, OPEN_DATA, SUMMIT, MEETING, SNEAKY):
         assert title in dom
@@ -571,3 +680,15 @@ async def test_page_renders_in_headless_chromium(settings, serve, tmp_path):
     assert "Frist: 15. Dezember 2026" in dom
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in dom  # shown as text, not run
     assert "<script" not in dom
+
+
+async def test_search_page_renders_in_headless_chromium(settings, serve, tmp_path):
+    server = await serve(settings)
+    dom = await dump_dom(f"{server.url}/?q=Aktionsplan", tmp_path)
+    assert dom.index("Suchergebnisse") < dom.index(DRAFT) < dom.index(CLOSED)
+    assert SUMMIT not in dom
+    attack = httpx.QueryParams({"q": '"><script>document.title="pwned"</script>'})
+    dom = await dump_dom(f"{server.url}/?{attack}", tmp_path)
+    assert "<script" not in dom
+    assert "pwned</title>" not in dom
+    assert "Keine Treffer." in dom

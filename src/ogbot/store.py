@@ -15,8 +15,10 @@ import asyncio
 import contextlib
 import json
 import os
+import re
 import sqlite3
 import tempfile
+import unicodedata
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -154,7 +156,68 @@ MIGRATIONS: tuple[str, ...] = (
         last_sent TEXT NOT NULL
     );
     """,
+    # 4: full-text search over the items (/suche, the page's ?q=): an FTS5 index of title,
+    # summary, source name and categories (the JSON list; its brackets and quotes are
+    # separators to the tokenizer) kept in step with the items by triggers, filled at once
+    # with what an older database holds
+    """
+    CREATE VIRTUAL TABLE items_search USING fts5 (
+        title, summary, source, categories,
+        content = 'items', content_rowid = 'id',
+        tokenize = 'unicode61 remove_diacritics 2'
+    );
+    INSERT INTO items_search (items_search) VALUES ('rebuild');
+    CREATE TRIGGER items_search_insert AFTER INSERT ON items BEGIN
+        INSERT INTO items_search (rowid, title, summary, source, categories)
+        VALUES (new.id, new.title, new.summary, new.source, new.categories);
+    END;
+    CREATE TRIGGER items_search_delete AFTER DELETE ON items BEGIN
+        INSERT INTO items_search (items_search, rowid, title, summary, source, categories)
+        VALUES ('delete', old.id, old.title, old.summary, old.source, old.categories);
+    END;
+    CREATE TRIGGER items_search_update
+    AFTER UPDATE OF title, summary, source, categories ON items BEGIN
+        INSERT INTO items_search (items_search, rowid, title, summary, source, categories)
+        VALUES ('delete', old.id, old.title, old.summary, old.source, old.categories);
+        INSERT INTO items_search (rowid, title, summary, source, categories)
+        VALUES (new.id, new.title, new.summary, new.source, new.categories);
+    END;
+    """,
 )
+
+SEARCH_WORDS = 16  # words of a search query that count; more are left off
+
+
+def search_words(query: str) -> list[str]:
+    """The words of a search query: runs of letters and digits (NFC, so a decomposed umlaut
+    stays in its word). Everything else (quotes, ``*``, ``-``, ``:``, brackets) separates words
+    and never reaches FTS5 as syntax; at most :data:`SEARCH_WORDS`."""
+    return re.findall(r"[^\W_]+", unicodedata.normalize("NFC", query))[:SEARCH_WORDS]
+
+
+def search_expression(query: str) -> str | None:
+    """The FTS5 expression for a query of the user's words, or None when it holds no word.
+
+    Every word becomes a quoted string with a prefix star (``"aktionsplan"*``) and the strings
+    are joined by spaces (FTS5's implicit AND): all words must match, each by a word's
+    beginning ("Aktionsplan" finds "Aktionsplans", "Beteiligung" finds
+    "Beteiligungsverfahren"). Inside quotes ``AND``, ``OR``, ``NOT`` and ``NEAR`` are plain
+    words, and the words hold no quote to break out with. Case and diacritics fold in the
+    tokenizer (``unicode61 remove_diacritics 2``), for the index and the query alike."""
+    words = search_words(query)
+    return " ".join(f'"{word}"*' for word in words) if words else None
+
+
+def _statements(script: str) -> Iterator[str]:
+    """A migration's statements one by one: split at semicolons, but a trigger's body (which
+    holds semicolons of its own) stays whole (:func:`sqlite3.complete_statement` decides)."""
+    pending = ""
+    for piece in script.split(";"):
+        pending += piece + ";"
+        if sqlite3.complete_statement(pending):
+            if pending.strip(" \t\n;"):
+                yield pending
+            pending = ""
 
 
 class StoreError(Exception):
@@ -385,9 +448,8 @@ class Store:
             if self.version >= number:
                 continue
             with self.transaction() as db:
-                for statement in script.split(";"):
-                    if statement.strip():
-                        db.execute(statement)
+                for statement in _statements(script):
+                    db.execute(statement)
                 db.execute(f"PRAGMA user_version = {number}")
 
     # -- sources -----------------------------------------------------------------------------
@@ -607,6 +669,25 @@ class Store:
             updated_at=datetime.fromisoformat(row["updated_at"]),
             backlog=bool(row["backlog"]),
         )
+
+    def search_items(self, query: str, limit: int, kind: str | None = None) -> list[StoredItem]:
+        """Items matching every word of ``query`` (in the title, summary, source name or
+        categories; by a word's beginning, case and diacritics folded), newest first; ``kind``
+        keeps news or consultations only. A query without words finds nothing."""
+        expression = search_expression(query)
+        if expression is None or limit <= 0:
+            return []
+        sql = (
+            "SELECT items.* FROM items_search JOIN items ON items.id = items_search.rowid"
+            " WHERE items_search MATCH ?"
+        )
+        args: list[Any] = [expression]
+        if kind:
+            sql += " AND items.kind = ?"
+            args.append(kind)
+        sql += " ORDER BY items.published DESC, items.id DESC LIMIT ?"
+        args.append(limit)
+        return [self._item(row) for row in self._db.execute(sql, args)]
 
     def items_by_id(self, ids: Sequence[int]) -> list[StoredItem]:
         """The items with these ids, in the order given (missing ones left out)."""

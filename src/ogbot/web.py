@@ -4,7 +4,9 @@
 ``$OGBOT_DATA_DIR/public/``, with a strong ETag (a hash of the bytes, so an unchanged rewrite keeps
 it) and Last-Modified (the file's mtime), answering 304 to a match. ``GET /`` is a German page of
 open consultations (soonest deadline first) and the latest items, without JavaScript or external
-assets. ``GET /healthz`` is JSON for the operator: 200 while the database takes a write, else 503.
+assets; ``GET /?q=WORDS`` is the same page showing the stored items that match the words
+(:meth:`Store.search_items`, the bot's /suche) instead, with the words echoed in the search form.
+``GET /healthz`` is JSON for the operator: 200 while the database takes a write, else 503.
 
 Every text from a source goes through :func:`html.escape` (no template engine: the page is small,
 and the standard library needs no new dependency); only http(s) links become links. This is the
@@ -48,6 +50,8 @@ FEED_CACHE_CONTROL = "public, max-age=300"  # feed readers poll; a cycle is 30 m
 PAGE_ITEMS = 50  # at most this many latest items on the page (fewer if publish.window is smaller)
 PAGE_CONSULTATIONS = 20
 PAGE_ANNOUNCEMENTS = 5
+PAGE_SEARCH_RESULTS = 50
+QUERY_CHARS = 200  # of ?q= taken (echoed and searched); a search box needs no more
 SUMMARY_CHARS = 300
 HEALTH_TIMEOUT = 5.0  # seconds /healthz waits for its database write before answering 503
 HEALTH_META_KEY = "web.healthz"  # the row /healthz writes to prove the database is writable
@@ -75,15 +79,20 @@ p{margin:.25rem 0}
 font-weight:600;color:var(--fg)}
 .deadline.past{background:none;padding:0;font-weight:400;color:var(--muted)}
 .announcement{white-space:pre-line}
+form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:1rem 0 0}
+form.search input{flex:1 1 12rem;font:inherit;padding:.3rem .5rem;color:var(--fg);
+background:var(--bg);border:1px solid var(--muted);border-radius:.25rem}
+form.search button{font:inherit;padding:.3rem .8rem}
 footer{margin-top:2rem}
 """.strip()
 _STYLE_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
-    # nothing but the one inline stylesheet above (by its hash): no scripts, images, frames, forms
+    # nothing but the one inline stylesheet above (by its hash): no scripts, images, frames; the
+    # search form submits to this site only
     "Content-Security-Policy": (
         f"default-src 'none'; style-src 'sha256-{_STYLE_HASH}'; img-src 'none';"
-        " base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+        " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "no-referrer",
 }
@@ -191,14 +200,58 @@ def _telegram_link(channel: str) -> str | None:
     return f"https://t.me/{channel[1:]}" if channel.startswith("@") else None
 
 
+@dataclass(frozen=True)
+class Search:
+    """A search on the page: the words as typed (``?q=``) and the items found, newest first."""
+
+    query: str
+    results: Sequence[StoredItem]
+
+
+def _search_form(query: str) -> str:
+    # no action: the form submits to this page wherever it is served (a proxy may add a path)
+    return (
+        '<form class="search" method="get" role="search">'
+        '<label for="q">Suchen in den Meldungen:</label>'
+        f'<input type="search" id="q" name="q" value="{_e(query)}" maxlength="{QUERY_CHARS}">'
+        '<button type="submit">Suchen</button>'
+        "</form>"
+    )
+
+
+def _render_search(search: Search, tz: ZoneInfo, today: date) -> str:
+    heading = f"Suchergebnisse für „{_e(search.query)}“"
+    if search.results:
+        found = (
+            f"<p>{len(search.results)} Treffer, neueste zuerst.</p>"
+            '<ol class="items">'
+            + "".join(_render_item(item, tz, today) for item in search.results)
+            + "</ol>"
+        )
+    else:
+        found = (
+            "<p>Keine Treffer. Versuchen Sie andere oder weniger Wörter; gefunden werden "
+            "Meldungen, die alle Wörter enthalten (auch als Wortanfang).</p>"
+        )
+    return (
+        '<section id="suche" aria-labelledby="suche-titel">'
+        f'<h2 id="suche-titel">{heading}</h2>'
+        f"{found}"
+        '<p><a href="./">Alle Meldungen und offenen Konsultationen</a></p>'
+        "</section>"
+    )
+
+
 def render_page(
     settings: Settings,
     consultations: Sequence[StoredItem],
     latest: Sequence[StoredItem],
     announcements: Sequence[StoredAnnouncement],
     now: datetime,
+    search: Search | None = None,
 ) -> str:
-    """The whole page. Open consultations first; then items and announcements, newest first."""
+    """The whole page. Open consultations first; then items and announcements, newest first.
+    With a ``search``, its results instead of both lists."""
     publish = settings.publish
     tz = publish.tz
     today = now.astimezone(tz).date()
@@ -223,18 +276,10 @@ def render_page(
     if publish.privacy_url:
         footer.append(f'<a href="{_e(publish.privacy_url)}">Datenschutz</a>')
 
-    if consultations:
-        open_list = (
-            '<ol class="items">'
-            + "".join(_render_item(item, tz, today) for item in consultations)
-            + "</ol>"
-        )
+    if search is not None:
+        main = _render_search(search, tz, today)
     else:
-        open_list = "<p>Zurzeit sind keine offenen Konsultationen bekannt.</p>"
-    if entries:
-        news_list = '<ol class="items">' + "".join(body for _, body in entries) + "</ol>"
-    else:
-        news_list = "<p>Noch keine Meldungen.</p>"
+        main = _render_lists(consultations, entries, tz, today)
 
     return f"""<!DOCTYPE html>
 <html lang="de">
@@ -252,21 +297,44 @@ def render_page(
 <p>Neuigkeiten und offene Konsultationen rund um Open Government in Deutschland,
 automatisch gesammelt aus den beobachteten Quellen.</p>
 <p class="subscribe">Abonnieren: {" · ".join(subscribe)}</p>
+{_search_form(search.query if search is not None else "")}
 </header>
 <main>
-<section id="konsultationen" aria-labelledby="konsultationen-titel">
+{main}
+</main>
+<footer><p>{" · ".join(footer)}</p></footer>
+</body>
+</html>
+"""
+
+
+def _render_lists(
+    consultations: Sequence[StoredItem],
+    entries: Sequence[tuple[datetime, str]],
+    tz: ZoneInfo,
+    today: date,
+) -> str:
+    """The page's two lists: open consultations, then the latest items and announcements."""
+    if consultations:
+        open_list = (
+            '<ol class="items">'
+            + "".join(_render_item(item, tz, today) for item in consultations)
+            + "</ol>"
+        )
+    else:
+        open_list = "<p>Zurzeit sind keine offenen Konsultationen bekannt.</p>"
+    if entries:
+        news_list = '<ol class="items">' + "".join(body for _, body in entries) + "</ol>"
+    else:
+        news_list = "<p>Noch keine Meldungen.</p>"
+    return f"""<section id="konsultationen" aria-labelledby="konsultationen-titel">
 <h2 id="konsultationen-titel">Offene Konsultationen</h2>
 {open_list}
 </section>
 <section id="neuigkeiten" aria-labelledby="neuigkeiten-titel">
 <h2 id="neuigkeiten-titel">Neueste Meldungen</h2>
 {news_list}
-</section>
-</main>
-<footer><p>{" · ".join(footer)}</p></footer>
-</body>
-</html>
-"""
+</section>"""
 
 
 # --- the feeds ------------------------------------------------------------------------------
@@ -426,12 +494,18 @@ class _Site:
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         now = self.clock()
-        today = now.astimezone(self.settings.publish.tz).date()
-        limit = min(self.settings.publish.window, PAGE_ITEMS)
-        consultations, latest, announcements = await self.store.call(_page_data, today, limit)
-        text = render_page(self.settings, consultations, latest, announcements, now)
+        query = " ".join(request.query.get("q", "")[:QUERY_CHARS].split())
+        if query:  # a search: its results only (the lists are not read)
+            results = await self.store.call(Store.search_items, query, PAGE_SEARCH_RESULTS)
+            text = render_page(self.settings, [], [], [], now, Search(query, results))
+        else:
+            today = now.astimezone(self.settings.publish.tz).date()
+            limit = min(self.settings.publish.window, PAGE_ITEMS)
+            consultations, latest, announcements = await self.store.call(_page_data, today, limit)
+            text = render_page(self.settings, consultations, latest, announcements, now)
         body = text.encode()
-        # no-cache: browsers ask every time, and the ETag makes the answer a cheap 304
+        # no-cache: browsers ask every time, and the ETag makes the answer a cheap 304; the ETag
+        # is the hash of this very body, so a search (another body) never matches the page's
         return _conditional(request, body, _etag(body), "text/html", {"Cache-Control": "no-cache"})
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
@@ -570,6 +644,7 @@ async def start_web(
 __all__ = [
     "FEEDS",
     "FeedFile",
+    "Search",
     "WebError",
     "WebServer",
     "create_app",

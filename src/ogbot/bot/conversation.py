@@ -25,6 +25,11 @@ store), reply in Telegram HTML. Decisions users see:
 - **/news**: the latest :data:`NEWS_COUNT` items of any kind, newest first: the title as a link,
   then source and local date (``publish.timezone``, long form) in italics; consultations marked
   🗳 with their deadline.
+- **/suche WORDS** (``/search``): the stored items matching all the words (title, summary,
+  source, categories; by a word's beginning, case and umlauts folded: :meth:`Store.search_items`),
+  newest first, at most :data:`SEARCH_COUNT`, each shown as /news shows it. Nothing found: a
+  friendly line pointing to /news. No words: how to use it. The words are neither logged nor
+  echoed (like a question); the log has the number of hits.
 - **/consultations** (``/konsultationen``): open consultations (deadline today or later, or
   unknown), soonest deadline first, unknown deadlines last, at most :data:`CONSULTATIONS_COUNT`:
   the title as a link, the deadline in long form in bold ("Frist: 15. Dezember 2026", a guessed
@@ -99,12 +104,13 @@ from ogbot.publish.post import (
     safe_url,
     shorten,
 )
-from ogbot.store import Store, StoredItem, Subscriber
+from ogbot.store import Store, StoredItem, Subscriber, search_words
 
 log = logs.get_logger(__name__)
 
 GROUP = 0  # PTB's default handler group, shared with the coordinator's handlers (see above)
 NEWS_COUNT = 5
+SEARCH_COUNT = 10
 CONSULTATIONS_COUNT = 10
 TITLE_MAX = 150  # visible characters of an item's title in a list
 FLOOD_LIMIT = 8  # updates per user ...
@@ -125,6 +131,7 @@ ALIASES: dict[str, tuple[str, ...]] = {
     "ask": ("ask",),
     "news": ("news",),
     "consultations": ("consultations", "konsultationen"),
+    "search": ("search", "suche"),
     "resources": ("resources", "links"),
     "subscribe": ("subscribe",),
     "unsubscribe": ("unsubscribe",),
@@ -257,11 +264,10 @@ def deadline_text(item: StoredItem, lang: Lang) -> str:
     return f"{shown} ({escape(texts.guessed)})" if item.deadline_guessed else shown
 
 
-def news_html(items: Sequence[StoredItem], lang: Lang, tz: tzinfo, fallback: Sequence[Link]) -> str:
-    """/news: the latest items (see the module docstring); ``fallback`` when there are none."""
+def item_entries(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> list[str]:
+    """One entry per item as /news and /suche list them: the title as a link, source and local
+    date in italics, a consultation marked with its deadline."""
     texts = TEXTS[lang]
-    if not items:
-        return f"{escape(texts.news_none)}\n{link_lines(fallback)}"
     entries = []
     for item in items:
         meta = _source(item)
@@ -273,7 +279,23 @@ def news_html(items: Sequence[StoredItem], lang: Lang, tz: tzinfo, fallback: Seq
                 f"\n{_MARK_CONSULTATION} {escape(texts.consultation)} · {deadline_text(item, lang)}"
             )
         entries.append(line)
-    return fitted(texts.news_heading, entries, texts.news_footer)
+    return entries
+
+
+def news_html(items: Sequence[StoredItem], lang: Lang, tz: tzinfo, fallback: Sequence[Link]) -> str:
+    """/news: the latest items (see the module docstring); ``fallback`` when there are none."""
+    texts = TEXTS[lang]
+    if not items:
+        return f"{escape(texts.news_none)}\n{link_lines(fallback)}"
+    return fitted(texts.news_heading, item_entries(items, lang, tz), texts.news_footer)
+
+
+def search_html(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> str:
+    """/suche: the matching items, newest first (the store's order), or that there are none."""
+    texts = TEXTS[lang]
+    if not items:
+        return escape(texts.search_none)
+    return fitted(texts.search_heading, item_entries(items, lang, tz), texts.search_footer)
 
 
 def consultations_html(items: Sequence[StoredItem], lang: Lang, fallback: Sequence[Link]) -> str:
@@ -470,6 +492,22 @@ class Conversation:
         tz = self.services.settings.publish.tz
         await self._reply(update, context, news_html(items, lang, tz, self._resources(lang)))
 
+    async def search(self, update: Update, context: Context) -> None:
+        message = update.message
+        if message is None or message.text is None:
+            return
+        lang = _lang(update)
+        parts = message.text.split(None, 1)
+        words = parts[1] if len(parts) > 1 else ""
+        if not search_words(words):
+            await self._reply(update, context, TEXTS[lang].search_empty)
+            return
+        items = await self.services.store.call(Store.search_items, words, SEARCH_COUNT)
+        # what was searched stays private, like a question: the number of hits only
+        log.info("searched", hits=len(items), chat_type=_chat_type(update))
+        tz = self.services.settings.publish.tz
+        await self._reply(update, context, search_html(items, lang, tz))
+
     async def consultations(self, update: Update, context: Context) -> None:
         lang = _lang(update)
         items = await self.services.store.call(
@@ -626,6 +664,7 @@ def register(application: Application, services: BotServices) -> None:  # type: 
         "ask": conversation.ask,
         "news": conversation.news,
         "consultations": conversation.consultations,
+        "search": conversation.search,
         "resources": conversation.resources,
         "subscribe": conversation.subscribe,
         "unsubscribe": conversation.unsubscribe,

@@ -36,6 +36,11 @@ class Texts:
     guessed: str
     no_deadline: str
     consultation: str
+    # /suche, /search
+    search_heading: str
+    search_none: str
+    search_empty: str
+    search_footer: str
     # /resources
     resources_heading: str
     contact: str
@@ -79,7 +84,7 @@ TEXTS: dict[Lang, Texts] = {
             "Open Government, zur Open Government Partnership (OGP), zu den Nationalen "
             "Aktionsplänen und zum Netzwerk – schreib mir deine Frage einfach als Nachricht im "
             "privaten Chat. Außerdem zeige ich dir Neuigkeiten und offene Konsultationen mit "
-            "ihren Fristen."
+            "ihren Fristen und durchsuche die gesammelten Beiträge (/suche)."
         ),
         commands="<b>Befehle</b>",
         channel="Neuigkeiten gibt es auch im Kanal {channel}.",
@@ -105,6 +110,17 @@ TEXTS: dict[Lang, Texts] = {
         guessed="Jahr geschätzt",
         no_deadline="Frist unbekannt",
         consultation="Konsultation",
+        search_heading="<b>Suchergebnisse</b> (neueste zuerst)",
+        search_none=(
+            "Dazu habe ich in den gesammelten Beiträgen nichts gefunden. Versuch es mit anderen "
+            "oder kürzeren Wörtern – oder schau dir mit /news die neuesten Beiträge an."
+        ),
+        search_empty=(
+            "Schreib deine Suchwörter hinter /suche, zum Beispiel: /suche Aktionsplan. Ich finde "
+            "Beiträge, die alle Wörter enthalten (auch als Wortanfang: „Beteiligung“ findet "
+            "„Beteiligungsverfahren“)."
+        ),
+        search_footer="Neueste Beiträge: /news · Offene Konsultationen: /konsultationen",
         resources_heading="<b>Hier findest du mehr</b>",
         contact="Kontakt zum Netzwerk",
         feeds="Als Feed: {rss} · {atom}",
@@ -171,7 +187,8 @@ TEXTS: dict[Lang, Texts] = {
             "👋 I am the bot of the German <b>Open Government network</b>. I answer questions "
             "about Open Government, the Open Government Partnership (OGP), Germany's national "
             "action plans and the network – just send me your question as a message in a private "
-            "chat. I also show you news and open consultations with their deadlines."
+            "chat. I also show you news and open consultations with their deadlines, and search "
+            "the collected posts (/search)."
         ),
         commands="<b>Commands</b>",
         channel="News also go to the channel {channel}.",
@@ -194,6 +211,17 @@ TEXTS: dict[Lang, Texts] = {
         guessed="year estimated",
         no_deadline="deadline unknown",
         consultation="Consultation",
+        search_heading="<b>Search results</b> (newest first)",
+        search_none=(
+            "I found nothing about that in the collected posts. Try other or fewer words – or see "
+            "the latest posts with /news."
+        ),
+        search_empty=(
+            "Write your search words after /search, for example: /search action plan. I find "
+            "posts that contain all the words (also as the beginning of a word: “consult” finds "
+            "“consultation”)."
+        ),
+        search_footer="Latest posts: /news · Open consultations: /consultations",
         resources_heading="<b>Where to find more</b>",
         contact="Contact the network",
         feeds="As a feed: {rss} · {atom}",
@@ -250,13 +278,15 @@ TEXTS: dict[Lang, Texts] = {
 }
 
 # The command menu, per language: (command, description). German speakers see the German aliases
-# (/konsultationen, /links, /datenschutz); every command here has a handler in conversation.py.
+# (/konsultationen, /suche, /links, /datenschutz); every command here has a handler in
+# conversation.py.
 MENU: dict[Lang, tuple[tuple[str, str], ...]] = {
     "de": (
         ("help", "Was ich kann"),
         ("ask", "Eine Frage stellen"),
         ("news", "Die neuesten Beiträge"),
         ("konsultationen", "Offene Konsultationen mit Fristen"),
+        ("suche", "In den Beiträgen suchen"),
         ("links", "Wo du mehr findest"),
         ("subscribe", "Neuigkeiten privat bekommen"),
         ("unsubscribe", "Benachrichtigungen abbestellen"),
@@ -268,6 +298,7 @@ MENU: dict[Lang, tuple[tuple[str, str], ...]] = {
         ("ask", "Ask a question"),
         ("news", "The latest posts"),
         ("consultations", "Open consultations with deadlines"),
+        ("search", "Search the posts"),
         ("resources", "Where to find more"),
         ("subscribe", "Get news privately"),
         ("unsubscribe", "Stop notifications"),
