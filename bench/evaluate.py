@@ -17,9 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from ogbot.knowledge import answer as engine  # noqa: E402
-from ogbot.knowledge.answer import Answerer  # noqa: E402
-from tests.evaluation import figures, judge, load_cases  # noqa: E402
+from tests.evaluation import figures, judge, load_cases
+
+from ogbot.knowledge import answer as engine
+from ogbot.knowledge.answer import Answerer
 
 
 def report(name: str, answerer: Answerer) -> None:

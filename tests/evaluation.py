@@ -56,10 +56,7 @@ class Verdict:
 def judge(answerer: Answerer, case: dict[str, Any]) -> Verdict:
     answer = answerer.answer(case["q"], case.get("client"))
     expect = case["expect"]
-    if expect:
-        right = answer.matched in expect
-    else:
-        right = answer.matched is None
+    right = answer.matched in expect if expect else answer.matched is None
     return Verdict(case, answer, right and answer.lang == case["lang"])
 
 

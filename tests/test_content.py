@@ -59,45 +59,76 @@ def test_content_placeholders_are_filled_from_settings():
             "site_url": "https://f.example",
         },
     )
-    bot = library.get("bot", "de")
-    assert "https://f.example/feed.rss" in bot.body
-    assert "https://f.example/feed.rss" in [link.url for link in bot.links]
+    feeds = library.get("bot-feeds", "de")
+    assert "https://f.example/" in feeds.body + " ".join(link.url for link in feeds.links)
     assert "@Example" in library.get("contact", "en").body
     for entry in library:
         assert "{" not in entry.body, entry.path
 
 
 def test_content_time_bound_facts_carry_their_dates(library):
-    germany_de = library.get("germany-ogp", "de").body
-    germany_en = library.get("germany-ogp", "en").body
-    assert "2016" in germany_de and "2019" in germany_de
-    assert "2016" in germany_en and "2019" in germany_en
-    plans = library.get("action-plan", "en").body
-    for years in ("2017", "2019", "2021", "2023", "2025"):
-        assert years in plans
-    assert "30 August 2023" in plans
-    assert "30. August 2023" in library.get("action-plan", "de").body
-    assert "2011" in library.get("network", "de").body
-    assert "2011" in library.get("ogp", "en").body
+    for lang in ("de", "en"):
+        assert "2016" in library.get("germany-ogp", lang).body
+        committee = library.get("germany-steering-committee", lang).body
+        assert "2019" in committee and "2022" in committee and "2025" in committee
+        plans = library.get("action-plans-germany", lang).body
+        for years in ("2017", "2019", "2021", "2023", "2025"):
+            assert years in plans
+        assert "2011" in library.get("network-history", lang).body
+        founding = library.get("ogp-founding", lang).body
+        assert "2011" in founding and "20" in founding
+    assert "30. August 2023" in library.get("nap4", "de").body
+    assert "30 August 2023" in library.get("nap4", "en").body
+
+
+def test_content_changeable_facts_carry_a_stand(library):
+    for topic in ("ogp-members", "nap-status", "germany-government-lead", "network-coordination"):
+        assert "Stand" in library.get(topic, "de").body, topic
+        assert re.search(r"as of|As of", library.get(topic, "en").body), topic
+
+
+def test_content_municipal_projects_are_named_as_documented(library):
+    for lang in ("de", "en"):
+        text = library.get("municipalities", lang).body + library.get("modellkommune", lang).body
+        assert "Modellkommune" in text
+        labs = library.get("regional-labs", lang).body
+        assert "13" in labs and "2022" in labs
+    everything = " ".join(entry.body for entry in library)
+    assert "Open Government in Kommunen" not in everything
+
+
+def test_content_is_a_knowledge_base_of_specific_entries(library):
+    assert len(library.ids) >= 120
+    for entry in library:
+        assert len(entry.questions) >= 8, entry.path
+        assert entry.sources and entry.checked, entry.path
+        assert len(entry.body) <= 600, entry.path
+
+
+def test_content_general_words_list_is_current():
+    """src/ogbot/knowledge/general_words.txt is computed from the content: rerun
+    `.venv/bin/python scripts/general_words.py` after editing content/."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "general_words", Path(__file__).parents[1] / "scripts" / "general_words.py"
+    )
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.OUTPUT.read_text(encoding="utf-8") == module.compute()
 
 
 def test_content_names_the_german_term_for_open_government(library):
-    assert "Offenes Regierungs- und Verwaltungshandeln" in library.get("open-government", "de").body
-    assert "Offenes Regierungs- und Verwaltungshandeln" in library.get("open-government", "en").body
-
-
-def test_content_coordination_is_attributed_to_the_project_page(library):
-    for lang in ("de", "en"):
-        body = library.get("network-coordination", lang).body
-        assert "Walter Palmetshofer" in body
-        assert re.search(r"Projektseite|project page", body)
+    assert "Regierungs- und Verwaltungshandeln" in library.get("open-government", "de").body
 
 
 def test_content_missing_language_is_an_error(tmp_path: Path):
     (tmp_path / "de").mkdir()
     (tmp_path / "en").mkdir()
     (tmp_path / "de" / "only-german.md").write_text(
-        "---\nid: only-german\nlang: de\ntitle: T\nquestions: [a, b, c]\ntags: [x]\n"
+        "---\nid: only-german\nlang: de\ntitle: T\n"
+        "questions: [a, b, c, d, e]\nsources: ['https://e.org']\nchecked: 2026-12\ntags: [x]\n"
         "links:\n  - title: L\n    url: https://example.org/\n---\nText.\n",
         encoding="utf-8",
     )
@@ -111,29 +142,33 @@ def test_content_missing_language_is_an_error(tmp_path: Path):
         ("no front matter\n", "no front matter"),
         ("---\nid: x\n---\nBody\n", "id 'x' must"),
         (
-            "---\nid: entry\nlang: fr\ntitle: T\nquestions: [a, b, c]\ntags: [t]\n"
+            "---\nid: entry\nlang: fr\ntitle: T\n"
+            "questions: [a, b, c, d, e]\nsources: ['https://e.org']\nchecked: 2026-12\ntags: [t]\n"
             "links: [{title: L, url: 'https://e.org'}]\n---\nBody\n",
             "lang must be",
         ),
         (
-            "---\nid: entry\nlang: de\ntitle: T\nquestions: [a, b, c]\ntags: [t]\n"
+            "---\nid: entry\nlang: de\ntitle: T\n"
+            "questions: [a, b, c, d, e]\nsources: ['https://e.org']\nchecked: 2026-12\ntags: [t]\n"
             "links: [{title: L, url: 'javascript:alert(1)'}]\n---\nBody\n",
             "not an http",
         ),
         (
-            "---\nid: entry\nlang: de\ntitle: T\nquestions: [a, b, c]\ntags: [t]\n"
+            "---\nid: entry\nlang: de\ntitle: T\n"
+            "questions: [a, b, c, d, e]\nsources: ['https://e.org']\nchecked: 2026-12\ntags: [t]\n"
             "links: [{title: L, url: 'https://e.org'}]\n---\n\n",
             "body",
         ),
         (
-            "---\nid: entry\nlang: de\ntitle: T\nquestions: [a, b, c]\ntags: [t]\n"
+            "---\nid: entry\nlang: de\ntitle: T\n"
+            "questions: [a, b, c, d, e]\nsources: ['https://e.org']\nchecked: 2026-12\ntags: [t]\n"
             "links: [{title: L, url: 'https://e.org'}]\n---\nHello {secret}\n",
             "unknown placeholder",
         ),
         (
             "---\nid: entry\nlang: de\ntitle: T\nquestions: [a]\ntags: [t]\n"
             "links: [{title: L, url: 'https://e.org'}]\n---\nBody\n",
-            "at least 3",
+            "at least 5",
         ),
     ],
 )

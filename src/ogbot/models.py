@@ -59,7 +59,6 @@ class Answer:
             "confidence": round(self.confidence, 3),
             "sources": self.sources,
             "lang": self.lang,
-            **({"choices": [choice.id for choice in self.choices]} if self.choices else {}),
         }
 
 

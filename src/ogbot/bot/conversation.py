@@ -67,7 +67,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Coroutine, Sequence
-from datetime import date, tzinfo
+from datetime import date, datetime, tzinfo
 from typing import Any, Literal
 
 from telegram import (
@@ -94,6 +94,7 @@ from telegram.ext import (
 from ogbot import logs
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
+from ogbot.knowledge.answer import Answerer
 from ogbot.models import Answer, Lang, Link
 from ogbot.publish.post import (
     SCAN,
@@ -118,6 +119,7 @@ FLOOD_WINDOW = 30.0  # ... in this many seconds; one more and the user is asked 
 
 # callback data of the /subscribe buttons -> (news, consultations); "off" unsubscribes
 SUBSCRIBE_PREFIX = "sub:"
+CHOICE_PREFIX = "kb:"  # a "did you mean" button: kb:<lang>:<entry id>
 CHOICES: dict[str, tuple[bool, bool]] = {
     "news": (True, False),
     "cons": (False, True),
@@ -229,6 +231,28 @@ def fitted(head: str, parts: Sequence[str], tail: str = "", sep: str = "\n\n") -
             break
         chosen.append(part)
     return sep.join([head, *chosen, *([tail] if tail else [])])
+
+
+def _live(
+    store: Store, answerer: Answerer, question: str, client: str | None, now: datetime, tz: tzinfo
+) -> Answer:
+    """Runs in the store's thread: a live answer reads the stored items."""
+    return answerer.answer(question, client, store, now, tz)
+
+
+def _choice_buttons(answer: Answer) -> InlineKeyboardMarkup | None:
+    """One button per entry the question is also close to ("Meintest du …?")."""
+    if not answer.choices:
+        return None
+    rows = [
+        [
+            InlineKeyboardButton(
+                shorten(c.title, 60), callback_data=f"{CHOICE_PREFIX}{answer.lang}:{c.id}"
+            )
+        ]
+        for c in answer.choices
+    ]
+    return InlineKeyboardMarkup(rows)
 
 
 def answer_html(answer: Answer, contact: Link | None = None) -> str:
@@ -474,7 +498,13 @@ class Conversation:
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         user = update.effective_user
-        answer = self.services.answerer.answer(question, user.language_code if user else None)
+        client = user.language_code if user else None
+        answerer = self.services.answerer
+        if answerer.needs_live(question):  # open consultations, news: from the store
+            now, tz = self.services.clock(), self.services.settings.publish.tz
+            answer = await self.services.store.call(_live, answerer, question, client, now, tz)
+        else:
+            answer = answerer.answer(question, client)
         # what was asked stays private: the topic and language only
         log.info(
             "question_answered",
@@ -482,6 +512,24 @@ class Conversation:
             lang=answer.lang,
             chat_type=_chat_type(update),
         )
+        publish = self.services.settings.publish
+        contact = Link(publish.contact, publish.contact_url)
+        await self._reply(update, context, answer_html(answer, contact), _choice_buttons(answer))
+
+    async def picked(self, update: Update, context: Context) -> None:
+        """A "did you mean" button: the answer of the entry it names."""
+        query = update.callback_query
+        if query is None or query.data is None:
+            return
+        _, lang, topic = [*query.data.split(":", 2), "", ""][:3]
+        answer = None
+        if lang in ("de", "en"):
+            answer = self.services.answerer.entry_answer(topic, "de" if lang == "de" else "en")
+        if answer is None:  # a forged or outdated button
+            await _answer_query(query, TEXTS[_lang(update)].stale_button)
+            return
+        await _answer_query(query, "")
+        log.info("question_answered", matched=topic, lang=answer.lang, via="choice")
         publish = self.services.settings.publish
         contact = Link(publish.contact, publish.contact_url)
         await self._reply(update, context, answer_html(answer, contact))
@@ -677,6 +725,9 @@ def register(application: Application, services: BotServices) -> None:  # type: 
         )
     application.add_handler(
         CallbackQueryHandler(gated(conversation.chose), pattern=f"^{SUBSCRIBE_PREFIX}"), GROUP
+    )
+    application.add_handler(
+        CallbackQueryHandler(gated(conversation.picked), pattern=f"^{CHOICE_PREFIX}"), GROUP
     )
     private = new_messages & filters.ChatType.PRIVATE
     application.add_handler(

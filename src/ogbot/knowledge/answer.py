@@ -28,13 +28,15 @@ if TYPE_CHECKING:
     from ogbot.config import Settings
 
 MAX_QUESTION = 500  # characters considered; longer messages are cut, not rejected
-THRESHOLD = 0.32  # the best entry's score from which it answers
-CHOICE_FLOOR = 0.22  # from here up to the threshold: "did you mean …?"
+THRESHOLD = 0.4  # the best entry's score from which it answers
+CHOICE_FLOOR = 0.3  # from here up to the threshold: "did you mean …?"
+UNKNOWN_COST = 1.0  # an unknown word cancels this much domain evidence...
+MIN_EVIDENCE = 0.5  # ...of which an answer needs at least this much
 CLOSE = 0.04  # entries this close behind the best are offered beside it
 MAX_CHOICES = 3
 # Platt scaling of the score into a probability of being right, fitted on the development set
 # (tests/data/eval/dev.toml, `python bench/answers.py --fit`); the held-out set only reports it
-CALIBRATION = (12.0, -4.0)
+CALIBRATION = (8.28, -5.15)
 
 # For questions the content does not cover: where to look, and whom to ask.
 GENERAL_RESOURCES: tuple[Link, ...] = (
@@ -128,11 +130,12 @@ def choose_language(votes: Mapping[Lang, int], client: str | None) -> Lang:
     """The question's language when clear, else the client's, else German.
 
     Clear means: without a client language, more votes for one language than for the other
-    (:meth:`Index.language_votes`); with one, a lead of at least 3 ("twitter handle?" from an
-    English client stays English, "was is open goverment" from a German one German).
+    (:meth:`Index.language_votes`); with one, a lead of at least 2, one function word
+    ("twitter handle?" from an English client stays English, "was is open goverment" from a
+    German one German).
     """
     known = client_language(client)
-    margin = 1 if known is None else 3
+    margin = 1 if known is None else 2
     if votes["de"] - votes["en"] >= margin:
         return "de"
     if votes["en"] - votes["de"] >= margin:
@@ -210,6 +213,8 @@ class Answerer:
         return self.from_entries(self.index.search(question), lang)
 
     def from_entries(self, matches: list[Match], lang: Lang) -> Answer:
+        # the question's domain evidence must outweigh what it says that no entry knows of
+        matches = [m for m in matches if m.evidence - UNKNOWN_COST * m.unknown >= MIN_EVIDENCE]
         if not matches or matches[0].score < CHOICE_FLOOR:
             return self.unknown(lang)
         best = matches[0]

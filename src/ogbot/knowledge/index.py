@@ -49,9 +49,11 @@ from ogbot.knowledge.text import (
 
 UNIT_WEIGHT = 0.6
 GENERAL_FACTOR = 0.35  # weight of an everyday word relative to its IDF
-UNKNOWN_NOUN = 1.0  # weight of an unknown capitalised word, x the rarest known term's IDF
-UNKNOWN_WORD = 0.6  # the same for an unknown lower-case word
+UNKNOWN_NOUN = 1.0  # how much an unknown capitalised word counts against an answer
+UNKNOWN_WORD = 0.5  # the same for an unknown lower-case word
+UNKNOWN_SCORE = 0.05  # weight of an unknown word in the score, x the rarest term's IDF squared
 PAIR_FACTOR = 1.0  # weight of a known pair of adjacent words relative to its IDF
+CLOSE_UNIT = 0.75  # a cosine this high: the question is nearly one of the entry's own
 MIN_PART = 4  # shortest word a compound is split into
 _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
 
@@ -60,8 +62,8 @@ _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
 class Match:
     topic: str
     score: float
-    evidence: float  # the weight of the question's domain terms this entry matched
-    unknown: float  # the weight of the question's words no entry knows
+    evidence: float  # how many of the question's domain terms this entry matched
+    unknown: float  # how much of the question no entry knows (UNKNOWN_NOUN, UNKNOWN_WORD each)
 
 
 @dataclass(frozen=True)
@@ -163,7 +165,7 @@ class Index:
     # -- querying ---------------------------------------------------------------------------
 
     def _query(self, question: str) -> tuple[list[_Term], float]:
-        """The question's known terms, and the squared weight of its unknown words."""
+        """The question's known terms, and how much of it is unknown (see :class:`Match`)."""
         terms: dict[tuple[str, ...], _Term] = {}
         unknown = 0.0
         previous: tuple[str, ...] | None = None
@@ -174,14 +176,14 @@ class Index:
                 previous = None
                 continue
             if position in foreign:  # a name the content does not know ("United States")
-                unknown += (UNKNOWN_NOUN * self._rarest) ** 2
+                unknown += UNKNOWN_NOUN
                 previous = None
                 continue
             forms = self._resolve(word)
             if forms is None:
                 if len(word) > 2 and not word.isdigit():
                     factor = UNKNOWN_NOUN if noun else UNKNOWN_WORD
-                    unknown += (factor * self._rarest) ** 2
+                    unknown += factor
                 previous = None
                 continue
             for form in forms:
@@ -254,9 +256,10 @@ class Index:
         terms, unknown = self._query(question)
         if not terms:
             return []
-        total = sum(t.weight**2 for t in terms) + unknown
+        against = unknown * UNKNOWN_SCORE * self._rarest**2
+        total = sum(t.weight**2 for t in terms) + against
         norm_q = [
-            math.sqrt(sum(t.weights[i] ** 2 for t in terms) + unknown) for i in range(len(LANGS))
+            math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in range(len(LANGS))
         ]
         covered: dict[str, float] = defaultdict(float)
         evidence: dict[str, float] = defaultdict(float)
@@ -267,7 +270,7 @@ class Index:
             for topic in holders:
                 covered[topic] += term.weight**2
                 if not term.general:
-                    evidence[topic] += term.weight**2
+                    evidence[topic] += 1
         best: dict[str, float] = defaultdict(float)
         for i, lang in enumerate(LANGS):
             dots: dict[int, float] = defaultdict(float)
@@ -279,8 +282,12 @@ class Index:
                 best[topic] = max(best[topic], dot / (norm_q[i] * norm))
         matches = []
         for topic, cover in covered.items():
-            if not evidence.get(topic) or not best.get(topic):
-                continue  # only everyday words, or only the body: never an answer on its own
+            if not best.get(topic):
+                continue  # only the body shares words: never an answer on its own
+            if not evidence.get(topic) and (unknown or best[topic] < CLOSE_UNIT):
+                # everyday words only: an answer only when the question is one of the entry's
+                # ways of asking, nearly word for word ("What data do you store about me?")
+                continue
             score = UNIT_WEIGHT * best[topic] + (1 - UNIT_WEIGHT) * cover / total
             matches.append(Match(topic, round(score, 4), round(evidence[topic], 3), unknown))
         matches.sort(key=lambda m: (-m.score, m.topic))

@@ -56,6 +56,7 @@ class LiveQuestion:
 
 _CONSULTATION = re.compile(
     r"\b(konsultation\w*|kommentierung\w*|kommentierungsphase\w*|beteiligungsphase\w*|"
+    r"bis wann .*kommentier\w*|kommentier\w* .*bis wann|"
     r"stellungnahme\w*|fristen|frist|consultations?|comment(ing)? periods?|public comments?|"
     r"calls? for (input|comments|ideas|proposals)|deadlines?)\b"
 )
@@ -66,14 +67,15 @@ _NOW = re.compile(
     r"upcoming|next|ends?|closes?|closing|due|today|this (week|month)|still|noch|bis wann)\b"
 )
 _NEWS = re.compile(
-    r"\b(neuigkeit\w*|news|nachricht\w*|neues|neu|neueste\w*|neuste\w*|aktuelles|meldung\w*|"
-    r"latest|updates?|recent\w*|what'?s new|whats new|happening)\b"
+    r"\b(neuigkeit\w*|news|nachricht\w*|neues|aktuelles|meldung\w*|zuletzt berichtet|"
+    r"updates?|what'?s new|whats new|latest (posts?|items?|entries|developments)|"
+    r"neueste\w* (beitrag\w*|eintrag\w*|entwicklung\w*))\b"
 )
 # asking how to get news or consultations is a question for the knowledge base (the bot's
 # commands, subscriptions), not for the items themselves
 _HOW = re.compile(
     r"\b(wie|wo|how|where|abonnier\w*|subscribe\w*|bekomm\w*|erhalt\w*|receive|get notified|"
-    r"benachrichtig\w*|was ist|what is|what are|was sind|was bedeutet|what does|erklar\w*|explain|"
+    r"benachrichtig\w*|was ist|what is|was bedeutet|what does|erklar\w*|explain|"
     r"warum|why|teilnehmen|mitmachen|take part|participate|comment on)\b"
 )
 _WHATS_NEW = re.compile(

@@ -37,7 +37,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         dazu dein deine dem den denn der des dessen deshalb die dies diese diesem diesen dieser
         dieses doch dort du durch ein eine einem einen einer eines einfach eigentlich er es etwa
         etwas euch euer eure fur gibt gab hab habe haben hat hatte hier ich ihm ihn ihnen ihr ihre
-        ihrem ihren ihrer im immer in ins ist ja jetzt kann kannst konnen konnt mal man mehr mein
+        ihrem ihren ihrer im immer in ins is ist ja jetzt kann kannst konnen konnt mal man mehr mein
         meine mich mir mit muss mussen nach nicht noch nun nur ob oder ohne schon sehr sein seine
         sich sie sind so soll sollen sollte sowie uber um und uns unser unsere unter viel vom von
         vor war waren warum was weil welche welcher welches wenn wer werden wie wieso wird wo woher
@@ -142,6 +142,42 @@ SYNONYMS: dict[str, str] = {
     "informationsfreiheitsgesetz": "ifg",
     "foi": "ifg",
     "foia": "ifg",
+    # corruption, transparency, privacy
+    "bestechung": "korruption",
+    "bestechlichkeit": "korruption",
+    "vetternwirtschaft": "korruption",
+    "filz": "korruption",
+    "schmiergeld": "korruption",
+    "bribery": "corruption",
+    "graft": "corruption",
+    "cronyism": "corruption",
+    "nepotism": "corruption",
+    "glasern": "transparent",
+    "nachvollziehbar": "transparent",
+    "dsgvo": "datenschutz",
+    "gdpr": "privacy",
+    # bodies and who is in charge
+    "steuerungskomitee": "lenkungsausschuss",
+    "steuerungsgruppe": "lenkungsausschuss",
+    "lenkungskreis": "lenkungsausschuss",
+    "zustandig": "verantwortlich",
+    "federfuhrend": "verantwortlich",
+    "ressort": "ministerium",
+    "ressorts": "ministerien",
+    "charge": "responsible",
+    "kleinstadt": "kommune",
+    "gemeinde": "kommune",
+    "rathaus": "kommune",
+    "landkreis": "kommune",
+    "beteiligungshaushalt": "burgerhaushalt",
+    "monitor": "watch",
+    "monitors": "watches",
+    "track": "watch",
+    "tracks": "watches",
+    "talk": "speak",
+    "wieviele": "viele",
+    "volltext": "text",
+    "rohdaten": "daten",
     # joining
     "beitreten": "mitmachen",
     "beitritt": "mitmachen",
@@ -173,7 +209,11 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     the content does not know it, it says more about the question's subject than an unknown verb.
     """
     found = _WORD.findall(_unclitic(unicodedata.normalize("NFKC", text)))
-    return [(fold(w), i > 0 and w[:1].isupper()) for i, w in enumerate(found)]
+    # the first word is capitalised anyway: a noun only when it is not a function word
+    return [
+        (fold(w), w[:1].isupper() and (i > 0 or not is_stopword(fold(w))))
+        for i, w in enumerate(found)
+    ]
 
 
 _STEMMERS = {
