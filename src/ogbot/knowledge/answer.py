@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from ogbot.config import Settings
 
 MAX_QUESTION = 500  # characters considered; longer messages are cut, not rejected
-THRESHOLD = 0.4  # the best entry's score from which it answers
-CHOICE_FLOOR = 0.3  # from here up to the threshold: "did you mean …?"
+THRESHOLD = 0.35  # the best entry's score from which it answers
+CHOICE_FLOOR = 0.25  # from here up to the threshold: "did you mean …?"
 UNKNOWN_COST = 1.0  # an unknown word cancels this much domain evidence...
 MIN_EVIDENCE = 0.5  # ...of which an answer needs at least this much
 CLOSE = 0.04  # entries this close behind the best are offered beside it

@@ -47,13 +47,19 @@ from ogbot.knowledge.text import (
     words,
 )
 
-UNIT_WEIGHT = 0.6
-GENERAL_FACTOR = 0.35  # weight of an everyday word relative to its IDF
+UNIT_WEIGHT = 0.2
+BM25_WEIGHT = 0.3  # BM25 over the entry's fields (title, ways of asking, tags, body)
+K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
+TITLE_COUNT = 2  # a word of the title counts as often as this
+GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
 UNKNOWN_NOUN = 1.0  # how much an unknown capitalised word counts against an answer
-UNKNOWN_WORD = 0.5  # the same for an unknown lower-case word
+UNKNOWN_WORD = 0.8  # the same for an unknown lower-case word
 UNKNOWN_SCORE = 0.05  # weight of an unknown word in the score, x the rarest term's IDF squared
-PAIR_FACTOR = 1.0  # weight of a known pair of adjacent words relative to its IDF
+PAIR_FACTOR = 0.75  # weight of a known pair of adjacent words relative to its IDF
 CLOSE_UNIT = 0.75  # a cosine this high: the question is nearly one of the entry's own
+# the words that address the bot in a private chat
+ADDRESS = frozenset("you your yours du dich dir dein deine deinen deiner deinem".split())
+MAX_WORD = 30  # longer "words" are junk ("ääää…"), not evidence either way
 MIN_PART = 4  # shortest word a compound is split into
 _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
 
@@ -92,13 +98,21 @@ class Index:
         # the terms of each entry's text, and each unit's terms, per language
         topic_terms: dict[Lang, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LANGS}
         raw_units: list[tuple[str, Lang, frozenset[str]]] = []
+        # each file's terms counted over its fields, for BM25 (a title counts twice)
+        counts: dict[tuple[str, Lang], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for entry in entries:
             everything = topic_terms[entry.lang][entry.id]
-            for text in (entry.title, *entry.questions):
+            tf = counts[(entry.id, entry.lang)]
+            for number, text in enumerate((entry.title, *entry.questions)):
                 terms = self._index_terms(text, entry.lang)
                 if terms:
                     raw_units.append((entry.id, entry.lang, frozenset(terms)))
                     everything |= terms
+                    for term in terms:
+                        tf[term] += TITLE_COUNT if number == 0 else 1
+            for text in (*entry.tags, entry.body):
+                for term in self._index_terms(text, entry.lang):
+                    tf[term] += 1
             for text in (*entry.tags, entry.body):
                 everything |= self._index_terms(text, entry.lang)
         # IDF over entries: an id counts once whichever of its files holds the term
@@ -120,16 +134,46 @@ class Index:
                 for term in terms:
                     holders[term].add(topic)
             self._holders[lang] = {t: frozenset(s) for t, s in holders.items()}
+        self._topic_terms = {
+            lang: {topic: frozenset(terms) for topic, terms in by_topic.items()}
+            for lang, by_topic in topic_terms.items()
+        }
+        self._counts = {key: dict(tf) for key, tf in counts.items()}
         self._units: list[tuple[str, Lang, float]] = []
+        self._unit_terms: list[frozenset[str]] = []
+        self._units_of: dict[tuple[str, Lang], list[int]] = defaultdict(list)
         postings: dict[Lang, dict[str, list[int]]] = {lang: defaultdict(list) for lang in LANGS}
         for number, (topic, lang, unit_terms) in enumerate(raw_units):
             norm = math.sqrt(sum(self._term_weight(t, lang) ** 2 for t in unit_terms)) or 1.0
             self._units.append((topic, lang, norm))
+            self._unit_terms.append(unit_terms)
+            self._units_of[(topic, lang)].append(number)
             for term in unit_terms:
                 postings[lang][term].append(number)
         self._postings = {
             lang: {t: tuple(n) for t, n in by_term.items()} for lang, by_term in postings.items()
         }
+        # BM25 over each file's fields: term -> (entry, count), the files' lengths, and the IDF
+        self._bm25: dict[Lang, dict[str, list[tuple[str, int]]]] = {
+            lang: defaultdict(list) for lang in LANGS
+        }
+        self._length: dict[tuple[str, Lang], float] = {}
+        self._bm25_idf: dict[Lang, dict[str, float]] = {lang: {} for lang in LANGS}
+        for lang in LANGS:
+            files = {topic: tf for (topic, file_lang), tf in counts.items() if file_lang == lang}
+            if not files:
+                continue
+            average = sum(sum(tf.values()) for tf in files.values()) / len(files)
+            files_with: dict[str, int] = defaultdict(int)
+            for topic, tf in files.items():
+                self._length[(topic, lang)] = sum(tf.values()) / average
+                for term, n in tf.items():
+                    self._bm25[lang][term].append((topic, n))
+                    files_with[term] += 1
+            half = len(files) / 2
+            self._bm25_idf[lang] = {
+                t: math.log(1 + (half - n + 0.5) / (n + 0.5)) + 0.1 for t, n in files_with.items()
+            }
 
     # -- building ---------------------------------------------------------------------------
 
@@ -181,7 +225,7 @@ class Index:
                 continue
             forms = self._resolve(word)
             if forms is None:
-                if len(word) > 2 and not word.isdigit():
+                if 2 < len(word) <= MAX_WORD and not word.isdigit():  # not junk, not a number
                     factor = UNKNOWN_NOUN if noun else UNKNOWN_WORD
                     unknown += factor
                 previous = None
@@ -193,6 +237,9 @@ class Index:
                     pair = tuple(f"{a}_{b}" for a, b in zip(previous, keys, strict=True))
                     self._add(terms, pair)
             previous = tuple(stem(forms[-1], lang) for lang in LANGS)
+        if any(word in ADDRESS for word, _ in marked):
+            # in a private chat "you" is the bot: "Which languages do you speak?"
+            self._add(terms, tuple(stem("bot", lang) for lang in LANGS))
         return list(terms.values()), unknown
 
     def _add(self, terms: dict[tuple[str, ...], _Term], keys: tuple[str, ...]) -> None:
@@ -252,44 +299,70 @@ class Index:
         return found[0] if found else None
 
     def search(self, question: str) -> list[Match]:
-        """Entries ranked by score (best first); empty when no domain term of it is known."""
+        """Entries ranked by score (best first); empty when no domain term of it is known.
+
+        Only *candidates* are scored: entries that hold one of the question's domain terms (all
+        entries holding any of its terms when it has only everyday words). Everyday words have
+        long posting lists; this keeps an answer well under a millisecond.
+        """
         terms, unknown = self._query(question)
         if not terms:
             return []
         against = unknown * UNKNOWN_SCORE * self._rarest**2
         total = sum(t.weight**2 for t in terms) + against
-        norm_q = [
-            math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in range(len(LANGS))
-        ]
-        covered: dict[str, float] = defaultdict(float)
-        evidence: dict[str, float] = defaultdict(float)
-        for term in terms:
-            holders: set[str] = set()
+        specific = [t for t in terms if not t.general]
+        candidates: set[str] = set()
+        for term in specific or terms:
             for key, lang in zip(term.keys, LANGS, strict=True):
-                holders |= self._holders[lang].get(key, frozenset())
-            for topic in holders:
-                covered[topic] += term.weight**2
-                if not term.general:
-                    evidence[topic] += 1
-        best: dict[str, float] = defaultdict(float)
+                candidates |= self._holders[lang].get(key, frozenset())
+        # per language: the question's norm, and its BM25 ceiling (every term at saturation)
+        norms, ceilings, idfs = [], [], []
         for i, lang in enumerate(LANGS):
-            dots: dict[int, float] = defaultdict(float)
+            norms.append(math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against))
+            weights = []
             for term in terms:
-                for unit in self._postings[lang].get(term.keys[i], ()):
-                    dots[unit] += term.weights[i] ** 2
-            for unit, dot in dots.items():
-                topic, _, norm = self._units[unit]
-                best[topic] = max(best[topic], dot / (norm_q[i] * norm))
+                idf = self._bm25_idf[lang].get(term.keys[i], 0.0) or self._bm25_idf[lang].get(
+                    term.keys[1 - i], 0.0
+                )
+                weights.append(idf * (GENERAL_FACTOR if term.general else 1.0))
+            idfs.append(weights)
+            ceilings.append((sum(weights) + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
         matches = []
-        for topic, cover in covered.items():
-            if not best.get(topic):
+        for topic in candidates:
+            cover = evidence = best = bm25 = 0.0
+            for i, lang in enumerate(LANGS):
+                known = self._topic_terms[lang].get(topic)
+                if known is None:
+                    continue
+                held = [(n, t) for n, t in enumerate(terms) if t.keys[i] in known]
+                if not held:
+                    continue
+                cover = max(cover, sum(t.weight**2 for _, t in held))
+                evidence = max(evidence, sum(1.0 for _, t in held if not t.general))
+                for unit in self._units_of[(topic, lang)]:
+                    unit_terms = self._unit_terms[unit]
+                    dot = sum(t.weights[i] ** 2 for _, t in held if t.keys[i] in unit_terms)
+                    if dot:
+                        best = max(best, dot / (norms[i] * self._units[unit][2]))
+                tf, length = self._counts[(topic, lang)], self._length[(topic, lang)]
+                value = 0.0
+                for n, term in held:
+                    count = tf.get(term.keys[i], 0)
+                    if count:
+                        value += idfs[i][n] * count * (K1 + 1) / (count + K1 * (1 - B + B * length))
+                bm25 = max(bm25, value / ceilings[i] if ceilings[i] else 0.0)
+            if not best:
                 continue  # only the body shares words: never an answer on its own
-            if not evidence.get(topic) and (unknown or best[topic] < CLOSE_UNIT):
+            if not evidence and (unknown or best < CLOSE_UNIT):
                 # everyday words only: an answer only when the question is one of the entry's
                 # ways of asking, nearly word for word ("What data do you store about me?")
                 continue
-            score = UNIT_WEIGHT * best[topic] + (1 - UNIT_WEIGHT) * cover / total
-            matches.append(Match(topic, round(score, 4), round(evidence[topic], 3), unknown))
+            score = (
+                UNIT_WEIGHT * best
+                + BM25_WEIGHT * bm25
+                + (1 - UNIT_WEIGHT - BM25_WEIGHT) * cover / total
+            )
+            matches.append(Match(topic, round(score, 4), evidence, unknown))
         matches.sort(key=lambda m: (-m.score, m.topic))
         return matches
 

@@ -40,8 +40,9 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         ihrem ihren ihrer im immer in ins is ist ja jetzt kann kannst konnen konnt mal man mehr mein
         meine mich mir mit muss mussen nach nicht noch nun nur ob oder ohne schon sehr sein seine
         sich sie sind so soll sollen sollte sowie uber um und uns unser unsere unter viel vom von
-        vor war waren warum was weil welche welcher welches wenn wer werden wie wieso wird wo woher
-        wohin wurde wurden zu zum zur zwischen denn halt eben dies genau gerne okay ok hallo hi
+        vor war waren was weil welche welcher welches wenn wer werden wie wird wo woher welchem
+        welchen wohin wurde wurden zu zum zur zwischen denn halt eben dies genau gerne okay ok
+        hallo hi
         erzahl erklar erklare sag sage sagen wissen weiss bedeutet bedeutung heisst gemeint
         gibts gibt's nen ne neue neuen neuer neues nachste nachsten naechste beginnt beginnen
         lauft laufen geht gehen passiert genau eigentlich ungefahr denn wirklich bzw usw etc
@@ -52,7 +53,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         a about all also am an and any are as at be been being but by can could did do does doing
         for from get got had has have how i if in into is it its just me mean means meant my of on
         or our please so some tell than that the their them then there these they this those to
-        us was we were what whats when where which who whom why will with would you your yours
+        us was we were what whats when where which who whom will with would you your yours
         explain know hi hello hey okay ok exactly actually really thing stuff guys folks yall
         next new does anyone someone something not just another other also only way
         """.split()
@@ -197,9 +198,36 @@ def _unclitic(text: str) -> str:
     return _CLITIC.sub("", _NOT.sub(" not", text))
 
 
+# Names people write as several words, read as one ("Frag den Staat" is FragDenStaat, not a
+# question about the state); applied to the content and to questions alike.
+NAMES: dict[str, str] = {
+    "frag den staat": "fragdenstaat",
+    "code for germany": "codeforgermany",
+    "open knowledge foundation": "okf",
+    "open knowledge": "okf",
+    "open government partnership": "ogp",
+    "open gov partnership": "ogp",
+    "independent reporting mechanism": "irm",
+    "open gov week": "opengovweek",
+    "open government week": "opengovweek",
+    "open gov challenge": "opengovchallenge",
+    "open government challenge": "opengovchallenge",
+    "ogp local": "ogplocal",
+    "ogp lokal": "ogplocal",
+}
+_NAMES = re.compile(r"\b(" + "|".join(re.escape(n) for n in NAMES) + r")\b")
+
+
 def words(text: str) -> list[str]:
     """Folded words of a text, in order (letters and digits; punctuation splits)."""
-    return _WORD.findall(fold(_unclitic(text)))
+    folded = _SPACES.sub(" ", fold(_unclitic(text)).replace("-", " "))
+    return _WORD.findall(_NAMES.sub(lambda m: NAMES[m[1]], folded))
+
+
+_SPACES = re.compile(r"\s+")
+_NAMES_ANY_CASE = re.compile(
+    r"\b(" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in NAMES) + r")\b", re.IGNORECASE
+)
 
 
 def marked_words(text: str) -> list[tuple[str, bool]]:
@@ -208,7 +236,9 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     A capitalised word inside a question is a noun or a name (German capitalises nouns); when
     the content does not know it, it says more about the question's subject than an unknown verb.
     """
-    found = _WORD.findall(_unclitic(unicodedata.normalize("NFKC", text)))
+    text = _unclitic(unicodedata.normalize("NFKC", text)).replace("-", " ")
+    text = _NAMES_ANY_CASE.sub(lambda m: NAMES[_SPACES.sub(" ", m[0].casefold())], text)
+    found = _WORD.findall(text)
     # the first word is capitalised anyway: a noun only when it is not a function word
     return [
         (fold(w), w[:1].isupper() and (i > 0 or not is_stopword(fold(w))))
