@@ -28,15 +28,15 @@ if TYPE_CHECKING:
     from ogbot.config import Settings
 
 MAX_QUESTION = 500  # characters considered; longer messages are cut, not rejected
-THRESHOLD = 0.35  # the best entry's score from which it answers
-CHOICE_FLOOR = 0.25  # from here up to the threshold: "did you mean …?"
+THRESHOLD = 0.2  # the best entry's score from which it answers
+CHOICE_FLOOR = 0.12  # from here up to the threshold: "did you mean …?"
 UNKNOWN_COST = 1.0  # an unknown word cancels this much domain evidence...
 MIN_EVIDENCE = 0.5  # ...of which an answer needs at least this much
 CLOSE = 0.04  # entries this close behind the best are offered beside it
 MAX_CHOICES = 3
 # Platt scaling of the score into a probability of being right, fitted on the development set
 # (tests/data/eval/dev.toml, `python bench/answers.py --fit`); the held-out set only reports it
-CALIBRATION = (8.28, -5.15)
+CALIBRATION = (4.72, -2.11)
 
 # For questions the content does not cover: where to look, and whom to ask.
 GENERAL_RESOURCES: tuple[Link, ...] = (

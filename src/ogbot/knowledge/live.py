@@ -56,6 +56,7 @@ class LiveQuestion:
 
 _CONSULTATION = re.compile(
     r"\b(konsultation\w*|kommentierung\w*|kommentierungsphase\w*|beteiligungsphase\w*|"
+    r"beteiligungsverfahren|beteiligungsmoglichkeit\w*|open calls?|"
     r"bis wann .*kommentier\w*|kommentier\w* .*bis wann|"
     r"stellungnahme\w*|fristen|frist|consultations?|comment(ing)? periods?|public comments?|"
     r"calls? for (input|comments|ideas|proposals)|deadlines?)\b"
@@ -67,8 +68,10 @@ _NOW = re.compile(
     r"upcoming|next|ends?|closes?|closing|due|today|this (week|month)|still|noch|bis wann)\b"
 )
 _NEWS = re.compile(
-    r"\b(neuigkeit\w*|news|nachricht\w*|neues|aktuelles|meldung\w*|zuletzt berichtet|"
-    r"updates?|what'?s new|whats new|latest (posts?|items?|entries|developments)|"
+    r"\b(neuigkeit\w*|news|nachricht\w*|neues|aktuelles|meldung\w*|"
+    r"(zuletzt|kurzlich|neulich|recently|lately) .*(berichtet|gemeldet|reported|announced)|"
+    r"updates?|what'?s new|whats new|latest (posts?|items?|entries|developments|on)|"
+    r"anything new|neuigkeiten|was gibt'?s neues|what'?s happening|schlagzeilen|headlines|"
     r"neueste\w* (beitrag\w*|eintrag\w*|entwicklung\w*))\b"
 )
 # asking how to get news or consultations is a question for the knowledge base (the bot's
@@ -77,6 +80,13 @@ _HOW = re.compile(
     r"\b(wie|wo|how|where|abonnier\w*|subscribe\w*|bekomm\w*|erhalt\w*|receive|get notified|"
     r"benachrichtig\w*|was ist|what is|was bedeutet|what does|erklar\w*|explain|"
     r"warum|why|teilnehmen|mitmachen|take part|participate|comment on)\b"
+)
+_TAKE_PART_NOW = re.compile(
+    r"\b(kommentier\w*|mitreden|mitmachen|beteiligen|mitwirken|stellung nehmen|comment\w*|"
+    r"participate|take part|have (my|a) say|give feedback|feedback geben)\b.*"
+    r"\b(gerade|jetzt|aktuell|derzeit|zurzeit|momentan|right now|currently|at the moment|"
+    r"this (week|month))\b|\b(gerade|jetzt|aktuell|derzeit|zurzeit|momentan|right now|currently)"
+    r"\b.*\b(kommentier\w*|mitreden|mitmachen|beteiligen|comment\w*|participate|take part)\b"
 )
 _WHATS_NEW = re.compile(
     r"\b(was gibt'?s|was gibt es|was ist|gibt es was|gibt es etwas|what'?s|what is|anything)"
@@ -93,6 +103,8 @@ def intent(question: str) -> LiveQuestion | None:
     text = fold(question)
     if _WHATS_NEW.search(text):
         return LiveQuestion("news", _topic(question))
+    if _TAKE_PART_NOW.search(text):  # "Wo kann ich gerade mitreden?": the open ones
+        return LiveQuestion("consultations", _topic(question))
     if _HOW.search(text):
         return None
     consultation = _CONSULTATION.search(text)

@@ -29,36 +29,64 @@ class SmallTalk:
 # (kind, language or None, pattern over the folded text); the first that matches wins
 _PHRASES: tuple[tuple[Kind, Lang | None, str], ...] = (
     ("greeting", "de", r"hallo+|guten (morgen|tag|abend)|moin( moin)?|servus|gruss gott|gruezi"),
-    ("greeting", "de", r"huhu|tach|na du|grussi"),
+    ("greeting", "de", r"huhu|tach|na du|grussi|hallochen|gruss dich|gruezi|na|hey du|moinsen"),
+    ("greeting", "de", r"wie geht'?s( dir| ihnen| so)?|wie geht es (dir|ihnen)|was geht( ab)?"),
+    ("greeting", "de", r"guten (morgen|tag|abend) (zusammen|allerseits|liebe[rs]? bot)"),
     ("greeting", "en", r"hello+|good (morning|afternoon|evening)|howdy|greetings|what'?s up|sup"),
-    ("greeting", None, r"hi+|hey+|hei|yo"),
+    ("greeting", None, r"hi+|hey+|hei|yo|hey+ there|hi+ there|hey+ ho|heyho|hallo+ there"),
+    ("greeting", "en", r"how are you( doing)?( today)?|how'?s it going|how do you do|good day"),
     ("thanks", "de", r"(vielen |tausend |herzlichen )?dank(e)?( (dir|schon|sehr|euch))*( fur .*)?"),
     ("thanks", "de", r"merci|super,? danke|top,? danke|hat (mir )?(sehr )?geholfen"),
+    ("thanks", "de", r"dankeschon|danke schon|vielen lieben dank|besten dank|merci vielmals"),
+    ("thanks", "de", r"das hilft( mir)?( weiter)?|du hast mir (sehr )?geholfen|klasse,? danke"),
     ("thanks", "de", r"das (war|ist) (sehr |echt |wirklich |total )?(hilfreich|super|toll|gut)"),
     ("thanks", "en", r"(many |big )?thanks?( (you|a lot|so much|very much))*( for .*)?"),
     ("thanks", "en", r"thx|ty|cheers|much appreciated|(very )?helpful"),
     ("thanks", "en", r"(that|this|it) (was |is )?(very |really |super )?(helpful|great|useful)"),
-    ("thanks", "en", r"(that|this|it) helped( a lot)?"),
+    ("thanks", "en", r"(that|this|it) helped( a lot)?|appreciate it|thank u|tysm|thanks mate"),
+    (
+        "thanks",
+        "en",
+        r"(great|perfect|awesome|cool|nice),? thanks?( you)?|you'?ve been (very )?helpful",
+    ),
     ("goodbye", "de", r"tschuss|tschau|auf wiedersehen|bis (bald|dann|spater)|ciao|gute nacht"),
     ("goodbye", "de", r"schonen (tag|abend)( noch)?"),
     ("goodbye", "en", r"(good)?bye|see (you|ya)( later)?|have a nice (day|evening)|good night"),
-    ("goodbye", "en", r"later"),
+    ("goodbye", "en", r"later|bye bye|cya|take care|have a good (one|day|night)|farewell"),
+    ("goodbye", "en", r"see you soon|catch you later|talk (to you )?later|i'?m off|gotta go"),
+    (
+        "goodbye",
+        "de",
+        r"mach'?s gut|machts gut|bis zum nachsten mal|schones wochenende|tscho|adieu",
+    ),
+    ("goodbye", "de", r"bis morgen|ich bin (dann )?weg|bye|man sieht sich"),
     ("who", "de", r"wer bist du|was bist du|bist du (ein |eine )?(bot|mensch|ki|maschine|echt)"),
     ("who", "de", r"wie heisst du|mit wem (rede|spreche|schreibe) ich"),
-    ("who", "de", r"wer hat dich (gemacht|gebaut|programmiert|entwickelt|erstellt)"),
+    ("who", "de", r"wer hat dich (gemacht|gebaut|programmiert|entwickelt|erstellt|geschrieben)"),
+    ("who", "de", r"bist du (chatgpt|gpt|eine ki|ein chatbot|ein programm|kunstliche intelligenz)"),
+    ("who", "de", r"(ist das|bin ich hier bei) (ein |eine )?(bot|mensch|ki|echte[rn]? mensch)"),
+    ("who", "de", r"was fur ein bot bist du|stell dich (mal )?vor"),
     ("who", "en", r"who are you|what are you|are you (a |an )?(bot|human|person|ai|robot|real)"),
     ("who", "en", r"what'?s your name|who am i (talking|speaking|chatting) (to|with)"),
-    ("who", "en", r"who (made|built|created|programmed) you"),
+    ("who", "en", r"who (made|built|created|programmed|wrote) you"),
+    ("who", "en", r"are you (chatgpt|gpt|an? ai|artificial intelligence|a chatbot|a machine)"),
+    ("who", "en", r"(is this|am i talking to) (a |an )?(bot|human|real person|ai|machine)"),
+    ("who", "en", r"introduce yourself|tell me about yourself"),
     ("help", "de", r"hilfe|was kannst du( alles)?|was kann ich (dich )?fragen|befehle"),
-    ("help", "de", r"wie funktionierst du|welche befehle( gibt es)?"),
+    ("help", "de", r"wie funktionierst du|welche befehle( gibt es)?|hilf mir|ich brauche hilfe"),
+    ("help", "de", r"wie benutze ich (dich|das|den bot)|wie funktioniert (das|das hier|der bot)"),
+    ("help", "de", r"was (kann|soll) ich (hier )?(machen|tun|fragen)|wozu bist du (da|gut)"),
     ("help", "en", r"help( me)?|what can you do|what can i ask( you)?|commands|which commands"),
-    ("help", "en", r"how do(es)? (you|this( bot)?) work"),
+    ("help", "en", r"how do(es)? (you|this( bot)?) work|how do i use (you|this( bot)?)"),
+    ("help", "en", r"what (do|can) i do here|what are you (for|good for)|i need help"),
 )
 _INSULTS: dict[Lang, str] = {
     "de": r"dumm\w*|blod\w*|doof\w*|idiot\w*|scheiss\w*|mist|kacke|nutzlos\w*|sinnlos\w*|"
-    r"bescheuert\w*|depp\w*|trottel\w*|versager\w*|halt die klappe|nervig\w*",
+    r"bescheuert\w*|depp\w*|trottel\w*|versager\w*|halt die klappe|nervig\w*|schrott\w*|"
+    r"mull|nervst|lacherlich\w*|unfahig\w*|schlecht\w*|peinlich\w*",
     "en": r"stupid|dumb|idiot\w*|useless|sucks?|shit\w*|crap\w*|fuck\w*|moron\w*|garbage|trash|"
-    r"shut up|worthless|pathetic|annoying",
+    r"shut up|worthless|pathetic|annoying|lame|terrible|awful|rubbish|clueless|dumbass|"
+    r"incompetent",
 }
 _INJECTION = re.compile(
     r"\b(ignore|disregard|forget|override)\b.{0,40}\b(instructions?|rules?|prompts?|guidelines|"
@@ -66,7 +94,10 @@ _INJECTION = re.compile(
     r"instruktion\w*|vorgaben|prompt\w*)\b|system ?prompt|jailbreak|\bdan mode\b|"
     r"\byou are now\b|\bdu bist (jetzt|ab sofort|nun)\b|\bpretend (to be|you)\b|"
     r"\btu so als\b|\bdeveloper mode\b|\bentwicklermodus\b|\breveal your\b|\bzeig (mir )?deine? "
-    r"(anweisung|regeln|prompt)",
+    r"(anweisung|regeln|prompt)|\bnew instructions\b|\bneue anweisung\w*|"
+    r"\brepeat (the|your) (text|instructions|prompt)\b|\bwiederhole (den text|deine)\b|"
+    r"\broleplay as\b|\bspiel(e)? die rolle\b|^system:|\bsudo\b|\bas an admin\b|"
+    r"\bwhat are your instructions\b|\bwas sind deine anweisungen\b",
 )
 # "who" may go on ("bist du ein Mensch oder eine Maschine?"); the others are the whole clause
 _COMPILED = tuple(

@@ -215,12 +215,44 @@ NAMES: dict[str, str] = {
     "ogp local": "ogplocal",
     "ogp lokal": "ogplocal",
 }
+# "der vierte Aktionsplan", "4. NAP", "NAP 4", "the fourth national action plan": one token
+_ORDINALS = {
+    "1": r"1\.?|erste[nrs]?|first|1st",
+    "2": r"2\.?|zweite[nrs]?|second|2nd",
+    "3": r"3\.?|dritte[nrs]?|third|3rd",
+    "4": r"4\.?|vierte[nrs]?|fourth|4th",
+    "5": r"5\.?|f(?:u|ü|ue)nfte[nrs]?|fifth|5th",
+}
+_PLAN = (
+    r"(?:nationale[nrs]?\s+|national\s+|deutsche[nrs]?\s+|german\s+)?"
+    r"(?:aktionspl(?:a|ä)n\w*|nap|action\s+plans?)"
+)
+_PLANS = [
+    (
+        re.compile(rf"(?<![\w.])(?:{ordinal})\s*{_PLAN}\b|\b{_PLAN}\s*{number}\b", re.IGNORECASE),
+        f"nap{number}",
+    )
+    for number, ordinal in _ORDINALS.items()
+]
+
+
+def _plans(text: str) -> str:
+    for pattern, token in _PLANS:
+        text = pattern.sub(f" {token} ", text)
+    return text
+
+
 _NAMES = re.compile(r"\b(" + "|".join(re.escape(n) for n in NAMES) + r")\b")
+
+
+def plain_words(text: str) -> list[str]:
+    """Folded words as written, names not joined (what tells a question's language)."""
+    return _WORD.findall(fold(_unclitic(text)))
 
 
 def words(text: str) -> list[str]:
     """Folded words of a text, in order (letters and digits; punctuation splits)."""
-    folded = _SPACES.sub(" ", fold(_unclitic(text)).replace("-", " "))
+    folded = _SPACES.sub(" ", _plans(fold(_unclitic(text)).replace("-", " ")))
     return _WORD.findall(_NAMES.sub(lambda m: NAMES[m[1]], folded))
 
 
@@ -236,7 +268,7 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     A capitalised word inside a question is a noun or a name (German capitalises nouns); when
     the content does not know it, it says more about the question's subject than an unknown verb.
     """
-    text = _unclitic(unicodedata.normalize("NFKC", text)).replace("-", " ")
+    text = _plans(_unclitic(unicodedata.normalize("NFKC", text)).replace("-", " "))
     text = _NAMES_ANY_CASE.sub(lambda m: NAMES[_SPACES.sub(" ", m[0].casefold())], text)
     found = _WORD.findall(text)
     # the first word is capitalised anyway: a noun only when it is not a function word
