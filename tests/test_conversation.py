@@ -772,3 +772,60 @@ def test_answer_html_is_valid_for_known_and_unknown_answers_in_both_languages(an
     for question in ("Was ist Open Government?", "What is OGP?", "Wetter?", "🙂"):
         for client in ("de", "en", None):
             assert post_problems(answer_html(answerer.answer(question, client))) == []
+
+
+# --- answers: choices and live data ----------------------------------------------------------
+
+
+async def test_question_close_to_several_entries_offers_them_as_buttons(bot: Bot, answerer):
+    question = next(
+        q for q in ("Aktionsplan", "Was ist ein Aktionsplan?", "OGP") if answerer.answer(q).choices
+    )
+    expected = answerer.answer(question)
+    [reply] = await bot.say(ALICE, question)
+    assert expected.text.split(".")[0] in reply  # the best entry answers...
+    buttons = bot.last(ALICE).buttons()
+    offered = [choice.id for choice in expected.choices]
+    assert [b["callback_data"] for b in buttons] == [f"kb:de:{topic}" for topic in offered]
+    # ...and pressing another one sends that entry's answer as a new message
+    update = await bot.press(ALICE, f"kb:de:{offered[0]}")
+    chosen = answerer.entry_answer(offered[0], "de")
+    assert chosen is not None
+    assert chosen.text.split(".")[0] in bot.last(ALICE).text
+    assert "Mehr dazu:" in bot.last(ALICE).text
+    assert bot.telegram.callback_answer(update["callback_query"]["id"]) is not None
+
+
+async def test_forged_choice_button_gets_the_stale_reply_and_nothing_else(bot: Bot):
+    await bot.say(ALICE, "/help")
+    before = len(bot.sent(ALICE))
+    update = await bot.press(ALICE, "kb:de:no-such-entry", check_button=False)
+    assert len(bot.sent(ALICE)) == before
+    answered = bot.telegram.callback_answer(update["callback_query"]["id"])
+    assert answered is not None and answered.get("text")
+
+
+async def test_question_about_open_consultations_is_answered_from_the_store(bot: Bot):
+    await bot.save(
+        item(
+            1,
+            "Entwurf des 5. Aktionsplans: Kommentierung",
+            kind="consultation",
+            deadline=date(2026, 12, 20),
+        ),
+        item(2, "Open Data Portal erneuert"),
+    )
+    [reply] = await bot.say(ALICE, "Wann endet die Konsultation zum Aktionsplan?")
+    assert "Entwurf des 5. Aktionsplans" in reply
+    assert "20. Dezember 2026" in reply
+    assert "https://www.opengovpartnership.org/news/1/" in links(bot.last(ALICE)).values()
+    [news] = await bot.say(BOB, "Any news about open data?", lang="en")
+    assert "Open Data Portal erneuert" in news
+
+
+async def test_greeting_gets_a_short_friendly_reply(bot: Bot):
+    [reply] = await bot.say(ALICE, "Hallo!")
+    assert reply.startswith("Hallo!")
+    assert "weiß ich leider nichts" not in reply
+    [thanks] = await bot.say(BOB, "thanks!", lang="en")
+    assert "welcome" in thanks

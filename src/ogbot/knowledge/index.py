@@ -48,8 +48,9 @@ from ogbot.knowledge.text import (
     words,
 )
 
-# bias, then weights of: best cosine, BM25, coverage, and each minus the best other entry's
-RANKER = (-0.79, -0.56, -0.14, 0.99, 4.02, 2.39, 3.75)
+# bias, then weights of: best cosine, BM25, coverage, title coverage, and each minus the best
+# other entry's
+RANKER = (-1.13, -0.09, -0.10, 1.29, -0.40, 2.82, 1.38, 3.60, 2.80)
 K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
 TITLE_COUNT = 2  # a word of the title counts as often as this
 GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
@@ -93,6 +94,7 @@ class Index:
         entries = list(entries)
         self.topics = sorted({entry.id for entry in entries})
         self._titles = {(entry.id, entry.lang): entry.title for entry in entries}
+        self._title_terms: dict[tuple[str, Lang], frozenset[str]] = {}
         vocabulary: set[str] = set()
         for entry in entries:
             for text in (entry.title, entry.body, *entry.questions, *entry.tags):
@@ -109,6 +111,9 @@ class Index:
         for entry in entries:
             everything = topic_terms[entry.lang][entry.id]
             tf = counts[(entry.id, entry.lang)]
+            self._title_terms[(entry.id, entry.lang)] = frozenset(
+                self._index_terms(entry.title, entry.lang)
+            )
             for number, text in enumerate((entry.title, *entry.questions)):
                 terms = self._index_terms(text, entry.lang)
                 if terms:
@@ -340,7 +345,7 @@ class Index:
             ceilings.append((sum(weights) + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
         matches = []
         for topic in candidates:
-            cover = evidence = best = bm25 = 0.0
+            cover = evidence = best = bm25 = titled = 0.0
             for i, lang in enumerate(LANGS):
                 known = self._topic_terms[lang].get(topic)
                 if known is None:
@@ -349,6 +354,8 @@ class Index:
                 if not held:
                     continue
                 cover = max(cover, sum(t.weight**2 for _, t in held))
+                title = self._title_terms.get((topic, lang), frozenset())
+                titled = max(titled, sum(t.weight**2 for _, t in held if t.keys[i] in title))
                 evidence = max(evidence, sum(1.0 for _, t in held if not t.general))
                 for unit in self._units_of[(topic, lang)]:
                     unit_terms = self._unit_terms[unit]
@@ -368,7 +375,7 @@ class Index:
                 # everyday words only: an answer only when the question is one of the entry's
                 # ways of asking, nearly word for word ("What data do you store about me?")
                 continue
-            features = (best, bm25, cover / total)
+            features = (best, bm25, cover / total, titled / total)
             matches.append(Match(topic, 0.0, evidence, unknown, features))
         return _ranked(matches)
 
@@ -418,7 +425,8 @@ def _ranked(matches: list[Match]) -> list[Match]:
     """Scores from the features: a logistic model of "this entry answers the question".
 
     Features per entry: the best cosine with one of its ways of asking, BM25 over its fields,
-    the share of the question its text covers, and each of them minus the best other entry's
+    the share of the question its text covers, the share its title covers (a bare keyword
+    belongs to the entry named by it), and each of them minus the best other entry's
     (how far it stands out). :data:`RANKER` was fitted by ``bench/fit_ranker.py`` on the
     content's own ways of asking, each asked with itself left out of the index (5 folds): no
     evaluation question was used.
