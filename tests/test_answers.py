@@ -41,7 +41,7 @@ def test_answers_evaluation_sets_are_large_varied_and_apart():
 
 @pytest.mark.parametrize(
     ("name", "accuracy", "refused"),
-    [("dev", 0.85, 0.90), ("heldout", 0.70, 0.85)],
+    [("dev", 0.87, 0.85), ("heldout", 0.78, 0.88)],
 )
 def test_answers_evaluation_floors(answerer, name, accuracy, refused):
     result = figures(answerer, load_cases(name))
@@ -226,7 +226,7 @@ def test_answers_close_entries_are_offered_as_choices(answerer):
 
 def test_answers_confidence_is_calibrated_and_monotonic():
     assert calibrated(0.2) < calibrated(0.4) < calibrated(0.8)
-    assert 0 < calibrated(0.0) < 0.2 and calibrated(1.0) > 0.9
+    assert 0 < calibrated(0.0) < 0.2 and calibrated(1.0) > 0.85
 
 
 def test_answers_use_configured_contact_and_site():

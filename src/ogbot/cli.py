@@ -20,6 +20,8 @@ from ogbot.knowledge.content import ContentError
 from ogbot.publish import TelegramRefused
 from ogbot.store import DB_NAME, Store, StoreError
 
+CACHE_DIR = "cache"  # in the data directory: the answer engine's index, rebuilt when stale
+
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
 Command = Callable[[argparse.Namespace, Settings, TextIO], int]
@@ -113,7 +115,9 @@ def _positive(text: str) -> int:
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ogbot.knowledge.answer import Answerer, AnswerSettings
 
-    answerer = Answerer.load(AnswerSettings.from_settings(settings))
+    answerer = Answerer.load(
+        AnswerSettings.from_settings(settings), cache=settings.data_dir / CACHE_DIR
+    )
     stores: list[Store] = []
 
     def stored_items() -> Store | None:

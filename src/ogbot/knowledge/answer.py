@@ -12,15 +12,26 @@ The answer's language is the question's when it is clear, else the client's, els
 
 from __future__ import annotations
 
+import hashlib
 import math
+import os
+import pickle
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
+from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ogbot.knowledge import live, smalltalk
-from ogbot.knowledge.content import DEFAULT_VALUES, Library, load_library, plain_text
+from ogbot.knowledge.content import (
+    DEFAULT_VALUES,
+    Library,
+    default_content_dir,
+    load_library,
+    plain_text,
+)
 from ogbot.knowledge.index import Index, Match
 from ogbot.models import Answer, Choice, Lang, Link
 
@@ -36,7 +47,7 @@ CLOSE = 0.04  # entries this close behind the best are offered beside it
 MAX_CHOICES = 3
 # Platt scaling of the score into a probability of being right, fitted on the development set
 # (tests/data/eval/dev.toml, `python bench/answers.py --fit`); the held-out set only reports it
-CALIBRATION = (4.72, -2.11)
+CALIBRATION = (4.33, -2.19)
 
 # For questions the content does not cover: where to look, and whom to ask.
 GENERAL_RESOURCES: tuple[Link, ...] = (
@@ -143,6 +154,18 @@ def choose_language(votes: Mapping[Lang, int], client: str | None) -> Lang:
     return known or "de"
 
 
+def _fingerprint(directory: Path | None, settings: AnswerSettings) -> str:
+    """What the index depends on: the content's files, the settings, the engine's own files."""
+    digest = hashlib.sha256(repr(sorted(settings.values().items())).encode())
+    content = directory or default_content_dir()
+    for path in sorted(content.glob("*/*.md")):
+        digest.update(path.name.encode() + path.read_bytes())
+    package = resources.files("ogbot.knowledge")
+    for name in ("index.py", "text.py", "content.py", "general_words.txt"):
+        digest.update(package.joinpath(name).read_bytes())
+    return digest.hexdigest()[:20]
+
+
 def calibrated(score: float) -> float:
     """The probability that an answer with this score is right (Platt scaling)."""
     slope, intercept = CALIBRATION
@@ -165,17 +188,49 @@ class _NoItems:
 class Answerer:
     """Answers questions from one loaded library. Build once; ``answer`` is cheap and pure."""
 
-    def __init__(self, library: Library, settings: AnswerSettings | None = None) -> None:
+    def __init__(
+        self, library: Library, settings: AnswerSettings | None = None, index: Index | None = None
+    ) -> None:
         self.library = library
         self.settings = settings or AnswerSettings()
-        self.index = Index(library)
+        self.index = index or Index(library)
 
     @classmethod
     def load(
-        cls, settings: AnswerSettings | None = None, directory: Path | None = None
+        cls,
+        settings: AnswerSettings | None = None,
+        directory: Path | None = None,
+        cache: Path | None = None,
     ) -> Answerer:
+        """The answerer of the content in ``directory`` (the shipped content by default).
+
+        With ``cache`` (a directory ogbot may write, e.g. ``$OGBOT_DATA_DIR/cache``), the loaded
+        content and its index are kept there and reused while the content, the settings and the
+        engine's own files are unchanged: building the index is most of ``ogbot ask``'s start.
+        """
         settings = settings or AnswerSettings()
-        return cls(load_library(directory, settings.values()), settings)
+        if cache is None:
+            return cls(load_library(directory, settings.values()), settings)
+        path = cache / f"answers-{_fingerprint(directory, settings)}.pickle"
+        try:
+            with path.open("rb") as file:
+                library, index = pickle.load(file)  # noqa: S301 - ogbot's own file, own data dir
+            if isinstance(library, Library) and isinstance(index, Index):
+                return cls(library, settings, index)
+        except (OSError, pickle.PickleError, EOFError, AttributeError, ValueError, TypeError):
+            pass  # absent, unreadable or from another version: build it
+        answerer = cls(load_library(directory, settings.values()), settings)
+        try:
+            cache.mkdir(mode=0o700, parents=True, exist_ok=True)
+            for old in cache.glob("answers-*.pickle"):
+                old.unlink(missing_ok=True)
+            fd, temp = tempfile.mkstemp(dir=cache, suffix=".tmp")
+            with os.fdopen(fd, "wb") as file:
+                pickle.dump((answerer.library, answerer.index), file, pickle.HIGHEST_PROTOCOL)
+            Path(temp).replace(path)
+        except OSError:
+            pass  # a read-only data directory: no cache, the next start builds again
+        return answerer
 
     def language(self, question: str, client_lang: str | None) -> Lang:
         return choose_language(self.index.language_votes(question), client_lang)

@@ -50,7 +50,7 @@ from ogbot.knowledge.text import (
 
 # bias, then weights of: best cosine, BM25, coverage, title coverage, and each minus the best
 # other entry's
-RANKER = (-1.13, -0.09, -0.10, 1.29, -0.40, 2.82, 1.38, 3.60, 2.80)
+RANKER = (-0.73, -0.27, -0.69, 1.84, -0.52, 3.55, 4.81, 3.91, 3.07)
 K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
 TITLE_COUNT = 2  # a word of the title counts as often as this
 GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
@@ -65,6 +65,7 @@ POSSESSIVE = frozenset(
 )
 # the words that address the bot in a private chat
 ADDRESS = frozenset("you your yours du dich dir dein deine deinen deiner deinem".split())
+CANDIDATES = 24  # entries scored in full per question (the rest cannot come close)
 MAX_WORD = 30  # longer "words" are junk ("ääää…"), not evidence either way
 MIN_PART = 4  # shortest word a compound is split into
 _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
@@ -102,6 +103,7 @@ class Index:
         self._words = frozenset(vocabulary)
         self._word_list = sorted(w for w in vocabulary if len(w) >= MIN_PART)
         self._parts = frozenset(self._word_list)
+        self._corrections: dict[str, str | None] = {}
 
         # the terms of each entry's text, and each unit's terms, per language
         topic_terms: dict[Lang, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LANGS}
@@ -151,16 +153,18 @@ class Index:
         }
         self._counts = {key: dict(tf) for key, tf in counts.items()}
         self._units: list[tuple[str, Lang, float]] = []
-        self._unit_terms: list[frozenset[str]] = []
-        self._units_of: dict[tuple[str, Lang], list[int]] = defaultdict(list)
+        # per entry file: term -> its units holding it (a question's dot products, sparsely)
+        self._unit_postings: dict[tuple[str, Lang], dict[str, list[int]]] = defaultdict(dict)
         postings: dict[Lang, dict[str, list[int]]] = {lang: defaultdict(list) for lang in LANGS}
         for number, (topic, lang, unit_terms) in enumerate(raw_units):
             norm = math.sqrt(sum(self._term_weight(t, lang) ** 2 for t in unit_terms)) or 1.0
             self._units.append((topic, lang, norm))
-            self._unit_terms.append(unit_terms)
-            self._units_of[(topic, lang)].append(number)
+            within = self._unit_postings[(topic, lang)]
+            for term in unit_terms:
+                within.setdefault(term, []).append(number)
             for term in unit_terms:
                 postings[lang][term].append(number)
+        self._unit_norm = [norm for _, _, norm in self._units]
         self._postings = {
             lang: {t: tuple(n) for t, n in by_term.items()} for lang, by_term in postings.items()
         }
@@ -181,9 +185,9 @@ class Index:
                 for term, n in tf.items():
                     self._bm25[lang][term].append((topic, n))
                     files_with[term] += 1
-            half = len(files) / 2
+            count = len(files)  # Lucene's IDF: never negative, however common the word
             self._bm25_idf[lang] = {
-                t: math.log(1 + (half - n + 0.5) / (n + 0.5)) + 0.1 for t, n in files_with.items()
+                t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in files_with.items()
             }
 
     # -- building ---------------------------------------------------------------------------
@@ -310,8 +314,12 @@ class Index:
     def _correct(self, word: str) -> str | None:
         if len(word) < 5:
             return None
+        if word in self._corrections:
+            return self._corrections[word]
         limit = 1 if len(word) < 8 else 2
         found = process.extractOne(word, self._word_list, scorer=OSA.distance, score_cutoff=limit)
+        if len(self._corrections) < 65536:  # a bounded cache: people repeat their typos
+            self._corrections[word] = found[0] if found else None
         return found[0] if found else None
 
     def search(self, question: str) -> list[Match]:
@@ -327,10 +335,10 @@ class Index:
         against = unknown * UNKNOWN_SCORE * self._rarest**2
         total = sum(t.weight**2 for t in terms) + against
         specific = [t for t in terms if not t.general]
-        candidates: set[str] = set()
+        found: set[str] = set()
         for term in specific or terms:
             for key, lang in zip(term.keys, LANGS, strict=True):
-                candidates |= self._holders[lang].get(key, frozenset())
+                found |= self._holders[lang].get(key, frozenset())
         # per language: the question's norm, and its BM25 ceiling (every term at saturation)
         norms, ceilings, idfs = [], [], []
         for i, lang in enumerate(LANGS):
@@ -343,9 +351,13 @@ class Index:
                 weights.append(idf * (GENERAL_FACTOR if term.general else 1.0))
             idfs.append(weights)
             ceilings.append((sum(weights) + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
+        # BM25 for every entry found (cheap); the best few are scored in full
+        bm25s = {topic: self._bm25_score(topic, terms, idfs, ceilings) for topic in found}
+        candidates = sorted(bm25s, key=lambda topic: (-bm25s[topic], topic))[:CANDIDATES]
         matches = []
         for topic in candidates:
-            cover = evidence = best = bm25 = titled = 0.0
+            cover = evidence = best = titled = 0.0
+            bm25 = bm25s[topic]
             for i, lang in enumerate(LANGS):
                 known = self._topic_terms[lang].get(topic)
                 if known is None:
@@ -357,18 +369,16 @@ class Index:
                 title = self._title_terms.get((topic, lang), frozenset())
                 titled = max(titled, sum(t.weight**2 for _, t in held if t.keys[i] in title))
                 evidence = max(evidence, sum(1.0 for _, t in held if not t.general))
-                for unit in self._units_of[(topic, lang)]:
-                    unit_terms = self._unit_terms[unit]
-                    dot = sum(t.weights[i] ** 2 for _, t in held if t.keys[i] in unit_terms)
-                    if dot:
-                        best = max(best, dot / (norms[i] * self._units[unit][2]))
-                tf, length = self._counts[(topic, lang)], self._length[(topic, lang)]
-                value = 0.0
-                for n, term in held:
-                    count = tf.get(term.keys[i], 0)
-                    if count:
-                        value += idfs[i][n] * count * (K1 + 1) / (count + K1 * (1 - B + B * length))
-                bm25 = max(bm25, value / ceilings[i] if ceilings[i] else 0.0)
+                dots: dict[int, float] = defaultdict(float)
+                within = self._unit_postings[(topic, lang)]
+                for _, t in held:
+                    square = t.weights[i] ** 2
+                    for unit in within.get(t.keys[i], ()):
+                        dots[unit] += square
+                if dots:
+                    norm = self._unit_norm
+                    closest = max(dot / norm[unit] for unit, dot in dots.items())
+                    best = max(best, closest / norms[i])
             if not best:
                 continue  # only the body shares words: never an answer on its own
             if not evidence and (unknown or best < CLOSE_UNIT):
@@ -378,6 +388,28 @@ class Index:
             features = (best, bm25, cover / total, titled / total)
             matches.append(Match(topic, 0.0, evidence, unknown, features))
         return _ranked(matches)
+
+    def _bm25_score(
+        self,
+        topic: str,
+        terms: list[_Term],
+        idfs: list[list[float]],
+        ceilings: list[float],
+    ) -> float:
+        """BM25 of the entry's fields, as a share of the question's ceiling; its better file."""
+        best = 0.0
+        for i, lang in enumerate(LANGS):
+            tf = self._counts.get((topic, lang))
+            if tf is None or not ceilings[i]:
+                continue
+            length = self._length[(topic, lang)]
+            value = 0.0
+            for n, term in enumerate(terms):
+                count = tf.get(term.keys[i], 0)
+                if count:
+                    value += idfs[i][n] * count * (K1 + 1) / (count + K1 * (1 - B + B * length))
+            best = max(best, value / ceilings[i])
+        return best
 
     def title(self, topic: str, lang: Lang) -> str:
         return self._titles[(topic, lang)]

@@ -3,7 +3,8 @@
 "Wann endet die Konsultation zum Aktionsplan?" is not a question for the explainer: the answer is
 in the store. :func:`intent` tells such questions apart from questions *about* consultations ("Was
 ist eine Konsultation?", "How do I take part in one?": the knowledge base answers those) by the
-words that ask about now: which, when, open, current, deadline, latest. The words left after the
+words that ask about now: which, when, open, current, deadline, latest, lately; a question that
+names one of the bot's commands ("Was macht /news?") is about the bot. The words left after the
 intent's own are what the question is about ("zum Aktionsplan"); the store's full-text search finds
 the items that match them, and when none do, the answer says so and lists what there is.
 """
@@ -62,10 +63,11 @@ _CONSULTATION = re.compile(
     r"calls? for (input|comments|ideas|proposals)|deadlines?)\b"
 )
 _NOW = re.compile(
-    r"\b(offen|offene\w*|laufen\w*|lauft|aktuell\w*|gerade|derzeit|zurzeit|momentan|jetzt|wann|"
-    r"endet|enden|ende|schluss|welche\w*|gibt es|gibts|nachste\w*|kommend\w*|anstehend\w*|"
-    r"bald|heute|diese woche|diesen monat|open|current\w*|ongoing|running|now|when|which|any|"
-    r"upcoming|next|ends?|closes?|closing|due|today|this (week|month)|still|noch|bis wann)\b"
+    r"\b(offen|offene\w*|laufen\w*|lauft|aktuell\w*|gerade|grad|derzeit|zurzeit|momentan|jetzt|"
+    r"wann|endet|enden|ende|schluss|welche\w*|gibt es|gibts|nachste\w*|kommend\w*|anstehend\w*|"
+    r"bald|demnachst|heute|diese woche|diesen monat|vorbei|abgelaufen|open|current\w*|ongoing|"
+    r"running|now|when|which|any|upcoming|next|ends?|ended|closes?|closed|closing|due|over|"
+    r"expired|today|this (week|month)|still|noch|bis wann)\b"
 )
 _NEWS = re.compile(
     r"\b(neuigkeit\w*|news|nachricht\w*|neues|aktuelles|meldung\w*|"
@@ -74,22 +76,48 @@ _NEWS = re.compile(
     r"anything new|neuigkeiten|was gibt'?s neues|what'?s happening|schlagzeilen|headlines|"
     r"neueste\w* (beitrag\w*|eintrag\w*|entwicklung\w*))\b"
 )
+# "Was hat sich in letzter Zeit getan?", "What happened recently?": news, though asked with "was
+# ist" or "what is" (which otherwise ask for an explanation)
+_LATELY = (
+    r"(in letzter zeit|zuletzt|kurzlich|neulich|in den letzten (tagen|wochen)|recently|lately)"
+)
+_HAPPENED = r"(passiert|getan|geschehen|gelaufen|los|happened|happening|going on)"
+_RECENT = re.compile(rf"\b{_LATELY}\b.*\b{_HAPPENED}\b|\b{_HAPPENED}\b.*\b{_LATELY}\b")
+# "What's the deadline for comments on …?", "Wann ist Einsendeschluss?": the open ones' dates
+_DEADLINE = re.compile(
+    r"\b(what'?s|what is|when'?s|when is) the (deadline|closing date|end date)\b|"
+    r"\b(wann|was) ist (die |der )?(frist|einsendeschluss|stichtag|abgabefrist)\b"
+)
+# "Wie lange läuft die Konsultation noch?": how long the open one still runs
+_HOW_LONG_STILL = re.compile(
+    r"\bwie lange\b.*\bnoch\b|\bhow (much )?long(er)?\b.*\b(still|left|open)\b"
+)
+# the bot's commands ("Was macht /news?"): a question about the bot, for the knowledge base
+_COMMAND = re.compile(r"(^|\s)/[a-z]")
 # asking how to get news or consultations is a question for the knowledge base (the bot's
 # commands, subscriptions), not for the items themselves
 _HOW = re.compile(
     r"\b(wie|wo|how|where|abonnier\w*|subscribe\w*|bekomm\w*|erhalt\w*|receive|get notified|"
-    r"benachrichtig\w*|was ist|what is|was bedeutet|what does|erklar\w*|explain|"
+    r"benachrichtig\w*|was ist|what is|was bedeutet|what does|was macht|erklar\w*|explain|"
     r"warum|why|teilnehmen|mitmachen|take part|participate|comment on)\b"
 )
-_TAKE_PART_NOW = re.compile(
-    r"\b(kommentier\w*|mitreden|mitmachen|beteiligen|mitwirken|stellung nehmen|comment\w*|"
-    r"participate|take part|have (my|a) say|give feedback|feedback geben)\b.*"
-    r"\b(gerade|jetzt|aktuell|derzeit|zurzeit|momentan|right now|currently|at the moment|"
-    r"this (week|month))\b|\b(gerade|jetzt|aktuell|derzeit|zurzeit|momentan|right now|currently)"
-    r"\b.*\b(kommentier\w*|mitreden|mitmachen|beteiligen|comment\w*|participate|take part)\b"
+_TAKE_PART = (
+    r"(kommentier\w*|mitreden|mitmachen|beteiligen|mitwirken|stellung nehmen|comment\w*|"
+    r"participate|take part|have (my|a) say|give feedback|feedback geben)"
 )
+_RIGHT_NOW = (
+    r"(gerade|grad|jetzt|aktuell|derzeit|zurzeit|momentan|right now|currently|at the moment|"
+    r"this (week|month))"
+)
+_TAKE_PART_NOW = re.compile(
+    rf"\b{_TAKE_PART}\b.*\b{_RIGHT_NOW}\b|\b{_RIGHT_NOW}\b.*\b{_TAKE_PART}\b|"
+    # "Kann ich den Entwurf noch kommentieren?": commenting, still (not "noch mitmachen")
+    r"\b(noch|still)\b.*\b(kommentier\w*|comment\w*)\b|\b(kommentier\w*|comment\w*)\b.*"
+    r"\b(noch|still)\b"
+)
+_JOIN = re.compile(r"\b(netzwerk\w*|network|mitglied\w*|members?(hip)?|join\w*)\b")
 _WHATS_NEW = re.compile(
-    r"\b(was gibt'?s|was gibt es|was ist|gibt es was|gibt es etwas|what'?s|what is|anything)"
+    r"\b(was gibt'?s|was gibt es|was ist|was is|gibt es was|gibt es etwas|what'?s|what is|anything)"
     r" (neu|neues|new)\b"
 )
 _INTENT_WORDS = re.compile(
@@ -100,14 +128,19 @@ _INTENT_WORDS = re.compile(
 
 def intent(question: str) -> LiveQuestion | None:
     """The live question this is, or None for a question for the knowledge base."""
-    text = fold(question)
-    if _WHATS_NEW.search(text):
+    text = fold(question).replace("’", "'")
+    if _COMMAND.search(text):
+        return None
+    if _WHATS_NEW.search(text) or _RECENT.search(text):
         return LiveQuestion("news", _topic(question))
-    if _TAKE_PART_NOW.search(text):  # "Wo kann ich gerade mitreden?": the open ones
+    consultation = _CONSULTATION.search(text)
+    # "Wo kann ich gerade mitreden?": the open ones; "jetzt beim Netzwerk mitmachen" is joining
+    if _TAKE_PART_NOW.search(text) and (consultation or not _JOIN.search(text)):
+        return LiveQuestion("consultations", _topic(question))
+    if _DEADLINE.search(text) or (consultation and _HOW_LONG_STILL.search(text)):
         return LiveQuestion("consultations", _topic(question))
     if _HOW.search(text):
         return None
-    consultation = _CONSULTATION.search(text)
     if consultation and _NOW.search(text):
         return LiveQuestion("consultations", _topic(question))
     if _NEWS.search(text):
@@ -119,6 +152,7 @@ def _topic(question: str) -> str:
     """The words the question is about, as written ("zum Aktionsplan" -> "Aktionsplan")."""
     # "open data", "open government": the names of subjects, not "open" as in "still open"
     text = re.sub(r"\b(open)[ -](data|government|gov)\b", r"\1_\2", question, flags=re.IGNORECASE)
+    text = re.sub(r"(?<=\w)['’](s|t|re|ve|ll|d|m)\b", "", text)  # "gibt's", "what's"
     kept = []
     for word in re.findall(r"[^\W]+", text):
         parts = word.split("_")

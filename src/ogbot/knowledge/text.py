@@ -46,6 +46,7 @@ STOPWORDS: dict[Lang, frozenset[str]] = {
         erzahl erklar erklare sag sage sagen wissen weiss bedeutet bedeutung heisst gemeint
         gibts gibt's nen ne neue neuen neuer neues nachste nachsten naechste beginnt beginnen
         lauft laufen geht gehen passiert genau eigentlich ungefahr denn wirklich bzw usw etc
+        ab
         """.split()
     ),
     "en": frozenset(
@@ -190,6 +191,8 @@ SYNONYMS: dict[str, str] = {
 def fold(text: str) -> str:
     """Lower case, compatibility-normalised, umlauts and accents folded (ä->a, ß->ss, é->e)."""
     text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
+    if text.isascii():
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
@@ -227,19 +230,20 @@ _PLAN = (
     r"(?:nationale[nrs]?\s+|national\s+|deutsche[nrs]?\s+|german\s+)?"
     r"(?:aktionspl(?:a|ä)n\w*|nap|action\s+plans?)"
 )
-_PLANS = [
-    (
-        re.compile(rf"(?<![\w.])(?:{ordinal})\s*{_PLAN}\b|\b{_PLAN}\s*{number}\b", re.IGNORECASE),
-        f"nap{number}",
-    )
-    for number, ordinal in _ORDINALS.items()
-]
+_PLANS = re.compile(
+    "|".join(
+        rf"(?P<o{number}>(?<![\w.])(?:{ordinal})\s*{_PLAN}\b)|(?P<n{number}>\b{_PLAN}\s*{number}\b)"
+        for number, ordinal in _ORDINALS.items()
+    ),
+    re.IGNORECASE,
+)
+_PLAN_HINT = re.compile(r"nap|pl[aä]n", re.IGNORECASE)
 
 
 def _plans(text: str) -> str:
-    for pattern, token in _PLANS:
-        text = pattern.sub(f" {token} ", text)
-    return text
+    if not _PLAN_HINT.search(text):
+        return text
+    return _PLANS.sub(lambda m: f" nap{(m.lastgroup or 'x0')[1:]} ", text)
 
 
 _NAMES = re.compile(r"\b(" + "|".join(re.escape(n) for n in NAMES) + r")\b")
@@ -252,8 +256,13 @@ def plain_words(text: str) -> list[str]:
 
 def words(text: str) -> list[str]:
     """Folded words of a text, in order (letters and digits; punctuation splits)."""
+    return list(_words(text))
+
+
+@lru_cache(maxsize=32768)
+def _words(text: str) -> tuple[str, ...]:
     folded = _SPACES.sub(" ", _plans(fold(_unclitic(text)).replace("-", " ")))
-    return _WORD.findall(_NAMES.sub(lambda m: NAMES[m[1]], folded))
+    return tuple(_WORD.findall(_NAMES.sub(lambda m: NAMES[m[1]], folded)))
 
 
 _SPACES = re.compile(r"\s+")
