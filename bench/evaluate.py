@@ -94,13 +94,13 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--wrong", choices=["dev"], help="list the mistakes of this set")
     parser.add_argument("--fit", action="store_true")
-    parser.add_argument("--only", choices=["dev", "heldout"])
+    parser.add_argument("--only", choices=["dev", "heldout", "heldout2"])
     args = parser.parse_args()
     answerer = Answerer.load()
     if args.fit:
         fit(answerer)
         return
-    for name in [args.only] if args.only else ["dev", "heldout"]:
+    for name in [args.only] if args.only else ["dev", "heldout", "heldout2"]:
         report(name, answerer)
     if args.wrong:
         result = figures(answerer, load_cases(args.wrong))

@@ -1,8 +1,8 @@
 """The answer engine, judged as an asker would: the right entry, in the right language.
 
-The floors on the two evaluation sets (tests/evaluation.py) guard what was measured; they are
-not the goal (>= 95%). The development set is what the engine is tuned on; the held-out set is
-only measured, so its floor sits below its figure with a margin for content edits.
+The floors on the three evaluation sets (tests/evaluation.py) guard what was measured; they are
+not the goal (>= 95%). The development set is what the engine is tuned on; the held-out sets are
+only measured, so their floors sit below their figures with a margin for content edits.
 """
 
 from __future__ import annotations
@@ -29,19 +29,21 @@ def answerer() -> Answerer:
 
 
 def test_answers_evaluation_sets_are_large_varied_and_apart():
-    dev, heldout = load_cases("dev"), load_cases("heldout")
-    assert len(dev) + len(heldout) >= 300
-    for cases in (dev, heldout):
+    dev, heldout, heldout2 = load_cases("dev"), load_cases("heldout"), load_cases("heldout2")
+    assert len(dev) + len(heldout) + len(heldout2) >= 300
+    for cases in (dev, heldout, heldout2):
         off_topic = [c for c in cases if not c["expect"]]
         assert len(off_topic) >= len(cases) / 5
         assert {c["lang"] for c in cases} == {"de", "en"}
         assert {"near-miss", "typo", "compound", "smalltalk", "live"} <= {c["note"] for c in cases}
-    assert not {c["q"] for c in dev} & {c["q"] for c in heldout}
+    questions = [{c["q"] for c in cases} for cases in (dev, heldout, heldout2)]
+    assert not questions[0] & questions[1] and not questions[0] & questions[2]
+    assert not questions[1] & questions[2]
 
 
 @pytest.mark.parametrize(
     ("name", "accuracy", "refused"),
-    [("dev", 0.87, 0.85), ("heldout", 0.78, 0.88)],
+    [("dev", 0.87, 0.85), ("heldout", 0.80, 0.88), ("heldout2", 0.74, 0.72)],
 )
 def test_answers_evaluation_floors(answerer, name, accuracy, refused):
     result = figures(answerer, load_cases(name))

@@ -241,6 +241,22 @@ def test_run_talks_with_people_and_takes_the_coordinators_announcement(
     consultations = wait_for(lambda: replies(telegram, 8006), what="/konsultationen")[0]
     assert "Frist" in consultations
 
+    # small talk, a question answered from the stored items, and the search over them
+    telegram.push_message(8008, "Hallo!", language_code="de")
+    greeting = wait_for(lambda: replies(telegram, 8008), what="the greeting's reply")[0]
+    assert greeting.startswith("Hallo!") and "weiß ich leider nichts" not in greeting
+    telegram.push_message(
+        8009, "When does the consultation on the action plan review close?", language_code="de"
+    )
+    live = wait_for(lambda: replies(telegram, 8009), what="the live answer")[0]
+    assert "Germany Action Plan Review 2023-2025" in live and "Open consultations" in live
+    telegram.push_message(8010, "/suche Action Plan Review", language_code="de")
+    found = wait_for(lambda: replies(telegram, 8010), what="/suche")[0]
+    assert "Germany Action Plan Review 2023-2025" in found
+    telegram.push_message(8011, "/search steering committee", language_code="en")
+    found_en = wait_for(lambda: replies(telegram, 8011), what="/search")[0]
+    assert "Steering Committee" in found_en
+
     # hostile messages and odd updates never break it
     telegram.push_message(8004, "<b>fett</b> & " + "🙂" * 3000, language_code="de")
     telegram.push_message(8005, "hallo", chat_type="group", chat_id=-4242)

@@ -370,7 +370,7 @@ DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
     },
     {
         "name": "kommunen",
-        "url": "http://open-government-kommunen.de/",
+        "url": "https://open-government-kommunen.de/",
         "type": "html",
         "select": {
             "item": "article",

@@ -55,7 +55,7 @@ GENERAL_RESOURCES: tuple[Link, ...] = (
     Link(
         "Open Government – Bundesregierung", "https://www.open-government-deutschland.de/opengov-de"
     ),
-    Link("Open Government in Kommunen", "http://open-government-kommunen.de/"),
+    Link("Open Government in Kommunen (Archiv)", "https://open-government-kommunen.de/"),
     Link("Open Government Partnership", "https://www.opengovpartnership.org/"),
 )
 
