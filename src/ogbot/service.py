@@ -80,6 +80,9 @@ class Service:
             log.info("stopped")
 
     async def _run(self, store: AsyncStore) -> None:
+        # first of all: a stop while ogbot starts (building the answer index, starting Telegram;
+        # an upgrade restarts the service) must end as cleanly as any other, not kill it mid-way
+        self._install_signals()
         settings = self.settings
         self.store = store
         self.answerer = Answerer.load(AnswerSettings.from_settings(settings))
@@ -111,7 +114,6 @@ class Service:
                     log.info("telegram_off", reason="no token: watching, feeds and web only")
                 else:
                     await self._start_telegram()
-                self._install_signals()
                 log.info("running", web=web.url, sources=len(settings.sources))
                 await self.stopping.wait()
             finally:

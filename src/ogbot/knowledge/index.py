@@ -26,6 +26,7 @@ units + the rest x the share of the question's weight the entry's text covers.
 from __future__ import annotations
 
 import math
+import re
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -41,6 +42,7 @@ from ogbot.knowledge.text import (
     STOPWORDS,
     SYNONYMS,
     Lang,
+    fold,
     is_stopword,
     marked_words,
     plain_words,
@@ -48,9 +50,9 @@ from ogbot.knowledge.text import (
     words,
 )
 
-# bias, then weights of: best cosine, BM25, coverage, title coverage, and each minus the best
-# other entry's
-RANKER = (-0.73, -0.27, -0.69, 1.84, -0.52, 3.55, 4.81, 3.91, 3.07)
+# bias, then weights of: best cosine, BM25, coverage, title coverage, the share of the entry's
+# ways of asking with the question's question word, and each minus the best other entry's
+RANKER = (-0.72, -0.27, -0.62, 1.81, -0.48, 1.16, 3.25, 4.83, 3.83, 3.04, 2.02)
 K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
 TITLE_COUNT = 2  # a word of the title counts as often as this
 GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
@@ -96,6 +98,8 @@ class Index:
         self.topics = sorted({entry.id for entry in entries})
         self._titles = {(entry.id, entry.lang): entry.title for entry in entries}
         self._title_terms: dict[tuple[str, Lang], frozenset[str]] = {}
+        # the share of an entry's ways of asking that ask "when", "who", "how many", …
+        self._kinds: dict[tuple[str, Lang], dict[str, float]] = defaultdict(dict)
         vocabulary: set[str] = set()
         for entry in entries:
             for text in (entry.title, entry.body, *entry.questions, *entry.tags):
@@ -116,7 +120,11 @@ class Index:
             self._title_terms[(entry.id, entry.lang)] = frozenset(
                 self._index_terms(entry.title, entry.lang)
             )
+            kinds = self._kinds[(entry.id, entry.lang)]
             for number, text in enumerate((entry.title, *entry.questions)):
+                kind = question_kind(text)
+                if kind:
+                    kinds[kind] = kinds.get(kind, 0.0) + 1 / (1 + len(entry.questions))
                 terms = self._index_terms(text, entry.lang)
                 if terms:
                     raw_units.append((entry.id, entry.lang, frozenset(terms)))
@@ -332,6 +340,7 @@ class Index:
         terms, unknown = self._query(question)
         if not terms:
             return []
+        kind = question_kind(question)
         against = unknown * UNKNOWN_SCORE * self._rarest**2
         total = sum(t.weight**2 for t in terms) + against
         specific = [t for t in terms if not t.general]
@@ -385,7 +394,8 @@ class Index:
                 # everyday words only: an answer only when the question is one of the entry's
                 # ways of asking, nearly word for word ("What data do you store about me?")
                 continue
-            features = (best, bm25, cover / total, titled / total)
+            asks = max(self._kinds[(topic, lang)].get(kind, 0.0) for lang in LANGS) if kind else 0
+            features = (best, bm25, cover / total, titled / total, asks)
             matches.append(Match(topic, 0.0, evidence, unknown, features))
         return _ranked(matches)
 
@@ -433,6 +443,25 @@ class Index:
         return votes
 
 
+_KINDS = (
+    ("howmany", r"wie ?viele?|wieviel|how many|how much|anzahl|number of"),
+    ("when", r"wann|seit wann|bis wann|when|since when|what year|in welchem jahr"),
+    ("who", r"wer|wem|wen|who|whom|whose"),
+    ("where", r"wo|wohin|woher|where"),
+    ("why", r"warum|wieso|weshalb|wozu|why"),
+    ("how", r"wie|how"),
+    ("which", r"welche[rsnm]?|which"),
+    ("what", r"was|what"),
+)
+_KIND = re.compile("|".join(rf"(?P<{name}>\b(?:{words})\b)" for name, words in _KINDS))
+
+
+def question_kind(text: str) -> str | None:
+    """What a question asks for, by its question word: "when", "who", "howmany", …"""
+    found = _KIND.search(fold(text))
+    return found.lastgroup if found else None
+
+
 def model_inputs(matches: list[Match]) -> list[list[float]]:
     """Each match's features, then each minus the best of the other matches'."""
     width = len(matches[0].features) if matches else 0
@@ -458,7 +487,8 @@ def _ranked(matches: list[Match]) -> list[Match]:
 
     Features per entry: the best cosine with one of its ways of asking, BM25 over its fields,
     the share of the question its text covers, the share its title covers (a bare keyword
-    belongs to the entry named by it), and each of them minus the best other entry's
+    belongs to the entry named by it), the share of its ways of asking that use the question's
+    question word ("wann", "how many"), and each of them minus the best other entry's
     (how far it stands out). :data:`RANKER` was fitted by ``bench/fit_ranker.py`` on the
     content's own ways of asking, each asked with itself left out of the index (5 folds): no
     evaluation question was used.
