@@ -3,14 +3,13 @@
 Run by hand: `.venv/bin/python bench/evaluate.py [--wrong dev|heldout] [--fit]`. Prints accuracy
 overall, per language and per kind of question, off-topic refusals, precision and recall of the
 threshold, and the calibration; `--wrong dev` lists the development set's mistakes (never look
-at the held-out set's mistakes to tune: that is what keeps it held out). `--fit` fits the Platt
-calibration (answer.CALIBRATION) on the development set's answered questions.
+at the held-out sets' mistakes to tune: that is what keeps them held out). `--fit` fits the
+acceptance model (answer.ACCEPTANCE) on the development set.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import sys
 from collections import Counter
 from pathlib import Path
@@ -50,7 +49,7 @@ def report(name: str, answerer: Answerer) -> None:
     precision = len(correct) / len(answered) if answered else 0
     recall = len(correct) / len(should) if should else 0
     print(
-        f"   threshold {engine.THRESHOLD}: precision {precision:.1%} ({len(correct)}/"
+        f"   threshold {engine.ACCEPT}: precision {precision:.1%} ({len(correct)}/"
         f"{len(answered)} answers right), recall {recall:.1%} ({len(correct)}/{len(should)})"
     )
     # calibration: mean confidence against the share right, in bins
@@ -69,25 +68,22 @@ def report(name: str, answerer: Answerer) -> None:
 
 
 def fit(answerer: Answerer) -> None:
-    """Platt scaling: logistic regression of right/wrong on the raw score (dev set only)."""
-    points = []
+    """The acceptance model (answer.ACCEPTANCE): is the best entry right? Development set only."""
+    from bench.fit_ranker import fit as logistic
+    from ogbot.knowledge import live, smalltalk
+
+    rows = []
     for case in load_cases("dev"):
         if case["expect"] and ":" in case["expect"][0]:
             continue
-        matches = answerer.index.search(case["q"])
-        if not matches:
+        if smalltalk.recognise(case["q"]) or live.intent(case["q"]):
             continue
-        points.append((matches[0].score, matches[0].topic in case["expect"]))
-    a, b = 1.0, 0.0
-    for _ in range(20000):
-        ga = gb = 0.0
-        for x, y in points:
-            p = 1 / (1 + math.exp(-(a * x + b)))
-            ga += (p - y) * x
-            gb += p - y
-        a -= 0.5 * ga / len(points)
-        b -= 0.5 * gb / len(points)
-    print(f"CALIBRATION = ({a:.2f}, {b:.2f})  # from {len(points)} dev questions")
+        matches = answerer.index.search(smalltalk.strip(case["q"]) or case["q"])
+        if matches:
+            right = bool(case["expect"]) and matches[0].topic in case["expect"]
+            rows.append((engine.acceptance_inputs(matches), int(right)))
+    weights = logistic(rows, decay=0.05)
+    print("ACCEPTANCE = (" + ", ".join(f"{w:.2f}" for w in weights) + f")  # {len(rows)} questions")
 
 
 def main() -> None:

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ogbot.knowledge.answer import Answerer, AnswerSettings, calibrated, choose_language
+from ogbot.knowledge.answer import Answerer, AnswerSettings, choose_language
 from ogbot.models import Link
 from ogbot.store import Store
 from ogbot.watch.model import Item
@@ -226,9 +226,11 @@ def test_answers_close_entries_are_offered_as_choices(answerer):
             assert answerer.entry_answer(choice.id, answer.lang) is not None
 
 
-def test_answers_confidence_is_calibrated_and_monotonic():
-    assert calibrated(0.2) < calibrated(0.4) < calibrated(0.8)
-    assert 0 < calibrated(0.0) < 0.2 and calibrated(1.0) > 0.85
+def test_answers_confidence_is_higher_for_a_question_asked_as_written(answerer):
+    exact = answerer.answer("Wann wurde die OGP gegründet?")
+    vague = answerer.answer("OGP Sachen")
+    assert exact.matched == "ogp-founding" and 0.5 < exact.confidence <= 1
+    assert vague.confidence < exact.confidence
 
 
 def test_answers_use_configured_contact_and_site():

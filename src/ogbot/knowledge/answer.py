@@ -3,11 +3,12 @@
 In this order: small talk (a greeting, thanks, "who are you", an injection attempt: a short reply,
 never the "not known" text); a question about open consultations or news (answered from the
 stored items, :mod:`ogbot.knowledge.live`); a question for the knowledge base, ranked by the
-:class:`~ogbot.knowledge.index.Index`. The best entry answers when its score reaches
-:data:`THRESHOLD`; entries close behind it are offered as choices ("or did you mean …"); a best
-score between :data:`CHOICE_FLOOR` and the threshold offers the closest entries instead of
-guessing ("did you mean …?"); below that, the bot says it does not know and where to look.
-The answer's language is the question's when it is clear, else the client's, else German.
+:class:`~ogbot.knowledge.index.Index`. Whether the best entry answers is decided by
+:func:`acceptance`, the probability that it is right: from :data:`ACCEPT` it answers, and entries
+close behind it are offered as buttons ("or did you mean …"); from :data:`OFFER` the closest
+entries are offered instead of guessing ("did you mean …?"); below, the bot says it does not
+know and where to look. The answer's language is the question's when it is clear, else the
+client's, else German.
 """
 
 from __future__ import annotations
@@ -39,15 +40,13 @@ if TYPE_CHECKING:
     from ogbot.config import Settings
 
 MAX_QUESTION = 500  # characters considered; longer messages are cut, not rejected
-THRESHOLD = 0.2  # the best entry's score from which it answers
-CHOICE_FLOOR = 0.12  # from here up to the threshold: "did you mean …?"
-UNKNOWN_COST = 1.0  # an unknown word cancels this much domain evidence...
-MIN_EVIDENCE = 0.5  # ...of which an answer needs at least this much
-CLOSE = 0.04  # entries this close behind the best are offered beside it
+ACCEPT = 0.4  # from this probability that the best entry is right, it answers
+OFFER = 0.25  # from here up to ACCEPT: "did you mean …?" instead of an answer
+OFFER_SPREAD = 0.3  # offered entries score at most this much below the best
+CLOSE = 0.1  # beside an answer, entries this close behind the best are offered as buttons
+# bias, then the weights of acceptance_inputs; fitted by `bench/evaluate.py --fit`
+ACCEPTANCE = (-4.09, -0.0, 0.52, 2.21, 4.37, 0.64, -2.27)
 MAX_CHOICES = 3
-# Platt scaling of the score into a probability of being right, fitted on the development set
-# (tests/data/eval/dev.toml, `python bench/answers.py --fit`); the held-out set only reports it
-CALIBRATION = (3.80, -1.69)
 
 # For questions the content does not cover: where to look, and whom to ask.
 GENERAL_RESOURCES: tuple[Link, ...] = (
@@ -166,10 +165,34 @@ def _fingerprint(directory: Path | None, settings: AnswerSettings) -> str:
     return digest.hexdigest()[:20]
 
 
-def calibrated(score: float) -> float:
-    """The probability that an answer with this score is right (Platt scaling)."""
-    slope, intercept = CALIBRATION
-    return 1 / (1 + math.exp(-(slope * score + intercept)))
+def acceptance_inputs(matches: list[Match]) -> list[float]:
+    """What decides whether the best entry answers: its ranking score, its lead over the next,
+    the share of the question its text covers, its closest way of asking, the question's domain
+    evidence less what no entry knows of it, and that unknown part alone."""
+    best = matches[0]
+    second = matches[1].score if len(matches) > 1 else 0.0
+    return [
+        best.score,
+        best.score - second,
+        best.features[2],
+        best.features[0],
+        best.evidence - best.unknown,
+        best.unknown,
+    ]
+
+
+def acceptance(matches: list[Match]) -> float:
+    """The probability that the best entry answers the question right (0 when there is none).
+
+    A logistic model over :func:`acceptance_inputs`, fitted on the development set (the only set
+    tuned on) by ``bench/evaluate.py --fit``: it learned when the best entry is not good enough,
+    which is also how off-topic questions are refused. It is the answer's ``confidence``.
+    """
+    if not matches:
+        return 0.0
+    inputs = acceptance_inputs(matches)
+    z = ACCEPTANCE[0] + sum(w * v for w, v in zip(ACCEPTANCE[1:], inputs, strict=True))
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 class _NoItems:
@@ -268,24 +291,25 @@ class Answerer:
         return self.from_entries(self.index.search(question), lang)
 
     def from_entries(self, matches: list[Match], lang: Lang) -> Answer:
-        # the question's domain evidence must outweigh what it says that no entry knows of
-        matches = [m for m in matches if m.evidence - UNKNOWN_COST * m.unknown >= MIN_EVIDENCE]
-        if not matches or matches[0].score < CHOICE_FLOOR:
+        if not matches:
             return self.unknown(lang)
         best = matches[0]
-        if best.score < THRESHOLD:
-            close = [m for m in matches[:MAX_CHOICES] if m.score >= CHOICE_FLOOR]
+        probability = acceptance(matches)
+        if probability < OFFER:
+            return self.unknown(lang)
+        if probability < ACCEPT:
+            close = [m for m in matches[:MAX_CHOICES] if m.score >= best.score - OFFER_SPREAD]
             return self.choices(close, lang)
         entry = self.library.get(best.topic, lang)
         others = tuple(
             Choice(m.topic, self.library.get(m.topic, lang).title)
             for m in matches[1:MAX_CHOICES]
-            if m.score >= max(THRESHOLD, best.score - CLOSE)
+            if m.score >= best.score - CLOSE
         )
         return Answer(
             text=plain_text(entry.body),
             matched=best.topic,
-            confidence=round(calibrated(best.score), 3),
+            confidence=round(probability, 3),
             links=entry.links,
             lang=lang,
             choices=others,
