@@ -45,7 +45,7 @@ OFFER = 0.25  # from here up to ACCEPT: "did you mean …?" instead of an answer
 OFFER_SPREAD = 0.3  # offered entries score at most this much below the best
 CLOSE = 0.1  # beside an answer, entries this close behind the best are offered as buttons
 # bias, then the weights of acceptance_inputs; fitted by `bench/evaluate.py --fit`
-ACCEPTANCE = (-4.09, -0.0, 0.52, 2.21, 4.37, 0.64, -2.27)
+ACCEPTANCE = (-3.39, 0.22, -0.19, 1.36, 4.69, 0.74, -2.45)
 MAX_CHOICES = 3
 
 # For questions the content does not cover: where to look, and whom to ask.

@@ -52,7 +52,7 @@ from ogbot.knowledge.text import (
 
 # bias, then weights of: best cosine, BM25, coverage, title coverage, the share of the entry's
 # ways of asking with the question's question word, and each minus the best other entry's
-RANKER = (-0.72, -0.27, -0.62, 1.81, -0.48, 1.16, 3.25, 4.83, 3.83, 3.04, 2.02)
+RANKER = (-0.96, 0.15, -2.04, 2.21, 0.10, 1.24, 2.03, 13.66, -0.32, 1.37, 1.57)
 K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
 TITLE_COUNT = 2  # a word of the title counts as often as this
 GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
@@ -352,14 +352,17 @@ class Index:
         norms, ceilings, idfs = [], [], []
         for i, lang in enumerate(LANGS):
             norms.append(math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against))
-            weights = []
+            weights, ceiling = [], 0.0
+            other = LANGS[1 - i]
             for term in terms:
-                idf = self._bm25_idf[lang].get(term.keys[i], 0.0) or self._bm25_idf[lang].get(
-                    term.keys[1 - i], 0.0
-                )
-                weights.append(idf * (GENERAL_FACTOR if term.general else 1.0))
+                idf = self._bm25_idf[lang].get(term.keys[i], 0.0)
+                factor = GENERAL_FACTOR if term.general else 1.0
+                weights.append(idf * factor)
+                # a term only the other language knows still counts in this file's ceiling: an
+                # English question must not make a German file look complete for "ogp" alone
+                ceiling += (idf or self._bm25_idf[other].get(term.keys[1 - i], 0.0)) * factor
             idfs.append(weights)
-            ceilings.append((sum(weights) + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
+            ceilings.append((ceiling + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
         # BM25 for every entry found (cheap); the best few are scored in full
         bm25s = {topic: self._bm25_score(topic, terms, idfs, ceilings) for topic in found}
         candidates = sorted(bm25s, key=lambda topic: (-bm25s[topic], topic))[:CANDIDATES]

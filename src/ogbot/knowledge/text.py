@@ -250,8 +250,10 @@ _NAMES = re.compile(r"\b(" + "|".join(re.escape(n) for n in NAMES) + r")\b")
 
 
 def plain_words(text: str) -> list[str]:
-    """Folded words as written, names not joined (what tells a question's language)."""
-    return _WORD.findall(fold(_unclitic(text)))
+    """Folded words as written, without names ("Frag den Staat" is no German sentence): what
+    tells a question's language."""
+    folded = _SPACES.sub(" ", fold(_unclitic(text)).replace("-", " "))
+    return _WORD.findall(_NAMES.sub(" ", folded))
 
 
 def words(text: str) -> list[str]:
