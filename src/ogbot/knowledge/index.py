@@ -112,6 +112,7 @@ class Index:
         # the terms of each entry's text, and each unit's terms, per language
         topic_terms: dict[Lang, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LANGS}
         raw_units: list[tuple[str, Lang, frozenset[str]]] = []
+        seen_units: set[tuple[str, Lang, frozenset[str]]] = set()
         # each file's terms counted over its fields, for BM25 (a title counts twice)
         counts: dict[tuple[str, Lang], dict[str, int]] = defaultdict(lambda: defaultdict(int))
         for entry in entries:
@@ -127,7 +128,10 @@ class Index:
                     kinds[kind] = kinds.get(kind, 0.0) + 1 / (1 + len(entry.questions))
                 terms = self._index_terms(text, entry.lang)
                 if terms:
-                    raw_units.append((entry.id, entry.lang, frozenset(terms)))
+                    unit = (entry.id, entry.lang, frozenset(terms))
+                    if unit not in seen_units:  # ways of asking that differ in stop words only
+                        seen_units.add(unit)
+                        raw_units.append(unit)
                     everything |= terms
                     for term in terms:
                         tf[term] += TITLE_COUNT if number == 0 else 1
