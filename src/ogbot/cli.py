@@ -8,6 +8,7 @@ before or after the command. Heavy libraries are imported by the commands that n
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import sys
 from collections.abc import Callable, Sequence
@@ -113,22 +114,21 @@ def _positive(text: str) -> int:
 
 
 def cmd_ask(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
-    from ogbot.knowledge.answer import Answerer, AnswerSettings
+    from ogbot.knowledge.answer import Answerer, AnswerSettings, Pending
 
     answerer = Answerer.load(
         AnswerSettings.from_settings(settings), cache=settings.data_dir / CACHE_DIR
     )
-    stores: list[Store] = []
 
+    @functools.cache
     def stored_items() -> Store | None:
         """The database, for questions about consultations and news; never created here."""
-        if not stores and (settings.data_dir / DB_NAME).exists():
-            stores.append(Store.open(settings.data_dir))
-        return stores[0] if stores else None
+        return Store.open(settings.data_dir) if (settings.data_dir / DB_NAME).exists() else None
 
     def reply(question: str) -> None:
-        data = stored_items() if answerer.needs_live(question) else None
-        answer = answerer.answer(question, args.lang, data, tz=settings.publish.tz)
+        answer = answerer.prepare(question, args.lang)
+        if isinstance(answer, Pending):  # open consultations, news: from the stored items
+            answer = answerer.answer_live(answer, stored_items(), tz=settings.publish.tz)
         if args.json:
             out.write(json.dumps(answer.as_json(), ensure_ascii=False) + "\n")
         else:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 
 Lang = Literal["de", "en"]
@@ -74,3 +74,19 @@ class Announcement:
     created: datetime
     published: datetime
     author: str  # "shell" for `ogbot announce`, else the coordinator's Telegram name
+
+
+def long_date(day: date, lang: Lang = "de") -> str:
+    """A calendar date in long form, as people read it: "15. Dezember 2026" (de), "15 December
+    2026" (en). The one spelling of dates in posts, answers, lists and the page."""
+    if lang == "de":
+        return f"{day.day}. {_MONTHS_DE[day.month - 1]} {day.year}"
+    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
+
+
+_MONTHS_DE = (
+    "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
+)
+_MONTHS_EN = (
+    "January February March April May June July August September October November December".split()
+)

@@ -35,7 +35,7 @@ from aiohttp.typedefs import Handler
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.publish.post import long_date
+from ogbot.models import long_date
 from ogbot.store import AsyncStore, SourceState, Store, StoredAnnouncement, StoredItem
 
 log = logs.get_logger(__name__)

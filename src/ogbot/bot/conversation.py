@@ -94,13 +94,12 @@ from telegram.ext import (
 from ogbot import logs
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
-from ogbot.knowledge.answer import Answerer
-from ogbot.models import Answer, Lang, Link
+from ogbot.knowledge.answer import Answerer, Pending
+from ogbot.models import Answer, Lang, Link, long_date
 from ogbot.publish.post import (
     SCAN,
     clean_text,
     escape,
-    long_date,
     post_problems,
     safe_url,
     shorten,
@@ -233,11 +232,9 @@ def fitted(head: str, parts: Sequence[str], tail: str = "", sep: str = "\n\n") -
     return sep.join([head, *chosen, *([tail] if tail else [])])
 
 
-def _live(
-    store: Store, answerer: Answerer, question: str, client: str | None, now: datetime, tz: tzinfo
-) -> Answer:
+def _live(store: Store, answerer: Answerer, pending: Pending, now: datetime, tz: tzinfo) -> Answer:
     """Runs in the store's thread: a live answer reads the stored items."""
-    return answerer.answer(question, client, store, now, tz)
+    return answerer.answer_live(pending, store, now, tz)
 
 
 def _choice_buttons(answer: Answer) -> InlineKeyboardMarkup | None:
@@ -498,13 +495,11 @@ class Conversation:
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         user = update.effective_user
-        client = user.language_code if user else None
         answerer = self.services.answerer
-        if answerer.needs_live(question):  # open consultations, news: from the store
+        answer = answerer.prepare(question, user.language_code if user else None)
+        if isinstance(answer, Pending):  # open consultations, news: from the store
             now, tz = self.services.clock(), self.services.settings.publish.tz
-            answer = await self.services.store.call(_live, answerer, question, client, now, tz)
-        else:
-            answer = answerer.answer(question, client)
+            answer = await self.services.store.call(_live, answerer, answer, now, tz)
         # what was asked stays private: the topic and language only
         log.info(
             "question_answered",

@@ -14,7 +14,6 @@ client's, else German.
 from __future__ import annotations
 
 import hashlib
-import math
 import os
 import pickle
 import tempfile
@@ -33,7 +32,7 @@ from ogbot.knowledge.content import (
     load_library,
     plain_text,
 )
-from ogbot.knowledge.index import Index, Match
+from ogbot.knowledge.index import Index, Match, logistic
 from ogbot.models import Answer, Choice, Lang, Link
 
 if TYPE_CHECKING:
@@ -122,10 +121,7 @@ _SMALLTALK = {
         "What would you like to know about them?",
     },
 }
-_CHOICE_TEXT = {
-    "de": ("Meintest du eine dieser Fragen?", "Oder meintest du:"),
-    "en": ("Did you mean one of these?", "Or did you mean:"),
-}
+_CHOICE_TEXT = {"de": "Meintest du eine dieser Fragen?", "en": "Did you mean one of these?"}
 
 
 def client_language(client: str | None) -> Lang | None:
@@ -188,11 +184,15 @@ def acceptance(matches: list[Match]) -> float:
     tuned on) by ``bench/evaluate.py --fit``: it learned when the best entry is not good enough,
     which is also how off-topic questions are refused. It is the answer's ``confidence``.
     """
-    if not matches:
-        return 0.0
-    inputs = acceptance_inputs(matches)
-    z = ACCEPTANCE[0] + sum(w * v for w, v in zip(ACCEPTANCE[1:], inputs, strict=True))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+    return logistic(ACCEPTANCE, acceptance_inputs(matches)) if matches else 0.0
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A question the stored items answer (open consultations, news), in the answer's language."""
+
+    question: live.LiveQuestion
+    lang: Lang
 
 
 class _NoItems:
@@ -258,12 +258,34 @@ class Answerer:
     def language(self, question: str, client_lang: str | None) -> Lang:
         return choose_language(self.index.language_votes(question), client_lang)
 
-    def needs_live(self, question: str) -> bool:
-        """Whether the answer reads the stored items (the caller then passes ``data``)."""
+    def prepare(self, question: str, client_lang: str | None = None) -> Answer | Pending:
+        """The answer, or, for a question about open consultations or news, what the stored
+        items must answer (:meth:`answer_live`, where the store is: its own thread in the bot)."""
         question = question[:MAX_QUESTION]
-        if smalltalk.recognise(question):
-            return False
-        return live.intent(smalltalk.strip(question) or question) is not None
+        talk = smalltalk.recognise(question)
+        if talk:
+            lang = talk.lang or self.language(question, client_lang)
+            text = _SMALLTALK[lang][talk.kind].format(**self.settings.values())
+            return Answer(text, f"smalltalk:{talk.kind}", 1.0, (), lang)
+        question = smalltalk.strip(question) or question
+        lang = self.language(question, client_lang)
+        asked = live.intent(question)
+        if asked:
+            return Pending(asked, lang)
+        return self.from_entries(self.index.search(question), lang)
+
+    def answer_live(
+        self,
+        pending: Pending,
+        data: live.LiveData | None,
+        now: datetime | None = None,
+        tz: tzinfo = UTC,
+    ) -> Answer:
+        """The stored items (``data``: the store; None when there is none) that answer a
+        :class:`Pending` question; deadlines are local days in ``tz``."""
+        today = (now or datetime.now(UTC)).astimezone(tz).date()
+        found = live.answer(pending.question, data or _NoItems(), pending.lang, today, tz)
+        return Answer(found.text, f"live:{pending.question.kind}", 1.0, found.links, pending.lang)
 
     def answer(
         self,
@@ -275,20 +297,10 @@ class Answerer:
     ) -> Answer:
         """The answer to one question. ``data`` (the store) serves questions about open
         consultations and news; ``now`` and ``tz`` date them (deadlines are local days)."""
-        question = question[:MAX_QUESTION]
-        talk = smalltalk.recognise(question)
-        if talk:
-            lang = talk.lang or self.language(question, client_lang)
-            text = _SMALLTALK[lang][talk.kind].format(**self.settings.values())
-            return Answer(text, f"smalltalk:{talk.kind}", 1.0, (), lang)
-        question = smalltalk.strip(question) or question
-        lang = self.language(question, client_lang)
-        asked = live.intent(question)
-        if asked:
-            today = (now or datetime.now(UTC)).astimezone(tz).date()
-            found = live.answer(asked, data or _NoItems(), lang, today, tz)
-            return Answer(found.text, f"live:{asked.kind}", 1.0, found.links, lang)
-        return self.from_entries(self.index.search(question), lang)
+        prepared = self.prepare(question, client_lang)
+        if isinstance(prepared, Pending):
+            return self.answer_live(prepared, data, now, tz)
+        return prepared
 
     def from_entries(self, matches: list[Match], lang: Lang) -> Answer:
         if not matches:
@@ -318,7 +330,7 @@ class Answerer:
     def choices(self, matches: list[Match], lang: Lang) -> Answer:
         """Not sure: the closest entries as choices, with the general resources."""
         offered = tuple(Choice(m.topic, self.library.get(m.topic, lang).title) for m in matches)
-        lines = [_CHOICE_TEXT[lang][0], *(f"• {choice.title}" for choice in offered)]
+        lines = [_CHOICE_TEXT[lang], *(f"• {choice.title}" for choice in offered)]
         unknown = self.unknown(lang)
         return Answer("\n".join(lines), None, 0.0, unknown.links, lang, offered)
 

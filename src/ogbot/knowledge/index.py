@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -96,7 +96,6 @@ class Index:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self.topics = sorted({entry.id for entry in entries})
-        self._titles = {(entry.id, entry.lang): entry.title for entry in entries}
         self._title_terms: dict[tuple[str, Lang], frozenset[str]] = {}
         # the share of an entry's ways of asking that ask "when", "who", "how many", …
         self._kinds: dict[tuple[str, Lang], dict[str, float]] = defaultdict(dict)
@@ -118,15 +117,14 @@ class Index:
         for entry in entries:
             everything = topic_terms[entry.lang][entry.id]
             tf = counts[(entry.id, entry.lang)]
-            self._title_terms[(entry.id, entry.lang)] = frozenset(
-                self._index_terms(entry.title, entry.lang)
-            )
             kinds = self._kinds[(entry.id, entry.lang)]
             for number, text in enumerate((entry.title, *entry.questions)):
                 kind = question_kind(text)
                 if kind:
                     kinds[kind] = kinds.get(kind, 0.0) + 1 / (1 + len(entry.questions))
                 terms = self._index_terms(text, entry.lang)
+                if number == 0:
+                    self._title_terms[(entry.id, entry.lang)] = frozenset(terms)
                 if terms:
                     unit = (entry.id, entry.lang, frozenset(terms))
                     if unit not in seen_units:  # ways of asking that differ in stop words only
@@ -136,10 +134,10 @@ class Index:
                     for term in terms:
                         tf[term] += TITLE_COUNT if number == 0 else 1
             for text in (*entry.tags, entry.body):
-                for term in self._index_terms(text, entry.lang):
+                terms = self._index_terms(text, entry.lang)
+                everything |= terms
+                for term in terms:
                     tf[term] += 1
-            for text in (*entry.tags, entry.body):
-                everything |= self._index_terms(text, entry.lang)
         # IDF over entries: an id counts once whichever of its files holds the term
         count = max(len(self.topics), 1)
         self._idf: dict[Lang, dict[str, float]] = {}
@@ -151,7 +149,7 @@ class Index:
             self._idf[lang] = {t: math.log(1 + count / n) for t, n in df.items()}
         self._rarest = math.log(1 + count)
         self._vocab = {lang: frozenset(self._idf[lang]) for lang in LANGS}
-        # inverted indexes: term -> entries whose text holds it; term -> units holding it
+        # inverted index: term -> entries whose text holds it
         self._holders: dict[Lang, dict[str, frozenset[str]]] = {}
         for lang in LANGS:
             holders: dict[str, set[str]] = defaultdict(set)
@@ -164,26 +162,16 @@ class Index:
             for lang, by_topic in topic_terms.items()
         }
         self._counts = {key: dict(tf) for key, tf in counts.items()}
-        self._units: list[tuple[str, Lang, float]] = []
-        # per entry file: term -> its units holding it (a question's dot products, sparsely)
+        # each unit's norm, and per entry file: term -> its units (dot products, sparsely)
+        self._unit_norm: list[float] = []
         self._unit_postings: dict[tuple[str, Lang], dict[str, list[int]]] = defaultdict(dict)
-        postings: dict[Lang, dict[str, list[int]]] = {lang: defaultdict(list) for lang in LANGS}
         for number, (topic, lang, unit_terms) in enumerate(raw_units):
             norm = math.sqrt(sum(self._term_weight(t, lang) ** 2 for t in unit_terms)) or 1.0
-            self._units.append((topic, lang, norm))
+            self._unit_norm.append(norm)
             within = self._unit_postings[(topic, lang)]
             for term in unit_terms:
                 within.setdefault(term, []).append(number)
-            for term in unit_terms:
-                postings[lang][term].append(number)
-        self._unit_norm = [norm for _, _, norm in self._units]
-        self._postings = {
-            lang: {t: tuple(n) for t, n in by_term.items()} for lang, by_term in postings.items()
-        }
-        # BM25 over each file's fields: term -> (entry, count), the files' lengths, and the IDF
-        self._bm25: dict[Lang, dict[str, list[tuple[str, int]]]] = {
-            lang: defaultdict(list) for lang in LANGS
-        }
+        # BM25 over each file's fields (the counts above): the files' lengths, and the IDF
         self._length: dict[tuple[str, Lang], float] = {}
         self._bm25_idf: dict[Lang, dict[str, float]] = {lang: {} for lang in LANGS}
         for lang in LANGS:
@@ -194,8 +182,7 @@ class Index:
             files_with: dict[str, int] = defaultdict(int)
             for topic, tf in files.items():
                 self._length[(topic, lang)] = sum(tf.values()) / average
-                for term, n in tf.items():
-                    self._bm25[lang][term].append((topic, n))
+                for term in tf:
                     files_with[term] += 1
             count = len(files)  # Lucene's IDF: never negative, however common the word
             self._bm25_idf[lang] = {
@@ -243,10 +230,7 @@ class Index:
         marked = marked_words(question)
         foreign = self._foreign_names(marked)
         for position, (word, noun) in enumerate(marked):
-            if is_stopword(word) and word not in POSSESSIVE:
-                previous = None
-                continue
-            if word in POSSESSIVE:
+            if is_stopword(word) or word in POSSESSIVE:
                 previous = None
                 continue
             if position in foreign:  # a name the content does not know ("United States")
@@ -268,7 +252,7 @@ class Index:
                 if previous is not None and len(forms) == 1:
                     pair = tuple(f"{a}_{b}" for a, b in zip(previous, keys, strict=True))
                     self._add(terms, pair)
-            previous = tuple(stem(forms[-1], lang) for lang in LANGS)
+            previous = keys  # the last form's
         if any(word in ADDRESS for word, _ in marked):
             # in a private chat "you" is the bot: "Which languages do you speak?"
             self._add(terms, tuple(stem("bot", lang) for lang in LANGS))
@@ -337,9 +321,9 @@ class Index:
     def search(self, question: str) -> list[Match]:
         """Entries ranked by score (best first); empty when no domain term of it is known.
 
-        Only *candidates* are scored: entries that hold one of the question's domain terms (all
-        entries holding any of its terms when it has only everyday words). Everyday words have
-        long posting lists; this keeps an answer well under a millisecond.
+        Entries that hold one of the question's domain terms (any of its terms when it has only
+        everyday words) are found; BM25 over their fields picks the best :data:`CANDIDATES`,
+        and only those are scored in full (everyday words have long posting lists).
         """
         terms, unknown = self._query(question)
         if not terms:
@@ -428,9 +412,6 @@ class Index:
             best = max(best, value / ceilings[i])
         return best
 
-    def title(self, topic: str, lang: Lang) -> str:
-        return self._titles[(topic, lang)]
-
     def language_votes(self, question: str) -> dict[Lang, int]:
         """Votes for each language: 2 for a function word only it uses ("what", "wie": they
         tell the sentence's language), 1 for a content word only its entries use ("founded",
@@ -469,6 +450,12 @@ def question_kind(text: str) -> str | None:
     return found.lastgroup if found else None
 
 
+def logistic(weights: Sequence[float], values: Sequence[float]) -> float:
+    """A logistic model's probability: ``weights`` are the bias, then one per value."""
+    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
+    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+
+
 def model_inputs(matches: list[Match]) -> list[list[float]]:
     """Each match's features, then each minus the best of the other matches'."""
     width = len(matches[0].features) if matches else 0
@@ -502,8 +489,7 @@ def _ranked(matches: list[Match]) -> list[Match]:
     """
     scored = []
     for m, values in zip(matches, model_inputs(matches), strict=True):
-        z = RANKER[0] + sum(w * v for w, v in zip(RANKER[1:], values, strict=True))
-        score = 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
+        score = logistic(RANKER, values)
         scored.append(Match(m.topic, round(score, 4), m.evidence, m.unknown, m.features))
     scored.sort(key=lambda m: (-m.score, m.topic))
     return scored

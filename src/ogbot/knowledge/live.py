@@ -18,7 +18,7 @@ from datetime import date, datetime, tzinfo
 from typing import Literal, Protocol
 
 from ogbot.knowledge.text import STOPWORDS, fold
-from ogbot.models import Lang, Link
+from ogbot.models import Lang, Link, long_date
 
 LiveKind = Literal["consultations", "news"]
 LIMIT = 5
@@ -172,7 +172,6 @@ def _topic(question: str) -> str:
 class LiveAnswer:
     text: str
     links: tuple[Link, ...]
-    found: int
 
 
 _TEXTS = {
@@ -205,15 +204,6 @@ _TEXTS = {
         "more_news": "More: /news · Search: /search",
     },
 }
-_MONTHS = {
-    "de": "Januar Februar März April Mai Juni Juli August September Oktober November Dezember",
-    "en": "January February March April May June July August September October November December",
-}
-
-
-def long_date(day: date, lang: Lang) -> str:
-    month = _MONTHS[lang].split()[day.month - 1]
-    return f"{day.day}. {month} {day.year}" if lang == "de" else f"{day.day} {month} {day.year}"
 
 
 def answer(
@@ -221,30 +211,29 @@ def answer(
 ) -> LiveAnswer:
     """The items that answer the question, as plain text with their links."""
     texts = _TEXTS[lang]
-    kind = "consultation" if question.kind == "consultations" else None
+    key = question.kind  # "consultations" or "news": the texts' keys
+    consultations = key == "consultations"
     items: Sequence[LiveItem] = []
     if question.topic:
-        items = data.search_items(question.topic, 20, kind)
-        if question.kind == "consultations":
+        items = data.search_items(question.topic, 20, "consultation" if consultations else None)
+        if consultations:
             items = [i for i in items if i.deadline is None or i.deadline >= today]
         items = items[:LIMIT]
-    key = "consultations" if question.kind == "consultations" else "news"
     lines: list[str] = []
     if question.topic and items:
         lines.append(texts[f"{key}_topic"].format(topic=question.topic) + ":")
     else:
         if question.topic:
             lines.append(texts[f"{key}_none_topic"].format(topic=question.topic))
-        if question.kind == "consultations":
-            items = list(data.open_consultations(today, LIMIT))
-        else:
-            items = list(data.latest_items(LIMIT))
+        items = list(
+            data.open_consultations(today, LIMIT) if consultations else data.latest_items(LIMIT)
+        )
         if items:
             lines.append(texts[key] + ":")
         elif not question.topic:
             lines.append(texts[f"{key}_none"])
     for item in items:
-        if question.kind == "consultations":
+        if consultations:
             when = (
                 texts["deadline"].format(date=long_date(item.deadline, lang))
                 if item.deadline
@@ -253,6 +242,6 @@ def answer(
         else:
             when = long_date(item.published.astimezone(tz).date(), lang)
         lines.append(f"• {item.title} ({item.source}, {when})")
-    lines.append(texts["more"] if question.kind == "consultations" else texts["more_news"])
+    lines.append(texts["more"] if consultations else texts["more_news"])
     links = tuple(Link(item.title, item.link) for item in items)
-    return LiveAnswer("\n".join(lines), links, len(items))
+    return LiveAnswer("\n".join(lines), links)

@@ -246,14 +246,26 @@ def _plans(text: str) -> str:
     return _PLANS.sub(lambda m: f" nap{(m.lastgroup or 'x0')[1:]} ", text)
 
 
-_NAMES = re.compile(r"\b(" + "|".join(re.escape(n) for n in NAMES) + r")\b")
+_SPACES = re.compile(r"\s+")
+# any case and spacing: applied to folded text (words) and to text as written (marked_words)
+_NAMES = re.compile(
+    r"\b(" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in NAMES) + r")\b", re.IGNORECASE
+)
+
+
+def _name(match: re.Match[str]) -> str:
+    return NAMES[_SPACES.sub(" ", match[0].casefold())]
+
+
+def _prepared(text: str) -> str:
+    """Clitics off, hyphens as spaces ("OGP-Local"): what every tokenisation starts from."""
+    return _unclitic(text).replace("-", " ")
 
 
 def plain_words(text: str) -> list[str]:
     """Folded words as written, without names ("Frag den Staat" is no German sentence): what
     tells a question's language."""
-    folded = _SPACES.sub(" ", fold(_unclitic(text)).replace("-", " "))
-    return _WORD.findall(_NAMES.sub(" ", folded))
+    return _WORD.findall(_NAMES.sub(" ", fold(_prepared(text))))
 
 
 def words(text: str) -> list[str]:
@@ -263,14 +275,7 @@ def words(text: str) -> list[str]:
 
 @lru_cache(maxsize=32768)
 def _words(text: str) -> tuple[str, ...]:
-    folded = _SPACES.sub(" ", _plans(fold(_unclitic(text)).replace("-", " ")))
-    return tuple(_WORD.findall(_NAMES.sub(lambda m: NAMES[m[1]], folded)))
-
-
-_SPACES = re.compile(r"\s+")
-_NAMES_ANY_CASE = re.compile(
-    r"\b(" + "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in NAMES) + r")\b", re.IGNORECASE
-)
+    return tuple(_WORD.findall(_NAMES.sub(_name, _plans(fold(_prepared(text))))))
 
 
 def marked_words(text: str) -> list[tuple[str, bool]]:
@@ -279,9 +284,8 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     A capitalised word inside a question is a noun or a name (German capitalises nouns); when
     the content does not know it, it says more about the question's subject than an unknown verb.
     """
-    text = _plans(_unclitic(unicodedata.normalize("NFKC", text)).replace("-", " "))
-    text = _NAMES_ANY_CASE.sub(lambda m: NAMES[_SPACES.sub(" ", m[0].casefold())], text)
-    found = _WORD.findall(text)
+    text = _plans(_prepared(unicodedata.normalize("NFKC", text)))
+    found = _WORD.findall(_NAMES.sub(_name, text))
     # the first word is capitalised anyway: a noun only when it is not a function word
     return [
         (fold(w), w[:1].isupper() and (i > 0 or not is_stopword(fold(w))))

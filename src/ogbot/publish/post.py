@@ -52,7 +52,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from ogbot.config import PublishSettings
-from ogbot.models import Announcement, Lang
+from ogbot.models import Announcement, Lang, long_date
 from ogbot.store import StoredItem
 
 MAX_UNITS = 4096  # UTF-16 code units of the whole HTML string (see the module docstring)
@@ -268,20 +268,6 @@ def safe_url(url: str | None) -> str | None:
         return None
     return url
 
-
-def long_date(day: date, lang: Lang = "de") -> str:
-    """A calendar date in long form: "15. Dezember 2026" (de), "15 December 2026" (en)."""
-    if lang == "de":
-        return f"{day.day}. {_MONTHS_DE[day.month - 1]} {day.year}"
-    return f"{day.day} {_MONTHS_EN[day.month - 1]} {day.year}"
-
-
-_MONTHS_DE = (
-    "Januar Februar März April Mai Juni Juli August September Oktober November Dezember".split()
-)
-_MONTHS_EN = (
-    "January February March April May June July August September October November December".split()
-)
 
 # --- hashtags ---------------------------------------------------------------------------------
 
