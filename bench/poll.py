@@ -292,8 +292,9 @@ def floor(folder: Path, stages: bool) -> dict[str, Any]:
     result: dict[str, Any] = {"floor": time.perf_counter() - start, "entries": entries}
     if stages:  # the same, through ogbot's stages (no fetch, no store)
         from ogbot.config import SourceSettings
+        from ogbot.models import Validators
         from ogbot.watch.cycle import extract
-        from ogbot.watch.model import Fetched, Validators
+        from ogbot.watch.model import Fetched
         from ogbot.watch.parse import parse_feed
 
         start = time.perf_counter()

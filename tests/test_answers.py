@@ -14,9 +14,8 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ogbot.knowledge.answer import Answerer, AnswerSettings, choose_language
-from ogbot.models import Link
+from ogbot.models import Item, Link
 from ogbot.store import Store
-from ogbot.watch.model import Item
 from tests.evaluation import figures, load_cases
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -170,7 +169,7 @@ def _item(store: Store, title: str, kind: str, deadline: date | None, days_ago: 
         author=None,
         kind="consultation" if kind == "consultation" else "news",
         deadline=deadline,
-        deadline_year_guessed=False,
+        deadline_guessed=False,
     )
     store.save_items("bundesregierung", [item], NOW, backlog=False)
 

@@ -397,7 +397,7 @@ def _ids(cases: list[Case]) -> list[str]:
 @pytest.mark.parametrize("case", CONSULTATIONS, ids=_ids(CONSULTATIONS))
 def test_classify_recognises_consultation(case: Case) -> None:
     result = classify(case.title, case.summary, case.categories, case.published, BERLIN)
-    assert (result.kind, result.deadline, result.deadline_year_guessed) == (
+    assert (result.kind, result.deadline, result.deadline_guessed) == (
         "consultation",
         case.deadline,
         case.year_guessed,
@@ -408,7 +408,7 @@ def test_classify_recognises_consultation(case: Case) -> None:
 @pytest.mark.parametrize("case", NEWS, ids=_ids(NEWS))
 def test_classify_recognises_news(case: Case) -> None:
     result = classify(case.title, case.summary, case.categories, case.published, BERLIN)
-    assert (result.kind, result.deadline, result.deadline_year_guessed) == (
+    assert (result.kind, result.deadline, result.deadline_guessed) == (
         "news",
         case.deadline,
         case.year_guessed,
@@ -487,7 +487,7 @@ def test_classify_returns_full_classification() -> None:
     assert result == Classification(
         kind="consultation",
         deadline=D(2023, 8, 6),
-        deadline_year_guessed=False,
+        deadline_guessed=False,
         reasons=("title: 'Ihr Feedback ist gefragt'", "deadline: 'Frist: 6.8.2023'"),
     )
 
@@ -634,7 +634,7 @@ def test_classify_reference_is_published_in_local_time() -> None:
     # 31 December 23:30 UTC is already 1 January in Berlin: "bis 12. Januar" is that January
     published = datetime.datetime(2025, 12, 31, 23, 30, tzinfo=datetime.UTC)
     result = classify("Konsultation", "Kommentare bis 12. Januar", (), published, BERLIN)
-    assert (result.deadline, result.deadline_year_guessed) == (D(2026, 1, 12), True)
+    assert (result.deadline, result.deadline_guessed) == (D(2026, 1, 12), True)
 
 
 @pytest.mark.parametrize(
@@ -645,7 +645,7 @@ def test_classify_uses_injected_today_without_published(
     today: datetime.date, deadline: datetime.date
 ) -> None:
     result = classify("Konsultation", "Kommentare bis 12. Januar", (), None, BERLIN, today=today)
-    assert (result.kind, result.deadline, result.deadline_year_guessed) == (
+    assert (result.kind, result.deadline, result.deadline_guessed) == (
         "consultation",
         deadline,
         True,

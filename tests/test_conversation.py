@@ -33,9 +33,9 @@ from ogbot.bot.texts import MENU, TEXTS
 from ogbot.bot.wiring import build_application
 from ogbot.config import build_settings
 from ogbot.knowledge.answer import Answerer
+from ogbot.models import Item, StoredItem
 from ogbot.publish.post import post_problems
-from ogbot.store import AsyncStore, Store, StoredItem
-from ogbot.watch.model import Item
+from ogbot.store import AsyncStore, Store
 from tests.fakes.telegram import (
     BOT_USERNAME,
     CHANNEL,
@@ -169,7 +169,7 @@ def item(
         author=None,
         kind=kind,  # type: ignore[arg-type]
         deadline=deadline,
-        deadline_year_guessed=guessed,
+        deadline_guessed=guessed,
     )
 
 

@@ -22,7 +22,7 @@ import pytest
 from lxml import etree
 
 from ogbot.config import build_settings
-from ogbot.models import Announcement
+from ogbot.models import Announcement, StoredItem
 from ogbot.publish.feeds import (
     ATOM_FILE,
     RSS_FILE,
@@ -33,7 +33,6 @@ from ogbot.publish.feeds import (
     tag_authority,
     write_feeds,
 )
-from ogbot.store import StoredItem
 
 SITE = "https://example.org/ogbot"
 RSS_URL = f"{SITE}/feed.rss"

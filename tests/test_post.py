@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ogbot.config import PublishSettings, build_settings
-from ogbot.models import Announcement
+from ogbot.models import Announcement, StoredItem
 from ogbot.publish.post import (
     MAX_ENTITIES,
     MAX_UNITS,
@@ -43,7 +43,6 @@ from ogbot.publish.post import (
     shorten,
     utf16_len,
 )
-from ogbot.store import StoredItem
 
 CONTACT_URL = "https://x.com/OpenGovGermany"
 CLEAN_HASHTAG = re.compile(r"#[^\W_]\w*")  # letters (any script), digits, "_"

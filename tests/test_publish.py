@@ -18,6 +18,7 @@ import pytest
 
 from ogbot.app import publishing
 from ogbot.config import Settings, build_settings
+from ogbot.models import CycleReport
 from ogbot.publish.outbox import DrainReport
 from ogbot.publish.post import Post
 from ogbot.publish.publisher import Publisher
@@ -25,7 +26,6 @@ from ogbot.publish.sender import Sender, SendError, make_bot
 from ogbot.store import AsyncStore, Store
 from ogbot.watch.cycle import poll_once
 from ogbot.watch.fetch import make_client
-from ogbot.watch.model import CycleReport
 from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram, ManualClock
 from tests.fakes.web import FakeWeb
 

@@ -12,15 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from ogbot.store import (
-    DB_NAME,
-    SEARCH_WORDS,
-    Store,
-    StoredItem,
-    search_expression,
-    search_words,
-)
-from ogbot.watch.model import Item
+from ogbot.models import Item, StoredItem
+from ogbot.store import DB_NAME, SEARCH_WORDS, Store, search_expression, search_words
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
@@ -58,7 +51,7 @@ def item(
         author=None,
         kind=kind,  # type: ignore[arg-type]
         deadline=date(2026, 12, 15) if kind == "consultation" else None,
-        deadline_year_guessed=False,
+        deadline_guessed=False,
     )
 
 

@@ -18,8 +18,8 @@ import httpx
 import pytest
 
 from ogbot.config import Settings, build_settings
+from ogbot.models import Item, Validators
 from ogbot.store import DB_NAME, AsyncStore, Store
-from ogbot.watch.model import Item, Validators
 from ogbot.web import WebError, WebServer, safe_link, start_web
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -81,7 +81,7 @@ def make_item(
         author=None,
         kind=kind,  # type: ignore[arg-type]
         deadline=deadline,
-        deadline_year_guessed=guessed,
+        deadline_guessed=guessed,
     )
 
 

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 
 from ogbot import logs
 from ogbot.config import Settings
+from ogbot.models import Clock, utc_now
 from ogbot.publish import TelegramRefused
-from ogbot.publish.outbox import Clock, Outbox, Sleep, utc_now
+from ogbot.publish.outbox import Outbox, Sleep
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
 from ogbot.store import AsyncStore

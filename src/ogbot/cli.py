@@ -191,8 +191,9 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     from ogbot.app import publishing
     from ogbot.lock import DataLock
+    from ogbot.models import utc_now
     from ogbot.store import AsyncStore, Store
-    from ogbot.watch.cycle import poll_once, utc_now
+    from ogbot.watch.cycle import poll_once
     from ogbot.watch.fetch import make_client
 
     lock = DataLock(settings.data_dir)
@@ -240,9 +241,9 @@ def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
     from ogbot.app import publishing
     from ogbot.lock import DataLock
+    from ogbot.models import utc_now
     from ogbot.publish.post import announcement_fits
     from ogbot.store import AsyncStore
-    from ogbot.watch.cycle import utc_now
 
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
     text = text.strip()
@@ -341,9 +342,10 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
     import asyncio
     from datetime import UTC
 
+    from ogbot.models import Validators
     from ogbot.watch.cycle import extract
     from ogbot.watch.fetch import FetchPolicy, fetch, make_client
-    from ogbot.watch.model import NotModified, Validators, WatchError
+    from ogbot.watch.model import NotModified, WatchError
 
     names = [source.name for source in settings.sources]
     if not args.name:
@@ -371,7 +373,7 @@ def _check_source(args: argparse.Namespace, settings: Settings, out: TextIO) -> 
             kind = "CONSULTATION" if item.kind == "consultation" else "news"
             out.write(f"\n- {item.title}\n  {item.link}\n  {when} · {kind}")
             if item.deadline:
-                guessed = " (year guessed)" if item.deadline_year_guessed else ""
+                guessed = " (year guessed)" if item.deadline_guessed else ""
                 out.write(f" · deadline {item.deadline.isoformat()}{guessed}")
             out.write("\n")
             if item.summary:
@@ -389,7 +391,7 @@ def cmd_backup(args: argparse.Namespace, settings: Settings, out: TextIO) -> int
     from pathlib import Path
 
     from ogbot.backup import backup
-    from ogbot.watch.cycle import utc_now
+    from ogbot.models import utc_now
 
     target = Path(args.path)
     if args.path.endswith("/") and not target.exists():

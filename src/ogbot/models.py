@@ -1,12 +1,28 @@
-"""Typed values that cross stages. Each stage's own values live beside the stage."""
+"""Typed values that cross stages (as reader's ``_types``): what an item is, what the store keeps,
+what a cycle reports, the kinds and states of posts, and the one clock. This module imports no
+other part of ogbot; each stage's private values live beside the stage."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Literal
 
 Lang = Literal["de", "en"]
+Kind = Literal["news", "consultation"]
+PostKind = Literal["item", "digest", "announcement", "reminder"]
+PostState = Literal[
+    "pending", "sending", "sent", "merged", "failed", "unknown", "expired", "deleted"
+]
+AnnouncementState = Literal["scheduled", "published", "cancelled", "missed", "deleted"]
+DraftState = Literal["open", "sent", "scheduled", "cancelled"]
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The clock ogbot runs on: aware UTC. Tests inject their own :data:`Clock`."""
+    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -60,6 +76,181 @@ class Answer:
             "sources": self.sources,
             "lang": self.lang,
         }
+
+
+@dataclass(frozen=True)
+class Validators:
+    """What a conditional GET sends back: ETag and Last-Modified of the last good answer."""
+
+    etag: str | None = None
+    last_modified: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """An entry classified and ready to store."""
+
+    source: str
+    guid: str
+    link: str
+    key: str  # the normalised link: one story, one item, across sources
+    title: str
+    summary: str
+    content_html: str
+    published: datetime  # aware UTC; the first-seen time when the source gave none
+    date_known: bool
+    categories: tuple[str, ...]
+    author: str | None
+    kind: Kind
+    deadline: date | None
+    deadline_guessed: bool  # the source gave no year: the next such day was assumed
+
+
+@dataclass(frozen=True)
+class SourceReport:
+    """What one source did in a cycle: counts, or the error."""
+
+    name: str
+    new: int = 0
+    updated: int = 0
+    error: str | None = None
+    not_modified: bool = False
+    skipped: bool = False  # not due (interval or backoff) or paused
+    new_ids: tuple[int, ...] = ()  # the stored items, for publishing
+    updated_ids: tuple[int, ...] = ()
+
+    def line(self) -> str:
+        if self.error:
+            return f"{self.name}: error: {self.error}"
+        if self.skipped:
+            return f"{self.name}: skipped (not due)"
+        extra = " (not modified)" if self.not_modified else ""
+        return f"{self.name}: {self.new} new, {self.updated} updated{extra}"
+
+
+@dataclass(frozen=True)
+class CycleReport:
+    started: datetime
+    finished: datetime
+    sources: tuple[SourceReport, ...] = field(default_factory=tuple)
+
+    @property
+    def new(self) -> int:
+        return sum(s.new for s in self.sources)
+
+    @property
+    def updated(self) -> int:
+        return sum(s.updated for s in self.sources)
+
+    @property
+    def new_ids(self) -> tuple[int, ...]:
+        return tuple(i for s in self.sources for i in s.new_ids)
+
+    @property
+    def updated_ids(self) -> tuple[int, ...]:
+        return tuple(i for s in self.sources for i in s.updated_ids)
+
+    @property
+    def failed(self) -> list[SourceReport]:
+        return [s for s in self.sources if s.error]
+
+
+@dataclass(frozen=True)
+class SourceState:
+    name: str
+    url: str
+    fetch_url: str | None
+    validators: Validators
+    first_success: datetime | None
+    last_fetch: datetime | None
+    last_success: datetime | None
+    last_status: str | None
+    last_error: str | None
+    failures: int
+    failing_since: datetime | None
+    next_due: datetime | None
+    paused: bool
+    items: int = 0
+
+    def due(self, now: datetime) -> bool:
+        return not self.paused and (self.next_due is None or self.next_due <= now)
+
+
+@dataclass(frozen=True)
+class StoredItem:
+    id: int
+    source: str
+    link: str
+    title: str
+    summary: str
+    content_html: str
+    published: datetime
+    date_known: bool
+    categories: tuple[str, ...]
+    author: str | None
+    kind: Kind
+    deadline: date | None
+    deadline_guessed: bool
+    first_seen: datetime
+    updated_at: datetime
+    backlog: bool
+
+
+@dataclass(frozen=True)
+class StoredAnnouncement:
+    id: int
+    text: str
+    author: str
+    created: datetime
+    publish_at: datetime
+    state: AnnouncementState
+    published: datetime | None
+
+
+@dataclass(frozen=True)
+class OutboxPost:
+    id: int
+    chat: str  # "channel", or a private chat id
+    kind: PostKind
+    ref: int | None  # the item or announcement it shows (None for a digest)
+    state: PostState
+    attempts: int
+    chat_id: str | None  # the numeric chat it went to
+    message_id: int | None
+    text: str | None  # the text as sent
+    silent: bool
+    error: str | None
+    uncertain: bool = False  # sent once already with an unknown outcome
+
+
+@dataclass(frozen=True)
+class Subscriber:
+    chat_id: int
+    news: bool
+    consultations: bool
+    lang: Lang
+    created: datetime
+
+    def wants(self, kind: Kind) -> bool:
+        return self.consultations if kind == "consultation" else self.news
+
+
+@dataclass(frozen=True)
+class Draft:
+    id: int
+    coordinator: int
+    text: str
+    created: datetime
+    state: DraftState
+    announcement_id: int | None
+
+
+@dataclass(frozen=True)
+class SaveResult:
+    new: int
+    updated: int
+    new_ids: tuple[int, ...]
+    updated_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,9 @@ from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.knowledge.answer import Answerer, AnswerSettings
 from ogbot.lock import DataLock
+from ogbot.models import Clock, utc_now
 from ogbot.publish import TelegramRefused
-from ogbot.publish.outbox import Clock, Outbox, utc_now
+from ogbot.publish.outbox import Outbox
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, make_bot
 from ogbot.store import AsyncStore, Store

@@ -26,7 +26,17 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-from ogbot.watch.model import Item, Validators
+from ogbot.models import (
+    Draft,
+    Item,
+    OutboxPost,
+    SaveResult,
+    SourceState,
+    StoredAnnouncement,
+    StoredItem,
+    Subscriber,
+    Validators,
+)
 
 DB_NAME = "ogbot.sqlite3"
 BACKUPS_DIR = "backups"  # inside the data directory: copies made before a migration or restore
@@ -283,104 +293,6 @@ def _from_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-@dataclass(frozen=True)
-class SourceState:
-    name: str
-    url: str
-    fetch_url: str | None
-    validators: Validators
-    first_success: datetime | None
-    last_fetch: datetime | None
-    last_success: datetime | None
-    last_status: str | None
-    last_error: str | None
-    failures: int
-    failing_since: datetime | None
-    next_due: datetime | None
-    paused: bool
-    items: int = 0
-
-    def due(self, now: datetime) -> bool:
-        return not self.paused and (self.next_due is None or self.next_due <= now)
-
-
-@dataclass(frozen=True)
-class StoredItem:
-    id: int
-    source: str
-    link: str
-    title: str
-    summary: str
-    content_html: str
-    published: datetime
-    date_known: bool
-    categories: tuple[str, ...]
-    author: str | None
-    kind: str
-    deadline: date | None
-    deadline_guessed: bool
-    first_seen: datetime
-    updated_at: datetime
-    backlog: bool
-
-
-@dataclass(frozen=True)
-class StoredAnnouncement:
-    id: int
-    text: str
-    author: str
-    created: datetime
-    publish_at: datetime
-    state: str  # scheduled, published, cancelled, missed, deleted
-    published: datetime | None
-
-
-@dataclass(frozen=True)
-class OutboxPost:
-    id: int
-    chat: str  # "channel", or a private chat id
-    kind: str  # item, digest, announcement, reminder
-    ref: int | None  # the item or announcement it shows (None for a digest)
-    state: str
-    attempts: int
-    chat_id: str | None  # the numeric chat it went to
-    message_id: int | None
-    text: str | None  # the text as sent
-    silent: bool
-    error: str | None
-    uncertain: bool = False  # sent once already with an unknown outcome
-
-
-@dataclass(frozen=True)
-class Subscriber:
-    chat_id: int
-    news: bool
-    consultations: bool
-    lang: str
-    created: datetime
-
-    def wants(self, kind: str) -> bool:
-        return self.consultations if kind == "consultation" else self.news
-
-
-@dataclass(frozen=True)
-class Draft:
-    id: int
-    coordinator: int
-    text: str
-    created: datetime
-    state: str  # open, sent, scheduled, cancelled
-    announcement_id: int | None
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    new: int
-    updated: int
-    new_ids: tuple[int, ...]
-    updated_ids: tuple[int, ...]
-
-
 class Store:
     """One SQLite connection. Use from one thread (AsyncStore takes care of that)."""
 
@@ -589,7 +501,7 @@ class Store:
                             item.author,
                             item.kind,
                             item.deadline.isoformat() if item.deadline else None,
-                            int(item.deadline_year_guessed),
+                            int(item.deadline_guessed),
                             _iso(now),
                             _iso(now),
                             int(backlog),
@@ -631,7 +543,7 @@ class Store:
                             json.dumps(list(item.categories), ensure_ascii=False),
                             item.kind,
                             deadline,
-                            int(item.deadline_year_guessed),
+                            int(item.deadline_guessed),
                             _iso(now),
                             row["id"],
                         ),

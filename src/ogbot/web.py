@@ -21,7 +21,7 @@ import hashlib
 import html
 import json
 import os
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from functools import partial
@@ -35,12 +35,11 @@ from aiohttp.typedefs import Handler
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.models import long_date
-from ogbot.store import AsyncStore, SourceState, Store, StoredAnnouncement, StoredItem
+from ogbot.models import Clock, SourceState, StoredAnnouncement, StoredItem, long_date, utc_now
+from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
 
-Clock = Callable[[], datetime]
 
 FEEDS = {
     "/feed.rss": ("feed.rss", "application/rss+xml"),
@@ -100,10 +99,6 @@ SECURITY_HEADERS = {
 
 class WebError(Exception):
     """The web server cannot start (the address is taken or not ours): a runtime failure."""
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 # --- the page -------------------------------------------------------------------------------
@@ -576,7 +571,7 @@ def create_app(
     settings: Settings,
     store: AsyncStore,
     *,
-    clock: Clock = _utc_now,
+    clock: Clock = utc_now,
     health_timeout: float = HEALTH_TIMEOUT,
 ) -> web.Application:
     """The application: routes, security headers on every answer, errors as one log line."""
@@ -613,7 +608,7 @@ async def start_web(
     settings: Settings,
     store: AsyncStore,
     *,
-    clock: Clock = _utc_now,
+    clock: Clock = utc_now,
     host: str | None = None,
     port: int | None = None,
     health_timeout: float = HEALTH_TIMEOUT,

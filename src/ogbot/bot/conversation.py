@@ -95,7 +95,7 @@ from ogbot import logs
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
 from ogbot.knowledge.answer import Answerer, Pending
-from ogbot.models import Answer, Lang, Link, long_date
+from ogbot.models import Answer, Lang, Link, StoredItem, Subscriber, long_date
 from ogbot.publish.post import (
     SCAN,
     clean_text,
@@ -104,7 +104,7 @@ from ogbot.publish.post import (
     safe_url,
     shorten,
 )
-from ogbot.store import Store, StoredItem, Subscriber, search_words
+from ogbot.store import Store, search_words
 
 log = logs.get_logger(__name__)
 

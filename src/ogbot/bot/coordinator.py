@@ -54,6 +54,7 @@ from ogbot import logs
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import client_lang
 from ogbot.config import SourceSettings
+from ogbot.models import SourceState, StoredAnnouncement
 from ogbot.publish.post import (
     PostTooLong,
     announcement_post,
@@ -63,7 +64,7 @@ from ogbot.publish.post import (
     utf16_len,
 )
 from ogbot.publish.sender import link_preview
-from ogbot.store import SourceState, Store, StoredAnnouncement
+from ogbot.store import Store
 
 log = logs.get_logger(__name__)
 

@@ -66,9 +66,8 @@ from feedgen.feed import FeedGenerator
 
 from ogbot import __version__
 from ogbot.config import PROJECT_URL
-from ogbot.models import Announcement
+from ogbot.models import Announcement, StoredItem
 from ogbot.sanitize import clean_html
-from ogbot.store import StoredItem
 
 if TYPE_CHECKING:
     from ogbot.config import Settings

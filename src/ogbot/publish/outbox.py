@@ -28,11 +28,11 @@ import asyncio
 import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.models import Lang
+from ogbot.models import Clock, Lang, OutboxPost, StoredItem, utc_now
 from ogbot.publish.pacing import HISTORY, Pacer
 from ogbot.publish.post import (
     Post,
@@ -43,7 +43,7 @@ from ogbot.publish.post import (
     reminder_post,
 )
 from ogbot.publish.sender import Sender, SendError
-from ogbot.store import AsyncStore, OutboxPost, Store, StoredItem
+from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
 
@@ -53,12 +53,7 @@ FORBIDDEN_DELAY = timedelta(minutes=30)  # the bot lost its rights: try again la
 UNKNOWN_DELAY = timedelta(seconds=60)  # let a slow Telegram finish before the one repeat
 MAX_ATTEMPTS = 8  # then a post that keeps failing to connect is given up as failed
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

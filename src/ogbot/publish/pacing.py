@@ -28,7 +28,6 @@ PRIVATE_LIMIT = Limit(1, timedelta(seconds=1))  # one private chat
 GLOBAL_LIMIT = Limit(30, timedelta(seconds=1))  # all chats together
 HISTORY = max(GROUP_LIMIT.window, PRIVATE_LIMIT.window, GLOBAL_LIMIT.window)
 
-Clock = Callable[[], datetime]
 Sleep = Callable[[float], Awaitable[None]]
 
 

@@ -52,8 +52,7 @@ from datetime import date
 from urllib.parse import urlsplit
 
 from ogbot.config import PublishSettings
-from ogbot.models import Announcement, Lang, long_date
-from ogbot.store import StoredItem
+from ogbot.models import Announcement, Lang, StoredItem, long_date
 
 MAX_UNITS = 4096  # UTF-16 code units of the whole HTML string (see the module docstring)
 MAX_ENTITIES = 100

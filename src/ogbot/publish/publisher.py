@@ -13,11 +13,10 @@ from datetime import datetime, timedelta
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.models import Announcement
+from ogbot.models import Announcement, Clock, CycleReport, StoredAnnouncement, utc_now
 from ogbot.publish.feeds import ATOM_FILE, RSS_FILE, public_dir, render_feeds_for, write_feeds
-from ogbot.publish.outbox import Clock, Outbox, utc_now
-from ogbot.store import AsyncStore, Store, StoredAnnouncement
-from ogbot.watch.model import CycleReport
+from ogbot.publish.outbox import Outbox
+from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
 

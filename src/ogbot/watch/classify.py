@@ -46,6 +46,7 @@ from functools import lru_cache, reduce
 from operator import or_
 from typing import Literal, NamedTuple
 
+from ogbot.models import Kind
 from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
 
 __all__ = [
@@ -66,14 +67,12 @@ __all__ = [
     "classify",
 ]
 
-Kind = Literal["news", "consultation"]
-
 
 @dataclass(frozen=True)
 class Classification:
     kind: Kind
     deadline: datetime.date | None  # a calendar date in publish.timezone
-    deadline_year_guessed: bool
+    deadline_guessed: bool
     reasons: tuple[str, ...]  # short human-readable reasons
 
 

@@ -7,27 +7,19 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from ogbot import logs
 from ogbot.config import Settings, SourceSettings
+from ogbot.models import Clock, CycleReport, Item, SaveResult, SourceReport, SourceState, utc_now
 from ogbot.sanitize import plain_text
-from ogbot.store import AsyncStore, SaveResult, SourceState, Store, StoreError
+from ogbot.store import AsyncStore, Store, StoreError
 from ogbot.watch.classify import classify
 from ogbot.watch.fetch import FetchPolicy, HostLimiter, fetch
-from ogbot.watch.model import (
-    CycleReport,
-    Entry,
-    Fetched,
-    Item,
-    NotModified,
-    Parsed,
-    SourceReport,
-    WatchError,
-)
+from ogbot.watch.model import Entry, Fetched, NotModified, Parsed, WatchError
 from ogbot.watch.normalise import Filters, link_key
 from ogbot.watch.parse import parse_feed
 from ogbot.watch.scrape import scrape_listing
@@ -35,12 +27,7 @@ from ogbot.watch.scrape import scrape_listing
 log = logs.get_logger(__name__)
 MAX_PARALLEL = 8  # sources in flight at once
 CLASSIFY_LIMIT = 1500  # characters of an item's text the classifier reads
-Clock = Callable[[], datetime]
 CycleHook = Callable[[CycleReport], Awaitable[None]]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)
@@ -92,7 +79,7 @@ def to_item(source: SourceSettings, entry: Entry, tz: ZoneInfo, now: datetime, t
         author=entry.author,
         kind=verdict.kind,
         deadline=verdict.deadline,
-        deadline_year_guessed=verdict.deadline_year_guessed,
+        deadline_guessed=verdict.deadline_guessed,
     )
 
 

@@ -30,7 +30,8 @@ import httpx
 
 from ogbot import USER_AGENT
 from ogbot.config import FetchSettings, SourceSettings
-from ogbot.watch.model import Fetched, FetchError, NotModified, Validators
+from ogbot.models import Validators
+from ogbot.watch.model import Fetched, FetchError, NotModified
 
 MAX_REDIRECTS = 5
 PER_HOST = 2  # concurrent requests to one host: polite, and enough for a cycle

@@ -1,13 +1,13 @@
-"""Typed values passed between the watch stages: fetch -> parse/scrape -> classify -> store."""
+"""Typed values passed between the watch stages: fetch -> parse/scrape -> classify. What leaves
+the stage (Item, Validators, reports) is in :mod:`ogbot.models`."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import Literal
+from dataclasses import dataclass
+from datetime import datetime
 
-Kind = Literal["news", "consultation"]
+from ogbot.models import Validators
 
 
 class WatchError(Exception):
@@ -31,14 +31,6 @@ class ParseError(WatchError):
 
 class ScrapeError(WatchError):
     stage = "scrape"
-
-
-@dataclass(frozen=True)
-class Validators:
-    """What a conditional GET sends back: ETag and Last-Modified of the last good answer."""
-
-    etag: str | None = None
-    last_modified: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,72 +77,3 @@ class Parsed:
     entries: tuple[Entry, ...]
     title: str = ""
     problem: str | None = None  # a recoverable problem (malformed but usable), for the log
-
-
-@dataclass(frozen=True)
-class Item:
-    """An entry classified and ready to store."""
-
-    source: str
-    guid: str
-    link: str
-    key: str  # the normalised link: one story, one item, across sources
-    title: str
-    summary: str
-    content_html: str
-    published: datetime  # aware UTC; the first-seen time when the source gave none
-    date_known: bool
-    categories: tuple[str, ...]
-    author: str | None
-    kind: Kind
-    deadline: date | None
-    deadline_year_guessed: bool
-
-
-@dataclass(frozen=True)
-class SourceReport:
-    """What one source did in a cycle: counts, or the error."""
-
-    name: str
-    new: int = 0
-    updated: int = 0
-    error: str | None = None
-    not_modified: bool = False
-    skipped: bool = False  # not due (interval or backoff) or paused
-    new_ids: tuple[int, ...] = ()  # the stored items, for publishing
-    updated_ids: tuple[int, ...] = ()
-
-    def line(self) -> str:
-        if self.error:
-            return f"{self.name}: error: {self.error}"
-        if self.skipped:
-            return f"{self.name}: skipped (not due)"
-        extra = " (not modified)" if self.not_modified else ""
-        return f"{self.name}: {self.new} new, {self.updated} updated{extra}"
-
-
-@dataclass(frozen=True)
-class CycleReport:
-    started: datetime
-    finished: datetime
-    sources: tuple[SourceReport, ...] = field(default_factory=tuple)
-
-    @property
-    def new(self) -> int:
-        return sum(s.new for s in self.sources)
-
-    @property
-    def updated(self) -> int:
-        return sum(s.updated for s in self.sources)
-
-    @property
-    def new_ids(self) -> tuple[int, ...]:
-        return tuple(i for s in self.sources for i in s.new_ids)
-
-    @property
-    def updated_ids(self) -> tuple[int, ...]:
-        return tuple(i for s in self.sources for i in s.updated_ids)
-
-    @property
-    def failed(self) -> list[SourceReport]:
-        return [s for s in self.sources if s.error]
