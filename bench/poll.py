@@ -293,7 +293,7 @@ def floor(folder: Path, stages: bool) -> dict[str, Any]:
     if stages:  # the same, through ogbot's stages (no fetch, no store)
         from ogbot.config import SourceSettings
         from ogbot.models import Validators
-        from ogbot.watch.cycle import extract
+        from ogbot.watch.extract import extract
         from ogbot.watch.model import Fetched
         from ogbot.watch.parse import parse_feed
 
@@ -313,9 +313,9 @@ def floor(folder: Path, stages: bool) -> dict[str, Any]:
 
 def cycle(urls: list[str], data_dir: Path, trace: bool) -> dict[str, Any]:
     """Two cycles into a fresh store: the first stores everything, the second sees 304s."""
+    from ogbot.app.cycle import run_cycle
     from ogbot.config import build_settings
     from ogbot.store import AsyncStore
-    from ogbot.watch.cycle import poll_once
     from ogbot.watch.fetch import make_client
 
     document = {
@@ -331,10 +331,10 @@ def cycle(urls: list[str], data_dir: Path, trace: bool) -> dict[str, Any]:
     async def run() -> None:
         async with make_client(settings.fetch.timeout, settings.fetch.allow_private) as client:
             start = time.perf_counter()
-            first = await poll_once(settings, client, store, lambda: NOW, force=True)
+            first = await run_cycle(settings, client, store, lambda: NOW, force=True)
             middle = time.perf_counter()
             result["rss_first"] = peak_rss_mb()
-            second = await poll_once(settings, client, store, lambda: NOW, force=True)
+            second = await run_cycle(settings, client, store, lambda: NOW, force=True)
             end = time.perf_counter()
         result.update(
             first=middle - start,

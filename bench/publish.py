@@ -25,10 +25,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram, ManualClock
 from tests.fakes.web import FakeWeb
 
-from ogbot.app import publishing
+from ogbot.app.cycle import run_cycle
+from ogbot.app.house import publishing
 from ogbot.config import build_settings
 from ogbot.store import AsyncStore
-from ogbot.watch.cycle import poll_once
 from ogbot.watch.fetch import make_client
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -83,9 +83,9 @@ async def burst(real: bool, digests: bool) -> None:
                 make_client(5, allow_private=True) as client,
                 publishing(settings, store, clock=clock, sleep=sleep) as publisher,
             ):
-                await poll_once(settings, client, store, clock, on_cycle=publisher.after_cycle)
+                await run_cycle(settings, client, store, clock, publisher=publisher)
                 web.route("/feed/", body=feed(ITEMS, clock()))
-                await poll_once(settings, client, store, clock, on_cycle=publisher.after_cycle)
+                await run_cycle(settings, client, store, clock, publisher=publisher)
                 began, wall = clock(), time.perf_counter()
                 report = await publisher.outbox.drain(None)
                 finished, wall = clock(), time.perf_counter() - wall

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from ogbot.app import publishing
+from ogbot.app.house import publishing
 from ogbot.bot.conversation import (
     ALIASES,
     FLOOD_LIMIT,

@@ -17,7 +17,7 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from ogbot.app import publishing
+from ogbot.app.house import publishing
 from ogbot.bot import coordinator
 from ogbot.bot.coordinator import (
     REFUSAL,

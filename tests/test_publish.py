@@ -16,7 +16,8 @@ from typing import Any
 import feedparser
 import pytest
 
-from ogbot.app import publishing
+from ogbot.app.cycle import run_cycle
+from ogbot.app.house import publishing
 from ogbot.config import Settings, build_settings
 from ogbot.models import CycleReport
 from ogbot.publish.outbox import DrainReport
@@ -24,7 +25,6 @@ from ogbot.publish.post import Post
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, SendError, make_bot
 from ogbot.store import AsyncStore, Store
-from ogbot.watch.cycle import poll_once
 from ogbot.watch.fetch import make_client
 from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram, ManualClock
 from tests.fakes.web import FakeWeb
@@ -113,9 +113,7 @@ class World:
             ) as publisher,
         ):
             await publisher.outbox.recover()
-            cycle = await poll_once(
-                settings, client, self.store, self.clock, on_cycle=publisher.after_cycle
-            )
+            cycle = await run_cycle(settings, client, self.store, self.clock, publisher=publisher)
             await publisher.write_feeds()
             drained = await publisher.outbox.drain(self.clock() + timedelta(seconds=wait))
         return Result(cycle, drained)
@@ -432,7 +430,7 @@ async def test_publish_crash_between_claim_and_record_is_sent_once_on_restart(wo
         make_client(5, allow_private=True) as client,
         publishing(settings, world.store, clock=clock) as pub,
     ):
-        await poll_once(settings, client, world.store, clock, on_cycle=pub.after_cycle)
+        await run_cycle(settings, client, world.store, clock, publisher=pub)
     pending = world.store.run(Store.pending_posts, "channel", clock())
     assert len(pending) == 1
     # a process claimed it and was killed before recording what happened

@@ -1,4 +1,4 @@
-"""Watching, as an operator sees it: `poll_once` against real local websites (tests/fakes)."""
+"""Watching, as an operator sees it: `run_cycle` against real local websites (tests/fakes)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from ogbot.app import cycle
 from ogbot.config import build_settings
 from ogbot.store import AsyncStore, Store
-from ogbot.watch.cycle import poll_once
 from ogbot.watch.fetch import make_client
 from ogbot.watch.normalise import link_key
 from tests.fakes.web import site_bytes
@@ -28,7 +28,7 @@ def settings_for(tmp_path: Path, sources: list[dict], **fetch) -> object:
 
 async def run_cycle(settings, store, now=NOW):
     async with make_client(settings.fetch.timeout, settings.fetch.allow_private) as client:
-        return await poll_once(settings, client, store, lambda: now, force=True)
+        return await cycle.run_cycle(settings, client, store, lambda: now, force=True)
 
 
 @pytest.fixture
@@ -125,13 +125,15 @@ async def test_watch_renamed_federal_page_stays_one_item(fake_web, tmp_path, sto
     assert any("neuer-slug-2294412" in i.link for i in store.run(Store.latest_items, 100))
 
 
-async def test_watch_does_not_stop_on_failing_sources(fake_web, tmp_path, store):
+async def test_watch_does_not_stop_on_failing_sources(fake_web, other_host, tmp_path, store):
+    # the slow ones live on a host of their own: waiting for a busy host counts against the
+    # deadline, and they would hold its two connection slots for their whole deadline
     good = fake_web.fixture("/good", "ogp.rss")
     sources = [
         {"name": "good", "url": good},
         {"name": "error", "url": fake_web.route("/500", status=500, body=b"oops")},
-        {"name": "slow", "url": fake_web.fixture("/slow", "ogp.rss", delay=5)},
-        {"name": "trickle", "url": fake_web.fixture("/trickle", "ogp.rss", trickle=0.2)},
+        {"name": "slow", "url": other_host.fixture("/slow", "ogp.rss", delay=5)},
+        {"name": "trickle", "url": other_host.fixture("/trickle", "ogp.rss", trickle=0.2)},
         {"name": "endless", "url": fake_web.fixture("/endless", "ogp.rss", endless=True)},
         {"name": "html", "url": fake_web.fixture("/page", "not-a-feed.html")},
         {"name": "broken", "url": fake_web.fixture("/broken", "broken.xml")},
@@ -206,7 +208,7 @@ async def test_watch_refuses_a_name_that_resolves_to_a_private_address_at_connec
         return ["127.0.0.1"]
 
     async with make_client(2, allow_private=False, resolver=answer) as client:
-        report = await poll_once(settings, client, store, lambda: NOW)
+        report = await cycle.run_cycle(settings, client, store, lambda: NOW)
     assert lines(report)["rebound"] == (
         "rebound: error: fetch: feeds.example is a private address (127.0.0.1); "
         "set fetch.allow_private to allow it"
@@ -304,3 +306,61 @@ def test_parse_lazy_loaded_image_in_noscript_is_an_image_not_escaped_markup():
     assert entry.summary == "Auftakt in Berlin. Bericht folgt."
     assert '<img alt="Podium" src="https://netz.example/bild.jpg">' in entry.content_html
     assert "&lt;" not in entry.content_html
+
+
+def _story_feed(title: str, link: str) -> str:
+    return f"""<?xml version="1.0" encoding="UTF-8"?>
+<rss version="2.0"><channel><title>{title} site</title><link>{link}</link>
+<description>x</description>
+<item><title>{title}</title><link>{link}</link><guid isPermaLink="false">{title}-1</guid>
+<pubDate>Mon, 23 Nov 2026 09:00:00 +0000</pubDate><description>Die gleiche Geschichte.</description>
+</item></channel></rss>"""
+
+
+async def test_the_first_configured_source_wins_a_shared_story_whatever_answers_first(
+    fake_web, tmp_path, store
+):
+    # ogp answers last (slow), broken fails at once, netzwerk answers first: all carry one story
+    story = "https://www.opengovpartnership.org/news/germany-action-plan/"
+    settings = settings_for(
+        tmp_path,
+        [
+            {
+                "name": "ogp",
+                "url": fake_web.route("/ogp", body=_story_feed("OGP", story), delay=0.6),
+            },
+            {"name": "broken", "url": fake_web.route("/broken", body=b"gone", status=404)},
+            {
+                "name": "netzwerk",
+                "url": fake_web.route("/netz", body=_story_feed("Netzwerk", story)),
+            },
+        ],
+    )
+    report = await run_cycle(settings, store)
+    assert lines(report) == {
+        "ogp": "ogp: 1 new, 0 updated",
+        "broken": "broken: error: fetch: HTTP 404 Not Found",
+        "netzwerk": "netzwerk: 0 new, 0 updated",
+    }
+    [item] = store.run(Store.latest_items, 10)
+    assert (item.source, item.title) == ("ogp", "OGP")
+
+
+async def test_waiting_for_a_busy_host_counts_against_the_deadline(
+    fake_web, other_host, tmp_path, store
+):
+    # six hanging sources on one host, two connections at a time: the four waiting for a slot
+    # time out while they wait (no request of theirs reaches the host), instead of each getting
+    # a deadline of its own after the others; the source on another host is stored all the same
+    hanging = [
+        {"name": f"hang{n}", "url": fake_web.route(f"/hang{n}", body=b"x", delay=5)}
+        for n in range(6)
+    ]
+    quick = other_host.fixture("/feed/", "ogp.rss")
+    settings = settings_for(tmp_path, [*hanging, {"name": "ogp", "url": quick}], timeout=1)
+    report = await run_cycle(settings, store)
+    for n in range(6):
+        assert lines(report)[f"hang{n}"] == f"hang{n}: error: fetch: timed out after 1 s"
+    assert lines(report)["ogp"] == "ogp: 6 new, 0 updated"
+    asked = sum(fake_web.hits(f"/hang{n}") for n in range(6))
+    assert asked < 6, "every hanging source got a deadline of its own after waiting"

@@ -383,3 +383,14 @@ def fake_web() -> Iterator[FakeWeb]:
         yield web
     finally:
         web.stop()
+
+
+@pytest.fixture
+def other_host() -> Iterator[FakeWeb]:
+    """A second started FakeWeb on another loopback address (127.0.0.2): another host, so it
+    has its own connection slots, as a second site has."""
+    web = FakeWeb("127.0.0.2").start()
+    try:
+        yield web
+    finally:
+        web.stop()

@@ -1,11 +1,14 @@
-"""Composition root: settings -> store, clients, outbox, publisher (and, with `ogbot run`, the
-bot, the scheduler and the web server). Nothing else builds clients."""
+"""Composition root: settings -> the store, the HTTP client for the sources, the publisher with
+its outbox and Telegram sender. Every command gets them here (``ogbot run`` adds the scheduler,
+the bot and the web server in :mod:`ogbot.app.service`); nothing else builds clients."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+
+import httpx
 
 from ogbot import logs
 from ogbot.config import Settings
@@ -15,8 +18,14 @@ from ogbot.publish.outbox import Outbox, Sleep
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
 from ogbot.store import AsyncStore
+from ogbot.watch.fetch import make_client
 
 log = logs.get_logger(__name__)
+
+
+def sources_client(settings: Settings) -> httpx.AsyncClient:
+    """The one HTTP client for fetching the sources (public addresses only, unless allowed)."""
+    return make_client(settings.fetch.timeout, settings.fetch.allow_private)
 
 
 @contextlib.asynccontextmanager

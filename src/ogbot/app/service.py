@@ -4,9 +4,10 @@
 2. the store, the answer index, the HTTP client for the sources, the publisher and its outbox;
 3. the web server (feeds, page, health);
 4. ogbot's own APScheduler ``AsyncIOScheduler`` (so it runs with or without Telegram): the watch
-   cycle every ``fetch.interval`` minutes (first at start, jittered, never two at once), the
-   outbox every 30 seconds and whenever something is queued, scheduled announcements every
-   minute (missed ones: at start), consultation reminders daily at 9:00 local and at start;
+   cycle (:func:`ogbot.app.cycle.run_cycle`) every ``fetch.interval`` minutes (first at start,
+   jittered, never two at once), scheduled announcements every minute (missed ones: at start),
+   consultation reminders daily at 9:00 local and at start, housekeeping daily; beside it the
+   outbox task, which drains every 30 seconds and at once when woken (something was queued);
 5. the python-telegram-bot Application, started by hand (``initialize``, ``start_polling``,
    ``start``), when a token is set; otherwise the log says Telegram is off;
 6. signal handlers for SIGTERM and SIGINT: stop the scheduler, give running jobs a few seconds
@@ -30,6 +31,9 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ogbot import logs
+from ogbot.app.cycle import run_cycle
+from ogbot.app.errors import RunError
+from ogbot.app.house import sources_client
 from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.knowledge.answer import Answerer, AnswerSettings
@@ -40,21 +44,16 @@ from ogbot.publish.outbox import Outbox
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, make_bot
 from ogbot.store import AsyncStore, Store
-from ogbot.watch.cycle import poll_once
-from ogbot.watch.fetch import make_client
 from ogbot.web import start_web
 
 log = logs.get_logger(__name__)
 
 OUTBOX_EVERY = timedelta(seconds=30)
+OUTBOX_FIRST = 1.0  # seconds after start: the first drain (sends what waited while ogbot was down)
 DRAIN_SLICE = timedelta(seconds=25)  # one outbox run sends for at most this long
 STOP_GRACE = 3.0  # seconds running jobs get to finish on SIGTERM
 TELEGRAM_RETRY = 30.0  # seconds between attempts to reach Telegram at start
 FAILING_FOR = timedelta(days=1)  # a source failing this long is reported to the coordinators
-
-
-class RunError(Exception):
-    """``ogbot run`` cannot start (the lock is held, the port is taken): exit 1."""
 
 
 class Service:
@@ -65,7 +64,7 @@ class Service:
         self._tasks: set[asyncio.Task[Any]] = set()
         self.application: Any = None  # the PTB Application when Telegram is on
         self._untold: dict[str, str] = {}  # problem -> notice, from before Telegram was online
-        self._draining = False
+        self._wake = asyncio.Event()  # something was queued: the outbox drains now
 
     async def run(self) -> None:
         settings = self.settings
@@ -107,9 +106,10 @@ class Service:
             web = await start_web(settings, store, clock=self.clock)
         except WebError as exc:
             raise RunError(str(exc)) from exc
-        async with make_client(settings.fetch.timeout, settings.fetch.allow_private) as self.client:
+        async with sources_client(settings) as self.client:
             self.scheduler = self._schedule()
             self.scheduler.start()
+            self._track(asyncio.create_task(self._outbox_loop(), name="outbox"))
             try:
                 if bot is None:
                     log.info("telegram_off", reason="no token: watching, feeds and web only")
@@ -142,12 +142,6 @@ class Service:
             IntervalTrigger(seconds=interval.total_seconds(), jitter=jitter, timezone=UTC),
             id="watch",
             next_run_time=now + timedelta(seconds=random.uniform(0.5, 2)),  # noqa: S311
-        )
-        scheduler.add_job(
-            self._job(self.drain),
-            IntervalTrigger(seconds=OUTBOX_EVERY.total_seconds(), timezone=UTC),
-            id="outbox",
-            next_run_time=now + timedelta(seconds=1),
         )
         scheduler.add_job(
             self._job(self.announcements),
@@ -193,33 +187,46 @@ class Service:
         job.__name__ = work.__name__
         return job
 
+    def _track(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
     def wake_outbox(self) -> None:
-        """Drain now (something was queued); a drain already running picks it up anyway."""
-        if self._draining or self.stopping.is_set():
-            return  # the running drain reads the outbox again before every send
-        job = self.scheduler.get_job("outbox") if hasattr(self, "scheduler") else None
-        if job is not None:
-            job.modify(next_run_time=datetime.now(UTC))
+        """Drain now (something was queued); a drain already running reads the outbox again
+        before every send, and drains once more after it ends."""
+        self._wake.set()
+
+    async def _outbox_loop(self) -> None:
+        """Drain the outbox every 30 seconds and whenever woken, until ogbot stops."""
+        await asyncio.sleep(OUTBOX_FIRST)
+        while not self.stopping.is_set():
+            self._wake.clear()
+            try:
+                await self.drain()
+            except asyncio.CancelledError:
+                log.info("job_cancelled", job="drain")
+                raise
+            except Exception:
+                log.exception("job_failed", job="drain")
+            if self.stopping.is_set():
+                return
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), OUTBOX_EVERY.total_seconds())
 
     async def watch(self) -> None:
-        report = await poll_once(
+        await run_cycle(
             self.settings,
             self.client,
             self.store,
             self.clock,
             force=False,
-            on_cycle=self.publisher.after_cycle,
+            publisher=self.publisher,
+            wake=self.wake_outbox,
         )
-        if report.new_ids:
-            self.wake_outbox()
         await self._report_failing_sources()
 
     async def drain(self) -> None:
-        self._draining = True
-        try:
-            report = await self.outbox.drain(self.clock() + DRAIN_SLICE)
-        finally:
-            self._draining = False
+        report = await self.outbox.drain(self.clock() + DRAIN_SLICE)
         if report.sent or report.private or report.edited or report.failed or report.unknown:
             log.info(
                 "outbox_drained",
@@ -297,8 +304,7 @@ class Service:
             raise TelegramRefused("Telegram refused the token") from None
         except TelegramError as exc:
             log.warning("telegram_unreachable", reason=type(exc).__name__, retry=TELEGRAM_RETRY)
-            task = asyncio.create_task(self._retry_telegram(application))
-            self._tasks.add(task)
+            self._track(asyncio.create_task(self._retry_telegram(application)))
             return
         await self._go_online(application)
 
@@ -363,9 +369,11 @@ class Service:
     def _on_signal(self, number: int) -> None:
         log.info("stopping", signal=signal.Signals(number).name)
         self.stopping.set()
+        self._wake.set()  # the outbox task stops waiting
 
     async def _stop_jobs(self) -> None:
         self.stopping.set()
+        self._wake.set()
         self.scheduler.shutdown(wait=False)
         running = {task for task in self._tasks if not task.done()}
         if running:

@@ -1,0 +1,315 @@
+"""The commands besides ``ogbot run``, as the application does them; :mod:`ogbot.cli` parses
+the arguments, calls these and prints what they say. ``say`` receives each line of output as
+soon as it is known (a poll prints its sources before it waits for the channel).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from ogbot.app.errors import StoreError, UsageError
+from ogbot.config import Settings
+from ogbot.models import Answer, Lang, utc_now
+from ogbot.store import DB_NAME, Store
+
+CACHE_DIR = "cache"  # in the data directory: the answer engine's index, rebuilt when stale
+
+Say = Callable[[str], None]
+
+
+# -- ogbot ask ---------------------------------------------------------------------------------
+
+
+class Asker:
+    """Answers questions as the bot does, the stored items included (never creating the
+    database): ``ogbot ask``."""
+
+    def __init__(self, settings: Settings) -> None:
+        from ogbot.knowledge.answer import Answerer, AnswerSettings
+
+        self.settings = settings
+        self.answerer = Answerer.load(
+            AnswerSettings.from_settings(settings), cache=settings.data_dir / CACHE_DIR
+        )
+
+    @functools.cached_property
+    def _stored_items(self) -> Store | None:
+        """The database, for questions about consultations and news; never created here."""
+        data = self.settings.data_dir
+        return Store.open(data) if (data / DB_NAME).exists() else None
+
+    def answer(self, question: str, lang: Lang | None) -> Answer:
+        from ogbot.knowledge.answer import Pending
+
+        answer = self.answerer.prepare(question, lang)
+        if isinstance(answer, Pending):  # open consultations, news: from the stored items
+            answer = self.answerer.answer_live(
+                answer, self._stored_items, tz=self.settings.publish.tz
+            )
+        return answer
+
+
+# -- ogbot run ---------------------------------------------------------------------------------
+
+
+def run(settings: Settings) -> None:
+    """``ogbot run`` until SIGTERM or SIGINT; raises RunError when it cannot start."""
+    from ogbot.app.service import run as run_service
+
+    asyncio.run(run_service(settings))
+
+
+# -- ogbot poll --------------------------------------------------------------------------------
+
+
+def _local(moment: datetime | None, settings: Settings) -> str:
+    if moment is None:
+        return "never"
+    return moment.astimezone(settings.publish.tz).strftime("%Y-%m-%d %H:%M")
+
+
+def channel_state(settings: Settings) -> str | None:
+    """Why nothing goes to the channel now, or None when it does."""
+    if not settings.telegram.channel:
+        return "channel: off (telegram.channel is not set)"
+    if not settings.telegram.enabled:
+        # posts are queued for the configured channel all the same (publish.max_age still holds)
+        return "channel: no Telegram token here: posts wait in the outbox for an ogbot with one"
+    return None
+
+
+def poll(settings: Settings, say: Say) -> None:
+    """One cycle now, the feeds, due announcements, then the channel's queue (``ogbot poll``).
+    When ``ogbot run`` holds the data directory, it runs the cycle: nothing is done here."""
+    from ogbot.app.cycle import run_cycle
+    from ogbot.app.house import publishing, sources_client
+    from ogbot.lock import DataLock
+    from ogbot.store import AsyncStore
+
+    lock = DataLock(settings.data_dir)
+    if not lock.acquire():
+        say(
+            f"another ogbot process (ogbot run) holds {lock.path}: it runs the cycle; "
+            "nothing done here"
+        )
+        return
+    try:
+        store = AsyncStore.open(settings.data_dir)
+
+        async def cycle() -> None:
+            async with sources_client(settings) as client, publishing(settings, store) as pub:
+                await pub.outbox.recover()
+                await store.call(Store.housekeep, utc_now())
+                report = await run_cycle(settings, client, store, publisher=pub)
+                for source in report.sources:
+                    say(source.line())
+                await pub.publish_due()
+                off = channel_state(settings)
+                if off:
+                    say(off)
+                    return
+                drained = await pub.outbox.drain_for_wait()
+                say(drained.line())
+
+        try:
+            asyncio.run(cycle())
+        finally:
+            store.close()
+    finally:
+        lock.release()
+
+
+# -- ogbot announce ----------------------------------------------------------------------------
+
+
+def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
+    """Publish an announcement now, or schedule it for ``at`` (``ogbot announce``)."""
+    from ogbot.app.house import publishing
+    from ogbot.lock import DataLock
+    from ogbot.publish.post import announcement_fits
+    from ogbot.store import AsyncStore
+
+    text = text.strip()
+    if not text:
+        raise UsageError("announce: the text is empty")
+    if not announcement_fits(text, settings.publish):
+        raise UsageError("announce: the text is too long for one Telegram post; shorten it")
+    when = announce_time(at, settings) if at else None
+    if when is not None and when <= utc_now():
+        raise UsageError(f"announce: --at {at} is in the past")
+
+    lock = DataLock(settings.data_dir)
+    holder = lock.acquire()
+    store = AsyncStore.open(settings.data_dir)
+
+    async def publish() -> None:
+        async with publishing(settings, store) as publisher:
+            done = await publisher.announce(text, "shell", when)
+            if done.scheduled is not None:
+                local = _local(done.scheduled, settings)
+                say(f"announcement {done.id} scheduled for {local} ({settings.publish.timezone})")
+                if not holder:
+                    say("the running ogbot publishes it when its time comes")
+                return
+            say(f"announcement {done.id} published to the feeds")
+            off = channel_state(settings)
+            if off:
+                say(off)
+                return
+            if not holder:
+                say("queued for the channel: the running ogbot (it holds the lock) sends it")
+                return
+            await publisher.outbox.recover()
+            drained = await publisher.outbox.drain_for_wait()
+            say(drained.line())
+
+    try:
+        asyncio.run(publish())
+    finally:
+        store.close()
+        if holder:
+            lock.release()
+
+
+def announce_time(text: str, settings: Settings) -> datetime:
+    """An ISO date-time; without an offset it is local time in publish.timezone."""
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise UsageError(
+            f"announce: --at {text!r} is not an ISO date-time such as 2026-12-01T09:00"
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=settings.publish.tz)
+    return moment
+
+
+# -- ogbot sources -----------------------------------------------------------------------------
+
+
+def sources(settings: Settings) -> list[str]:
+    """Each configured source with its state (``ogbot sources``)."""
+    store = Store.open(settings.data_dir)
+    try:
+        states = {state.name: state for state in store.sources()}
+    finally:
+        store.close()
+    lines = []
+    for source in settings.sources:
+        state = states.get(source.name)
+        lines.append(f"{source.name} ({source.type}) {source.url}")
+        if state is None or state.last_fetch is None:
+            lines.append("  never fetched")
+            continue
+        status = state.last_status or "?"
+        if state.paused:
+            status += ", paused"
+        lines.append(
+            f"  last fetch {_local(state.last_fetch, settings)}: {status}; "
+            f"last success {_local(state.last_success, settings)}; {state.items} items"
+        )
+        if state.failures:
+            lines.append(
+                f"  failing {state.failures}x since {_local(state.failing_since, settings)}: "
+                f"{state.last_error}; next try {_local(state.next_due, settings)}"
+            )
+    return lines
+
+
+def check_source(settings: Settings, name: str | None, say: Say) -> bool:
+    """Fetch one source now and show what ogbot makes of it; nothing is stored. False when
+    the fetch failed (``ogbot sources check NAME``)."""
+    from ogbot.app.house import sources_client
+    from ogbot.models import Validators
+    from ogbot.watch.extract import extract
+    from ogbot.watch.fetch import FetchPolicy, fetch
+    from ogbot.watch.model import NotModified, WatchError
+
+    names = [source.name for source in settings.sources]
+    if not name:
+        raise UsageError(f"sources check NAME: which source? (known: {', '.join(names)})")
+    source = next((s for s in settings.sources if s.name == name), None)
+    if source is None:
+        raise UsageError(f"sources check: no source named {name!r} (known: {', '.join(names)})")
+    policy = FetchPolicy.for_source(settings.fetch, source)
+
+    async def check() -> None:
+        async with sources_client(settings) as client:
+            result = await fetch(client, source.name, source.url, Validators(), policy)
+        if isinstance(result, NotModified):  # pragma: no cover - no validators were sent
+            say(f"{source.name}: not modified")
+            return
+        now = datetime.now(UTC)
+        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+        say(f"{source.name}: {len(extracted.items)} items from {result.url}")
+        if extracted.problem:
+            say(f"  (recoverable problem: {extracted.problem})")
+        for item in extracted.items:
+            when = _local(item.published, settings) if item.date_known else "no date"
+            kind = "CONSULTATION" if item.kind == "consultation" else "news"
+            line = f"\n- {item.title}\n  {item.link}\n  {when} · {kind}"
+            if item.deadline:
+                guessed = " (year guessed)" if item.deadline_guessed else ""
+                line += f" · deadline {item.deadline.isoformat()}{guessed}"
+            say(line)
+            if item.summary:
+                say(f"  {item.summary[:160]}")
+
+    try:
+        asyncio.run(check())
+    except WatchError as exc:
+        say(str(exc))
+        return False
+    return True
+
+
+# -- ogbot backup / restore --------------------------------------------------------------------
+
+
+def backup(settings: Settings, path: str, keep: int | None) -> list[str]:
+    """An online copy of the database (``ogbot backup``), safe while ``ogbot run`` runs."""
+    from ogbot.backup import backup as copy
+
+    target = Path(path)
+    if path.endswith("/") and not target.exists():
+        target.mkdir(mode=0o700, parents=True)
+    try:
+        report = copy(settings.data_dir, target, utc_now(), keep)
+    except ValueError as exc:
+        raise UsageError(f"backup: {exc}") from None
+    lines = [f"backup written to {report.path}: {report.summary.line()}; integrity ok"]
+    if report.removed:
+        lines.append(f"removed {len(report.removed)} older backups (--keep {keep})")
+    return lines
+
+
+def restore(settings: Settings, path: str) -> list[str]:
+    """Put a backup in place of the database (``ogbot restore``); ogbot must be stopped."""
+    from ogbot.backup import restore as put_back
+    from ogbot.lock import DataLock
+
+    lock = DataLock(settings.data_dir)
+    if not lock.acquire():
+        raise StoreError(
+            f"another ogbot process (ogbot run) holds {lock.path}: stop it first "
+            "(systemctl stop ogbot, or docker compose stop), then restore"
+        )
+    try:
+        report = put_back(settings.data_dir, Path(path))
+    except ValueError as exc:
+        raise UsageError(f"restore: {exc}") from None
+    finally:
+        lock.release()
+    lines = []
+    if report.previous is not None:
+        lines.append(f"the replaced database is kept in {report.previous}")
+    lines.append(
+        f"restored {report.source}: {report.restored.line()}\n"
+        "items that arrived after the backup go to the feeds again at the next fetch, "
+        "not to the channel"
+    )
+    return lines

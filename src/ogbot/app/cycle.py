@@ -1,0 +1,194 @@
+"""One watch cycle, top to bottom (as miniflux's ``RefreshFeed``):
+
+1. read which sources are due (interval, backoff, paused);
+2. fetch and extract every due source at once, each within its deadline -- the time spent
+   waiting for a slot at a busy host counts, so ten hanging sources on one host hold nobody's
+   items back longer than one deadline;
+3. store the results one source after another **in configuration order**, so the first
+   configured source wins a story two sources carry, whatever answered first or failed;
+4. render the feeds and queue the posts for what changed;
+5. wake the outbox.
+
+One failing source never stops the cycle; a failing database does (it is not the source's
+fault, and the caller reports it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import httpx
+
+from ogbot import logs
+from ogbot.config import Settings, SourceSettings
+from ogbot.models import Clock, CycleReport, SourceReport, SourceState, Validators, utc_now
+from ogbot.publish.publisher import Publisher
+from ogbot.store import AsyncStore, Store, StoreError
+from ogbot.watch.extract import Extracted, extract
+from ogbot.watch.fetch import FetchPolicy, HostLimiter, fetch
+from ogbot.watch.model import FetchError, NotModified, WatchError
+
+log = logs.get_logger(__name__)
+MAX_PARALLEL = 8  # sources in flight at once
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What fetching and extracting one source gave, before anything is stored."""
+
+    source: SourceSettings
+    state: SourceState
+    extracted: Extracted | None = None  # None: not modified
+    validators: Validators | None = None
+    permanent_url: str | None = None
+    error: WatchError | None = None
+    crash: Exception | None = None  # a bug, logged in full; the other sources go on
+
+
+async def run_cycle(
+    settings: Settings,
+    client: httpx.AsyncClient,
+    store: AsyncStore,
+    clock: Clock = utc_now,
+    *,
+    force: bool = True,
+    publisher: Publisher | None = None,
+    wake: Callable[[], None] | None = None,
+) -> CycleReport:
+    """One cycle over the configured sources (``force``: also those not due yet)."""
+    started = clock()
+
+    # 1. which sources are due
+    due: list[tuple[SourceSettings, SourceState]] = []
+    skipped: dict[str, SourceReport] = {}
+    for source in settings.sources:
+        state = await store.call(Store.source_state, source.name, source.url)
+        if state.paused or (not force and not state.due(started)):
+            skipped[source.name] = SourceReport(source.name, skipped=True)
+        else:
+            due.append((source, state))
+
+    # 2. fetch and extract them all at once, each within its deadline
+    limiter = HostLimiter()
+    gate = asyncio.Semaphore(MAX_PARALLEL)
+
+    async def gather(source: SourceSettings, state: SourceState) -> Outcome:
+        async with gate:
+            return await fetch_and_extract(settings, source, state, client, limiter, started)
+
+    outcomes = await asyncio.gather(*(gather(source, state) for source, state in due))
+
+    # 3. store in configuration order: the first configured source wins a shared story
+    stored = {o.source.name: await store_outcome(settings, store, o, started) for o in outcomes}
+    reports = tuple(skipped.get(s.name) or stored[s.name] for s in settings.sources)
+    report = CycleReport(started=started, finished=clock(), sources=reports)
+    log.info(
+        "cycle_done",
+        sources=len(reports),
+        new=report.new,
+        updated=report.updated,
+        failed=len(report.failed),
+        seconds=round((report.finished - report.started).total_seconds(), 2),
+    )
+
+    # 4. the feeds and the posts for what changed
+    if publisher is not None:
+        await publisher.after_cycle(report)
+
+    # 5. the outbox sends what was queued
+    if wake is not None and report.new_ids:
+        wake()
+    return report
+
+
+async def fetch_and_extract(
+    settings: Settings,
+    source: SourceSettings,
+    state: SourceState,
+    client: httpx.AsyncClient,
+    limiter: HostLimiter,
+    now: datetime,
+) -> Outcome:
+    """Fetch one source and extract its items; nothing is stored here."""
+    policy = FetchPolicy.for_source(settings.fetch, source)
+    try:
+        try:
+            # the deadline covers the wait for a slot at the host as well as the fetch
+            async with asyncio.timeout(policy.timeout):
+                result = await fetch(
+                    client,
+                    source.name,
+                    state.fetch_url or source.url,
+                    state.validators,
+                    policy,
+                    limiter,
+                )
+        except TimeoutError as exc:
+            raise FetchError(source.name, f"timed out after {policy.timeout:g} s") from exc
+        if isinstance(result, NotModified):
+            return Outcome(source, state, None, result.validators, result.permanent_url)
+        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+        return Outcome(source, state, extracted, result.validators, result.permanent_url)
+    except WatchError as exc:
+        return Outcome(source, state, error=exc)
+    except Exception as exc:  # a bug must not stop the other sources; it is logged in full
+        log.exception("source_crashed", source=source.name)
+        return Outcome(source, state, crash=exc)
+
+
+async def store_outcome(
+    settings: Settings, store: AsyncStore, outcome: Outcome, now: datetime
+) -> SourceReport:
+    """Store one source's items and its fetch state; report what it did."""
+    source, name = outcome.source, outcome.source.name
+    interval = timedelta(minutes=source.interval or settings.fetch.interval)
+    try:
+        if outcome.error is not None:
+            exc = outcome.error
+            failures = await store.call(Store.record_failure, name, now, interval, exc.reason)
+            log.warning(
+                "source_failed", source=name, stage=exc.stage, reason=exc.reason, failures=failures
+            )
+            return SourceReport(name, error=f"{exc.stage}: {exc.reason}")
+        if outcome.crash is not None:
+            await store.call(
+                Store.record_failure, name, now, interval, f"internal error: {outcome.crash!r}"
+            )
+            return SourceReport(name, error=f"internal error: {type(outcome.crash).__name__}")
+        extracted = outcome.extracted
+        if extracted is None:
+            status, report = "not modified", SourceReport(name, not_modified=True)
+        else:
+            if extracted.problem:
+                log.warning("source_malformed", source=name, problem=extracted.problem)
+            first_sight = outcome.state.first_success is None
+            saved = await store.call(Store.save_items, name, extracted.items, now, first_sight)
+            status = "ok"
+            report = SourceReport(
+                name,
+                new=saved.new,
+                updated=saved.updated,
+                new_ids=saved.new_ids,
+                updated_ids=saved.updated_ids,
+            )
+        await store.call(
+            Store.record_success,
+            name,
+            now,
+            interval,
+            outcome.validators or Validators(),
+            status,
+            outcome.permanent_url,
+        )
+        if outcome.permanent_url:
+            log.info("source_moved", source=name, url=outcome.permanent_url)
+        return report
+    except StoreError:
+        raise  # the database failed, not the source: the cycle stops (a runtime failure)
+    except Exception as exc:  # a bug in storing one source must not stop the others
+        log.exception("source_crashed", source=name)
+        await store.call(Store.record_failure, name, now, interval, f"internal error: {exc!r}")
+        return SourceReport(name, error=f"internal error: {type(exc).__name__}")
