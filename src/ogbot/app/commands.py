@@ -16,8 +16,6 @@ from ogbot.config import Settings
 from ogbot.models import Answer, Lang, utc_now
 from ogbot.store import DB_NAME, Store
 
-CACHE_DIR = "cache"  # in the data directory: the answer engine's index, rebuilt when stale
-
 Say = Callable[[str], None]
 
 
@@ -29,12 +27,10 @@ class Asker:
     database): ``ogbot ask``."""
 
     def __init__(self, settings: Settings) -> None:
-        from ogbot.knowledge.answer import Answerer, AnswerSettings
+        from ogbot.app.house import load_answerer
 
         self.settings = settings
-        self.answerer = Answerer.load(
-            AnswerSettings.from_settings(settings), cache=settings.data_dir / CACHE_DIR
-        )
+        self.answerer = load_answerer(settings)
 
     @functools.cached_property
     def _stored_items(self) -> Store | None:

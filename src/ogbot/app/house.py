@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -20,7 +21,36 @@ from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
 from ogbot.store import AsyncStore
 from ogbot.watch.fetch import make_client
 
+if TYPE_CHECKING:
+    from ogbot.knowledge.answer import Answerer
+
 log = logs.get_logger(__name__)
+
+
+CACHE_DIR = "cache"  # in the data directory: the answer engine's index, rebuilt when stale
+
+
+def load_answerer(settings: Settings) -> Answerer:
+    """The answer engine, its index read from the data directory's cache when still fresh."""
+    from ogbot.knowledge.answer import Answerer, AnswerSettings
+
+    return Answerer.load(
+        AnswerSettings.from_settings(settings), cache=settings.data_dir / CACHE_DIR
+    )
+
+
+def build_publisher(
+    settings: Settings,
+    store: AsyncStore,
+    sender: Sender | None,
+    *,
+    clock: Clock = utc_now,
+    sleep: Sleep = asyncio.sleep,
+    offline: str | None = None,
+) -> Publisher:
+    """The publisher and its outbox, sending through ``sender`` (None: posts wait queued)."""
+    outbox = Outbox(settings, store, sender, clock=clock, sleep=sleep, offline=offline)
+    return Publisher(settings, store, outbox, clock=clock)
 
 
 def sources_client(settings: Settings) -> httpx.AsyncClient:
@@ -61,8 +91,7 @@ async def publishing(
     else:
         log.info("telegram_off", reason="no token")
     try:
-        outbox = Outbox(settings, store, sender, clock=clock, sleep=sleep, offline=offline)
-        yield Publisher(settings, store, outbox, clock=clock)
+        yield build_publisher(settings, store, sender, clock=clock, sleep=sleep, offline=offline)
     finally:
         if sender is not None:
             await sender.bot.shutdown()

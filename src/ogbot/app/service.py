@@ -33,15 +33,12 @@ from apscheduler.triggers.interval import IntervalTrigger
 from ogbot import logs
 from ogbot.app.cycle import run_cycle
 from ogbot.app.errors import RunError
-from ogbot.app.house import sources_client
+from ogbot.app.house import build_publisher, load_answerer, sources_client
 from ogbot.bot.services import BotServices
 from ogbot.config import Settings
-from ogbot.knowledge.answer import Answerer, AnswerSettings
 from ogbot.lock import DataLock
 from ogbot.models import Clock, utc_now
 from ogbot.publish import TelegramRefused
-from ogbot.publish.outbox import Outbox
-from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, make_bot
 from ogbot.store import AsyncStore, Store
 from ogbot.web import start_web
@@ -85,12 +82,12 @@ class Service:
         self._install_signals()
         settings = self.settings
         self.store = store
-        self.answerer = Answerer.load(AnswerSettings.from_settings(settings))
+        self.answerer = load_answerer(settings)
         self.bot = bot = make_bot(settings.telegram) if settings.telegram.enabled else None
-        self.outbox = Outbox(
+        self.publisher = build_publisher(
             settings, store, Sender(bot) if bot else None, clock=self.clock, offline="Telegram off"
         )
-        self.publisher = Publisher(settings, store, self.outbox, clock=self.clock)
+        self.outbox = self.publisher.outbox
         self.services = BotServices(
             settings=settings,
             store=store,
