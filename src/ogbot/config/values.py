@@ -1,0 +1,188 @@
+"""How a configuration value is read: one parser per kind of value.
+
+A parser takes what the TOML file or an environment variable gives (environment values are always
+strings) and returns the typed value, or raises :class:`Invalid` saying why it does not fit.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+Parser = Callable[[Any], Any]
+
+
+class Invalid(ValueError):
+    """A value that does not fit its key; the message says why."""
+
+
+def string(value: Any) -> str:
+    if not isinstance(value, str):
+        raise Invalid("not a string")
+    return value
+
+
+def url(value: Any) -> str:
+    text = string(value).strip()
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise Invalid("not an http(s) URL")
+    return text
+
+
+def optional_url(value: Any) -> str:
+    text = string(value).strip()
+    return url(text) if text else ""
+
+
+def whole(minimum: int, maximum: int | None = None) -> Parser:
+    def parse(value: Any) -> int:
+        if isinstance(value, str):
+            try:
+                value = int(value.strip().replace("_", ""))
+            except ValueError:
+                raise Invalid("not a whole number") from None
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise Invalid("not a whole number")
+        if value < minimum:
+            raise Invalid(f"must be at least {minimum}")
+        if maximum is not None and value > maximum:
+            raise Invalid(f"must be at most {maximum}")
+        return value
+
+    return parse
+
+
+def number(minimum: float, *, exclusive: bool = False) -> Parser:
+    def parse(value: Any) -> float:
+        if isinstance(value, str):
+            try:
+                value = float(value.strip().replace("_", ""))
+            except ValueError:
+                raise Invalid("not a number") from None
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise Invalid("not a number")
+        if value != value or value in (float("inf"), float("-inf")):
+            raise Invalid("not a number")
+        if value < minimum or (exclusive and value == minimum):
+            raise Invalid(f"must be {'greater than' if exclusive else 'at least'} {minimum:g}")
+        return float(value)
+
+    return parse
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def boolean(value: Any) -> bool:
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+        raise Invalid("not true or false")
+    if not isinstance(value, bool):
+        raise Invalid("not true or false")
+    return value
+
+
+_TOKEN = re.compile(r"^\d+:[A-Za-z0-9_-]+$")
+
+
+def bot_token(value: Any) -> str:
+    text = string(value).strip()
+    if text and not _TOKEN.match(text):
+        # never echo the value: it is a secret even when malformed
+        raise Invalid("not a bot token (expected <digits>:<secret> as BotFather gives it)")
+    return text
+
+
+_CHANNEL = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d+)$")
+
+
+def channel(value: Any) -> str:
+    text = string(value).strip()
+    if text and not _CHANNEL.match(text):
+        raise Invalid('not a channel ("@name" or a numeric id such as -100123...)')
+    return text
+
+
+def user_ids(value: Any) -> tuple[int, ...]:
+    if isinstance(value, str):  # environment: "123,456" or "[123, 456]"
+        items: list[Any] = [p for p in re.split(r"[\s,\[\]]+", value) if p]
+    elif isinstance(value, list):
+        items = value
+    else:
+        raise Invalid("not a list of Telegram user ids")
+    ids: list[int] = []
+    for item in items:
+        try:
+            number = int(item) if isinstance(item, str) else item
+        except ValueError:
+            raise Invalid(f"{item!r} is not a Telegram user id") from None
+        if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+            raise Invalid(f"{item!r} is not a Telegram user id")
+        ids.append(number)
+    return tuple(ids)
+
+
+def string_list(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return tuple(p.strip() for p in value.split(",") if p.strip())
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise Invalid("not a list of strings")
+    return tuple(v for v in value if v.strip())
+
+
+def timezone(value: Any) -> str:
+    name = string(value).strip()
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid(
+            f"unknown time zone {name!r} (use an IANA name such as Europe/Berlin)"
+        ) from None
+    return name
+
+
+def parse_quiet_hours(text: str) -> tuple[int, int] | None:
+    if not text.strip():
+        return None
+    match = re.fullmatch(r"\s*(\d{1,2})\s*-\s*(\d{1,2})\s*", text)
+    if not match:
+        raise Invalid('not a range of hours such as "22-7"')
+    start, end = int(match[1]), int(match[2])
+    if not (0 <= start <= 23 and 0 <= end <= 24) or start == end:
+        raise Invalid('not a range of hours such as "22-7"')
+    return start, end
+
+
+def quiet_hours(value: Any) -> str:
+    text = string(value).strip()
+    parse_quiet_hours(text)
+    return text
+
+
+def nonempty(value: Any) -> str:
+    text = string(value).strip()
+    if not text:
+        raise Invalid("must not be empty")
+    return text
+
+
+def host(value: Any) -> str:
+    text = nonempty(value)
+    if any(c.isspace() for c in text) or "/" in text:
+        raise Invalid("not a host name or address")
+    return text
+
+
+def source_type(value: Any) -> str:
+    if value not in ("feed", "html"):
+        raise Invalid('must be "feed" or "html"')
+    return str(value)

@@ -1,0 +1,31 @@
+"""The web server inside ogbot's process: the feeds, a page of the latest items, a health check.
+
+:mod:`ogbot.web.page` makes what is shown (the page, its search, the health report);
+:mod:`ogbot.web.server` serves it and the feed files with aiohttp.
+"""
+
+from ogbot.web.page import Search, deadline_text, health_report, render_page, safe_link
+from ogbot.web.server import (
+    FEEDS,
+    FeedFile,
+    WebError,
+    WebServer,
+    create_app,
+    read_feed,
+    start_web,
+)
+
+__all__ = [
+    "FEEDS",
+    "FeedFile",
+    "Search",
+    "WebError",
+    "WebServer",
+    "create_app",
+    "deadline_text",
+    "health_report",
+    "read_feed",
+    "render_page",
+    "safe_link",
+    "start_web",
+]

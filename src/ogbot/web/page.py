@@ -1,0 +1,374 @@
+"""What the web stage shows: the page of the latest items and its search, and /healthz's report.
+
+``GET /`` is a German page of open consultations (soonest deadline first) and the latest items,
+without JavaScript or external assets; ``GET /?q=WORDS`` is the same page showing the stored items
+that match the words (:meth:`Store.search_items`, the bot's /suche) instead, with the words echoed
+in the search form. ``GET /healthz`` is JSON for the operator: 200 with :func:`health_report`
+while the database takes a write, else 503 with :func:`health_failure`.
+
+Every text from a source goes through :func:`html.escape` (no template engine: the page is small,
+and the standard library needs no new dependency); only http(s) links become links. Nothing here
+knows HTTP: :mod:`ogbot.web.server` serves it.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from ogbot.config import Settings
+from ogbot.models import SourceState, StoredAnnouncement, StoredItem, long_date
+from ogbot.store import AsyncStore, Store
+
+PAGE_ITEMS = 50  # at most this many latest items on the page (fewer if publish.window is smaller)
+PAGE_CONSULTATIONS = 20
+PAGE_ANNOUNCEMENTS = 5
+PAGE_SEARCH_RESULTS = 50
+QUERY_CHARS = 200  # of ?q= taken (echoed and searched); a search box needs no more
+SUMMARY_CHARS = 300
+HEALTH_META_KEY = "web.healthz"  # the row /healthz writes to prove the database is writable
+OUTBOX_STATES = ("pending", "sending", "sent", "failed", "unknown", "expired", "merged")
+
+
+CSS = """
+:root{color-scheme:light dark;--fg:#1b1b1b;--bg:#fff;--muted:#5a5a5a;--accent:#0b5cad;
+--line:#ddd;--mark:#fff4d6}
+@media (prefers-color-scheme:dark){:root{--fg:#eee;--bg:#151515;--muted:#aaa;--accent:#8cc4ff;
+--line:#333;--mark:#3a3220}}
+*{box-sizing:border-box}
+body{margin:0 auto;max-width:44rem;padding:1rem;font:1.0625rem/1.55 system-ui,-apple-system,
+"Segoe UI",Roboto,sans-serif;color:var(--fg);background:var(--bg);overflow-wrap:anywhere}
+h1{font-size:1.6rem;line-height:1.25;margin:.5rem 0}
+h2{font-size:1.25rem;margin:2rem 0 .5rem;padding-bottom:.25rem;border-bottom:2px solid var(--line)}
+h3{font-size:1.0625rem;margin:0 0 .25rem}
+a{color:var(--accent)}
+ol{list-style:none;margin:0;padding:0}
+li{padding:.75rem 0;border-bottom:1px solid var(--line)}
+p{margin:.25rem 0}
+.meta,footer,.subscribe{color:var(--muted);font-size:.9375rem}
+.deadline{display:inline-block;background:var(--mark);padding:0 .35rem;border-radius:.25rem;
+font-weight:600;color:var(--fg)}
+.deadline.past{background:none;padding:0;font-weight:400;color:var(--muted)}
+.announcement{white-space:pre-line}
+form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:1rem 0 0}
+form.search input{flex:1 1 12rem;font:inherit;padding:.3rem .5rem;color:var(--fg);
+background:var(--bg);border:1px solid var(--muted);border-radius:.25rem}
+form.search button{font:inherit;padding:.3rem .8rem}
+footer{margin-top:2rem}
+""".strip()
+# the page's Content-Security-Policy allows this one stylesheet by its hash
+STYLE_HASH = base64.b64encode(hashlib.sha256(CSS.encode()).digest()).decode()
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def _e(text: object) -> str:
+    """Text for HTML content or a quoted attribute."""
+    return html.escape(str(text), quote=True)
+
+
+def safe_link(url: str) -> str | None:
+    """The URL if a browser may follow it from our page (http or https with a host), else None."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return url.strip()
+
+
+def _shorten(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-–") + "…"
+
+
+def deadline_text(item: StoredItem, today: date) -> str:
+    """``Frist: 15. Dezember 2026 (noch 22 Tage)``; a guessed year is marked."""
+    if item.deadline is None:
+        return "Frist: nicht angegeben"
+    text = f"Frist: {long_date(item.deadline)}"
+    if item.deadline_guessed:
+        text += " (Jahr geschätzt)"
+    days = (item.deadline - today).days
+    if days < 0:
+        text += " – abgelaufen"
+    elif days == 0:
+        text += " – endet heute"
+    elif days == 1:
+        text += " – noch 1 Tag"
+    else:
+        text += f" – noch {days} Tage"
+    return text
+
+
+def _time(moment: datetime, tz: ZoneInfo, prefix: str = "") -> str:
+    local = moment.astimezone(tz)
+    return f'<time datetime="{_e(local.isoformat())}">{_e(prefix + long_date(local.date()))}</time>'
+
+
+def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
+    link = safe_link(item.link)
+    title = _e(item.title or "(ohne Titel)")
+    heading = f'<a href="{_e(link)}">{title}</a>' if link else title
+    meta = [
+        f"Quelle: {_e(item.source)}",
+        _time(item.published, tz, "" if item.date_known else "gesehen am "),
+    ]
+    parts = [f'<li class="item {_e(item.kind)}">', f"<h3>{heading}</h3>"]
+    if item.kind == "consultation":
+        past = item.deadline is not None and item.deadline < today
+        parts.append(
+            f'<p><span class="deadline{" past" if past else ""}">'
+            f"{_e(deadline_text(item, today))}</span></p>"
+        )
+    parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
+    if item.summary.strip():
+        parts.append(f'<p class="summary">{_e(_shorten(item.summary, SUMMARY_CHARS))}</p>')
+    parts.append("</li>")
+    return "".join(parts)
+
+
+def _render_announcement(announcement: StoredAnnouncement, tz: ZoneInfo) -> str:
+    when = announcement.published or announcement.publish_at
+    return (
+        # the feeds link each announcement here (publish/feeds.py)
+        f'<li class="item announcement-item" id="announcement-{announcement.id}">'
+        "<h3>Ankündigung des Netzwerks</h3>"
+        f'<p class="meta">{_time(when, tz)}</p>'
+        f'<p class="announcement">{_e(announcement.text.strip())}</p>'
+        "</li>"
+    )
+
+
+def _announced_at(announcement: StoredAnnouncement) -> datetime:
+    return announcement.published or announcement.publish_at
+
+
+def _telegram_link(channel: str) -> str | None:
+    return f"https://t.me/{channel[1:]}" if channel.startswith("@") else None
+
+
+@dataclass(frozen=True)
+class Search:
+    """A search on the page: the words as typed (``?q=``) and the items found, newest first."""
+
+    query: str
+    results: Sequence[StoredItem]
+
+
+def _search_form(query: str) -> str:
+    # no action: the form submits to this page wherever it is served (a proxy may add a path)
+    return (
+        '<form class="search" method="get" role="search">'
+        '<label for="q">Suchen in den Meldungen:</label>'
+        f'<input type="search" id="q" name="q" value="{_e(query)}" maxlength="{QUERY_CHARS}">'
+        '<button type="submit">Suchen</button>'
+        "</form>"
+    )
+
+
+def _render_search(search: Search, tz: ZoneInfo, today: date) -> str:
+    heading = f"Suchergebnisse für „{_e(search.query)}“"
+    if search.results:
+        found = (
+            f"<p>{len(search.results)} Treffer, neueste zuerst.</p>"
+            '<ol class="items">'
+            + "".join(_render_item(item, tz, today) for item in search.results)
+            + "</ol>"
+        )
+    else:
+        found = (
+            "<p>Keine Treffer. Versuchen Sie andere oder weniger Wörter; gefunden werden "
+            "Meldungen, die alle Wörter enthalten (auch als Wortanfang).</p>"
+        )
+    return (
+        '<section id="suche" aria-labelledby="suche-titel">'
+        f'<h2 id="suche-titel">{heading}</h2>'
+        f"{found}"
+        '<p><a href="./">Alle Meldungen und offenen Konsultationen</a></p>'
+        "</section>"
+    )
+
+
+def render_page(
+    settings: Settings,
+    consultations: Sequence[StoredItem],
+    latest: Sequence[StoredItem],
+    announcements: Sequence[StoredAnnouncement],
+    now: datetime,
+    search: Search | None = None,
+) -> str:
+    """The whole page. Open consultations first; then items and announcements, newest first.
+    With a ``search``, its results instead of both lists."""
+    publish = settings.publish
+    tz = publish.tz
+    today = now.astimezone(tz).date()
+    title = _e(publish.title)
+    site = settings.site_url
+    rss, atom = _e(f"{site}/feed.rss"), _e(f"{site}/feed.atom")
+
+    shown = {item.id for item in consultations}
+    entries: list[tuple[datetime, str]] = [
+        (item.published, _render_item(item, tz, today)) for item in latest if item.id not in shown
+    ]
+    entries += [(_announced_at(a), _render_announcement(a, tz)) for a in announcements]
+    entries.sort(key=lambda entry: entry[0], reverse=True)
+
+    subscribe = [f'<a href="{rss}">RSS-Feed</a>', f'<a href="{atom}">Atom-Feed</a>']
+    channel = _telegram_link(settings.telegram.channel) if settings.telegram.enabled else None
+    if channel:
+        subscribe.append(f'<a href="{_e(channel)}">Telegram-Kanal</a>')
+    footer = [f'Kontakt: <a href="{_e(publish.contact_url)}">{_e(publish.contact)}</a>']
+    if publish.imprint_url:
+        footer.append(f'<a href="{_e(publish.imprint_url)}">Impressum</a>')
+    if publish.privacy_url:
+        footer.append(f'<a href="{_e(publish.privacy_url)}">Datenschutz</a>')
+
+    if search is not None:
+        main = _render_search(search, tz, today)
+    else:
+        main = _render_lists(consultations, entries, tz, today)
+
+    return f"""<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title}</title>
+<link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{rss}">
+<link rel="alternate" type="application/atom+xml" title="{title} (Atom)" href="{atom}">
+<style>{CSS}</style>
+</head>
+<body>
+<header>
+<h1>{title}</h1>
+<p>Neuigkeiten und offene Konsultationen rund um Open Government in Deutschland,
+automatisch gesammelt aus den beobachteten Quellen.</p>
+<p class="subscribe">Abonnieren: {" · ".join(subscribe)}</p>
+{_search_form(search.query if search is not None else "")}
+</header>
+<main>
+{main}
+</main>
+<footer><p>{" · ".join(footer)}</p></footer>
+</body>
+</html>
+"""
+
+
+def _render_lists(
+    consultations: Sequence[StoredItem],
+    entries: Sequence[tuple[datetime, str]],
+    tz: ZoneInfo,
+    today: date,
+) -> str:
+    """The page's two lists: open consultations, then the latest items and announcements."""
+    if consultations:
+        open_list = (
+            '<ol class="items">'
+            + "".join(_render_item(item, tz, today) for item in consultations)
+            + "</ol>"
+        )
+    else:
+        open_list = "<p>Zurzeit sind keine offenen Konsultationen bekannt.</p>"
+    if entries:
+        news_list = '<ol class="items">' + "".join(body for _, body in entries) + "</ol>"
+    else:
+        news_list = "<p>Noch keine Meldungen.</p>"
+    return f"""<section id="konsultationen" aria-labelledby="konsultationen-titel">
+<h2 id="konsultationen-titel">Offene Konsultationen</h2>
+{open_list}
+</section>
+<section id="neuigkeiten" aria-labelledby="neuigkeiten-titel">
+<h2 id="neuigkeiten-titel">Neueste Meldungen</h2>
+{news_list}
+</section>"""
+
+
+async def page_text(settings: Settings, store: AsyncStore, query: str, now: datetime) -> str:
+    """The page as asked for with ``?q=query``: a search's results, or (no words) the lists."""
+    query = " ".join(query[:QUERY_CHARS].split())
+    if query:  # a search: its results only (the lists are not read)
+        results = await store.call(Store.search_items, query, PAGE_SEARCH_RESULTS)
+        return render_page(settings, [], [], [], now, Search(query, results))
+    today = now.astimezone(settings.publish.tz).date()
+    limit = min(settings.publish.window, PAGE_ITEMS)
+    consultations, latest, announcements = await store.call(_page_data, today, limit)
+    return render_page(settings, consultations, latest, announcements, now)
+
+
+def _page_data(
+    store: Store, today: date, limit: int
+) -> tuple[list[StoredItem], list[StoredItem], list[StoredAnnouncement]]:
+    return (
+        store.open_consultations(today, PAGE_CONSULTATIONS),
+        store.latest_items(limit),
+        store.announcements("published", PAGE_ANNOUNCEMENTS),
+    )
+
+
+# --- health ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HealthSnapshot:
+    sources: tuple[SourceState, ...]
+    outbox: dict[str, int]
+
+
+def health_snapshot(store: Store, now: datetime) -> HealthSnapshot:
+    """On the store's thread: one real write (the proof of writability), then two reads."""
+    store.set_meta(HEALTH_META_KEY, _iso(now) or "")
+    return HealthSnapshot(tuple(store.sources()), store.outbox_counts())
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def health_report(settings: Settings, snapshot: HealthSnapshot, now: datetime) -> dict[str, Any]:
+    """The JSON of a healthy /healthz: every configured source with its state, the outbox."""
+    states = {state.name: state for state in snapshot.sources}
+    sources = []
+    for source in settings.sources:
+        state = states.get(source.name)
+        sources.append(
+            {
+                "name": source.name,
+                "last_status": state.last_status if state else None,
+                "last_error": state.last_error if state else None,
+                "failures": state.failures if state else 0,
+                "last_fetch": _iso(state.last_fetch) if state else None,
+                "last_success": _iso(state.last_success) if state else None,
+                "failing_since": _iso(state.failing_since) if state else None,
+                "paused": state.paused if state else False,
+            }
+        )
+    outbox = {name: snapshot.outbox.get(name, 0) for name in OUTBOX_STATES}
+    outbox.update(snapshot.outbox)  # a state added later still shows
+    return {
+        "status": "ok",
+        "database": "writable",
+        "time": _iso(now),
+        "sources": sources,
+        "outbox": outbox,
+        "outbox_length": outbox["pending"] + outbox["sending"],
+    }
+
+
+def health_failure(reason: str, now: datetime) -> dict[str, Any]:
+    """The JSON of an unhealthy /healthz: the database took no write (``reason`` says why)."""
+    return {"status": "error", "database": "not writable", "error": reason, "time": _iso(now)}
