@@ -46,8 +46,8 @@ from functools import lru_cache, reduce
 from operator import or_
 from typing import Literal, NamedTuple
 
+from ogbot.dates import FoundDate, find_dates, is_range_gap, normalise_text
 from ogbot.models import Kind
-from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
 
 __all__ = [
     "CLOSED_SUMMARY_PAIRS",
