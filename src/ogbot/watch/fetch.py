@@ -134,7 +134,7 @@ def _as_httpx_errors() -> Iterator[None]:
         for core, mapped in _HTTPCORE_ERRORS:
             if isinstance(exc, core):
                 raise mapped(str(exc)) from exc
-        raise  # not httpcore's: AddressRefused, cancellation... unchanged
+        raise  # not httpcore's (AddressRefused, ...): unchanged
 
 
 class _ResponseStream(httpx.AsyncByteStream):
