@@ -22,7 +22,6 @@ from ogbot.bot import coordinator
 from ogbot.bot.coordinator import (
     REFUSAL,
     parse_post_link,
-    parse_when,
     sources_html,
     tell_coordinators,
 )
@@ -644,33 +643,6 @@ async def test_tell_coordinators_skips_one_who_never_started_the_bot(bot: Harnes
 
 
 # --- parsing --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2026-12-01 09:00", datetime(2026, 12, 1, 9, 0)),
-        ("2026-12-01T09:30", datetime(2026, 12, 1, 9, 30)),
-        ("01.12.2026 9:00", datetime(2026, 12, 1, 9, 0)),
-        ("1.12.2026, 9 Uhr", datetime(2026, 12, 1, 9, 0)),
-        ("1.12. 9:00", datetime(2026, 12, 1, 9, 0)),
-        ("1.11. 9:00", datetime(2027, 11, 1, 9, 0)),  # passed this year: the next one
-        ("morgen 9:00", datetime(2026, 11, 24, 9, 0)),
-        ("Heute um 18.30 Uhr", datetime(2026, 11, 23, 18, 30)),
-        ("übermorgen 9", datetime(2026, 11, 25, 9, 0)),
-        ("tomorrow at 7:15", datetime(2026, 11, 24, 7, 15)),
-        ("2026-06-01 12:00", datetime(2026, 6, 1, 12, 0)),  # summer time
-    ],
-)
-def test_parse_when_reads_local_times(text: str, expected: datetime) -> None:
-    assert parse_when(text, START, BERLIN) == expected.replace(tzinfo=BERLIN)
-
-
-@pytest.mark.parametrize(
-    "text", ["", "irgendwann", "2026-02-30 09:00", "2026-12-01 25:00", "31.02.2027 9:00", "9:00"]
-)
-def test_parse_when_refuses_what_is_not_a_time(text: str) -> None:
-    assert parse_when(text, START, BERLIN) is None
 
 
 def test_parse_post_link_reads_public_and_private_channel_links() -> None:

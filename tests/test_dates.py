@@ -1,4 +1,4 @@
-"""Tests for ogbot.watch.dates: normalising text, finding dates, listing dates."""
+"""Tests for ogbot.dates: normalising text, finding dates, listing dates."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import zoneinfo
 
 import pytest
 
-from ogbot.watch.dates import (
+from ogbot.dates import (
     FoundDate,
     find_dates,
     is_range_gap,

@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
     command("poll", "run one watch cycle now, write the feeds, send queued posts")
     announce = command("announce", "publish an announcement to the feeds and the channel")
     announce.add_argument(
-        "--at", metavar="TIME", help="schedule it: an ISO date-time in publish.timezone"
+        "--at",
+        metavar="TIME",
+        help="schedule it: an ISO date-time or a time such as 'morgen 9:00', in publish.timezone",
     )
     announce.add_argument("text", nargs="+", metavar="TEXT", help="the text, or - for stdin")
     sources = command("sources", "the sources and their state; `sources check NAME` tries one")

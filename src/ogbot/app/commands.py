@@ -171,16 +171,17 @@ def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
             lock.release()
 
 
-def announce_time(text: str, settings: Settings) -> datetime:
-    """An ISO date-time; without an offset it is local time in publish.timezone."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
+def announce_time(text: str, settings: Settings, now: datetime | None = None) -> datetime:
+    """A time as the bot's coordinators write it ("morgen 9:00", "01.12.2026 9:00") or an ISO
+    date-time, read in publish.timezone (see :func:`ogbot.dates.read_when`)."""
+    from ogbot.dates import read_when
+
+    moment = read_when(text, now or utc_now(), settings.publish.tz)
+    if moment is None:
         raise UsageError(
             f"announce: --at {text!r} is not an ISO date-time such as 2026-12-01T09:00"
-        ) from None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=settings.publish.tz)
+            " nor a time such as 'morgen 9:00'"
+        )
     return moment
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -54,6 +54,7 @@ from ogbot import logs
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import client_lang
 from ogbot.config import SourceSettings
+from ogbot.dates import read_when
 from ogbot.models import SourceState, StoredAnnouncement
 from ogbot.publish.post import (
     PostTooLong,
@@ -119,50 +120,10 @@ OUTBOX_STATES = {
 # --- pure helpers --------------------------------------------------------------------------------
 
 
-_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|t)(?:um\s+)?(\d{1,2})(?:[:.](\d{2}))?")
-_GERMAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?,?\s*(?:um\s+)?(\d{1,2})(?:[:.](\d{2}))?")
-_RELATIVE = re.compile(
-    r"(heute|morgen|übermorgen|today|tomorrow),?\s*(?:um\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?"
-)
-_DAYS_AHEAD = {"heute": 0, "today": 0, "morgen": 1, "tomorrow": 1, "übermorgen": 2}
-_SUFFIX = re.compile(r"\s*(uhr|h)?\s*$")
-
-
-def _local(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime | None:
-    try:
-        return datetime.combine(day, time(hour, minute), tzinfo=tz)
-    except ValueError:
-        return None
-
-
 def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
-    """A local date and time as a coordinator writes it, or None.
-
-    Accepted: ``2026-12-01 09:00`` (also ``T`` between), ``01.12.2026 9:00``, ``1.12. 9:00``
-    (the next such day), ``morgen 9:00`` / ``heute 18:30`` / ``übermorgen 9`` (and English
-    ``today``/``tomorrow``); "Uhr" after the time is fine. Returns an aware datetime in ``tz``.
-    """
-    cleaned = _SUFFIX.sub("", " ".join(text.strip().lower().split()))
-    local_now = now.astimezone(tz)
-    try:
-        if match := _ISO.fullmatch(cleaned):
-            year, month, day_of_month, hour, minute = (int(g or 0) for g in match.groups())
-            return _local(date(year, month, day_of_month), hour, minute, tz)
-        if match := _GERMAN.fullmatch(cleaned):
-            day_s, month_s, year_s, hour_s, minute_s = match.groups()
-            hour, minute = int(hour_s), int(minute_s or 0)
-            year = int(year_s) if year_s else local_now.year
-            when = _local(date(year, int(month_s), int(day_s)), hour, minute, tz)
-            if when is not None and not year_s and when <= local_now:  # 1.12. means the next
-                when = _local(date(year + 1, int(month_s), int(day_s)), hour, minute, tz)
-            return when
-        if match := _RELATIVE.fullmatch(cleaned):
-            word, hour_s, minute_s = match.groups()
-            day = local_now.date() + timedelta(days=_DAYS_AHEAD[word])
-            return _local(day, int(hour_s), int(minute_s or 0), tz)
-    except ValueError:  # no such day (31.02.)
-        return None
-    return None
+    """A date and time as a coordinator writes it ("morgen 9:00"), or None: see
+    :func:`ogbot.dates.read_when`, which ``ogbot announce --at`` reads with too."""
+    return read_when(text, now, tz)
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:

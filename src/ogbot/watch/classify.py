@@ -2,34 +2,10 @@
 
 A consultation *invites comments or input*, by a deadline or through a process. A word
 such as "Beteiligung" or "Konsultation" merely mentioned in a news title is not enough.
-All the rules are in the "Rules" section below: word lists as module constants and the
-decision in :func:`classify`. In short:
-
-1. Closed markers in the title or a category ("[abgeschlossen]", "Ergebnisse", "results",
-   "Rückblick", ...) or a closing statement in the summary ("ist abgeschlossen", "has
-   closed") make the item news. A stated deadline is kept when the item would otherwise
-   have been a consultation.
-2. One strong signal anywhere (an explicit invitation: "For Public Comment", "Ihr Feedback
-   ist gefragt", "Kommentierungsphase", ...) makes a consultation.
-3. Weak signals ("Konsultation", "Entwurf", "survey", ...) count by concept, so
-   "Konsultation" and "consultation" are one. A consultation needs two of them in the
-   title and categories, or one there plus a deadline, or two in the summary plus a
-   deadline, or an inviting one ("kommentiert", "comments", "Stellungnahmen",
-   "feedback") within ``INVITATION_WINDOW`` words of the deadline ("kann bis zum
-   30. November kommentiert werden"). Other weak words in the summary never suffice:
-   news summaries talk about participation all the time.
-4. A deadline is a date right after a deadline phrase ("bis zum", "until", "by", "no later
-   than", "endet am", "Frist:", "Deadline:", "Einsendeschluss") or the end of a range
-   ("vom 24.4.-12.5.2023"). After a generic phrase ("bis", "until", "by") it counts only
-   near consultation vocabulary: within ``NEAR_WINDOW`` words in the same field, or when
-   the title or a category has such vocabulary. A date with no such phrase (a publication
-   or event date: "am 30. August 2023 beschlossen") is never a deadline. The deadline
-   cue word itself ("Frist") is not counted as a weak signal.
-
-Matching is case-insensitive and umlaut-insensitive (ä = ae = a, ß = ss), works on word
-stems (prefix for English inflection, infix for German compounds: "Bürgerbeteiligung",
-"Konsultationsphase") and tolerates one typo (edit distance 1) in words of
-``FUZZY_MIN_LENGTH`` letters or more ("Konsulation", "Beteilgung").
+The rules are data in :mod:`ogbot.watch.rules`, which also says how :func:`classify`
+applies them: closed markers first, then strong signals, then weak ones counted by concept,
+with or without a deadline. This module is the engine: matching (case- and
+umlaut-insensitive, on word stems, one typo in long words), finding deadlines, deciding.
 """
 
 from __future__ import annotations
@@ -46,26 +22,11 @@ from functools import lru_cache, reduce
 from operator import or_
 from typing import Literal, NamedTuple
 
+from ogbot.dates import FoundDate, find_dates, is_range_gap, normalise_text
 from ogbot.models import Kind
-from ogbot.watch.dates import FoundDate, find_dates, is_range_gap, normalise_text
+from ogbot.watch import rules
 
-__all__ = [
-    "CLOSED_SUMMARY_PAIRS",
-    "CLOSED_TITLE_WORDS",
-    "DEADLINE_FILLERS",
-    "DEADLINE_PHRASES",
-    "DEADLINE_SPECIFIC_WORDS",
-    "FUZZY_MIN_LENGTH",
-    "INVITATION_WINDOW",
-    "INVITING_CONCEPTS",
-    "NEAR_WINDOW",
-    "STRONG_PAIRS",
-    "STRONG_PHRASES",
-    "WEAK_CONCEPTS",
-    "Classification",
-    "Kind",
-    "classify",
-]
+__all__ = ["Classification", "Kind", "classify"]
 
 
 @dataclass(frozen=True)
@@ -76,204 +37,9 @@ class Classification:
     reasons: tuple[str, ...]  # short human-readable reasons
 
 
-# =========================================================================== Rules
-#
-# Word syntax used in all lists below (after folding: lower case, ä/ae -> a, ß -> ss):
-#   "word"   the whole word
-#   "word*"  a word starting with it ("comment*": comments, commenting)
-#   "~word"  a word containing it (German compounds: "~beteiligung": Bürgerbeteiligung)
-# A phrase is words separated by spaces that must follow each other in the text.
-# Words whose stem has FUZZY_MIN_LENGTH letters or more also match with one typo (edit
-# distance 1), except in the closed-marker and generic deadline lists, where a typo is too
-# likely another word ("Erlebnis"/"Ergebnis", "angeschlossen"/"abgeschlossen").
-
-FUZZY_MIN_LENGTH = 8
-NEAR_WINDOW = 12
-"""How many words apart a generic deadline phrase and consultation vocabulary may be."""
-INVITATION_WINDOW = 8
-"""How many words apart an inviting weak word and its deadline's date may be."""
-
-STRONG_PHRASES: tuple[str, ...] = (
-    # English, as on the OGP site
-    "for public comment*",
-    "public comment*",
-    "open for comment*",
-    "open for public comment*",
-    "open for input",
-    "open for feedback",
-    "call* for expression* of interest",
-    "call* for input",
-    "call* for proposal*",
-    "call* for comment*",
-    "call* for submission*",
-    "call* for contribution*",
-    "request* for input",
-    "request* for comment*",
-    "request* for feedback",
-    "your comment*",
-    "have your say",
-    "share your view*",
-    "share your feedback",
-    "share your idea*",
-    "give us your feedback",
-    "submit your comment*",
-    "take our survey",
-    "take the survey",
-    "take this survey",
-    "complete the survey",
-    "fill out the survey",
-    "fill in the survey",
-    "open consultation*",
-    "consultation* is open",
-    "consultation* is now open",
-    "consultation* now open",
-    "consultation* open*",
-    # German, as on the federal government's and the network's pages
-    "ihr* feedback ist gefragt",
-    "ihr* meinung ist gefragt",
-    "ihr* meinung zahlt",
-    "ihr* idee* sind gefragt",
-    "ihr* expertise ist gefragt",
-    "jetzt kommentieren",
-    "jetzt mitmachen",
-    "jetzt beteiligen",
-    "jetzt mitdiskutieren",
-    "~kommentierungsphase",
-    "~kommentierungsfrist",
-    "online ~konsultation",
-    "~onlinekonsultation",
-    "beteiligen sie sich",
-    "machen sie mit",
-    "mach mit",
-    "~stellungnahme bis",
-    "~ideenskizze einreich*",
-)
-
-STRONG_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = (
-    # (any of these words, any of those, at most this many words apart, either order)
-    (
-        ("~konsultation",),
-        (
-            *("start", "startet", "starten", "gestartet", "beginnt", "begonnen"),
-            *("lauft", "laufen", "laufende*", "eroffnet", "offen"),
-        ),
-        8,
-    ),
-    (("consultation*",), ("launch*",), 5),
-    (("~kommentierung",), ("~entwurf",), 8),
-    (("~ideenskizze",), ("~reich",), 6),
-)
-"""Strong pairs: "Konsultation zum Aktionsplan gestartet", "Kommentierung des Entwurfs"."""
-
-WEAK_CONCEPTS: dict[str, tuple[str, ...]] = {
-    "consultation": ("~konsultation", "consultation*"),
-    "participation": ("~beteiligung",),
-    "draft": ("~entwurf", "draft*"),
-    "statement": ("~stellungnahme",),
-    "feedback": ("~feedback",),
-    "comment": ("comment*", "~komment"),
-    "survey": ("survey*", "~umfrage"),
-    "deadline": ("~frist",),
-    "idea sketch": ("~ideenskizze",),
-}
-"""Weak signals, by concept: each concept counts once however often and in whichever
-language it occurs."""
-
-INVITING_CONCEPTS: frozenset[str] = frozenset(("comment", "feedback", "statement", "idea sketch"))
-"""Weak concepts that, right next to a deadline, ask for input ("Kommentare bis 30. November")
-rather than report on a process ("Die Konsultation lief bis zum 12. Mai")."""
-
-_EXCLUDES: dict[str, tuple[str, ...]] = {  # words that contain a stem but mean otherwise
-    # "kurzfristig", "langfristig": time spans, not deadlines
-    "~frist": ("fristig",),
-}
-
-CLOSED_TITLE_WORDS: tuple[str, ...] = (
-    "abgeschlossen*",
-    "closed",
-    "beendet",
-    "ended",
-    "~ergebnis",
-    "result*",
-    "outcome*",
-    "~ruckblick",
-    "recap*",
-    "learned",
-    "learnt",
-    "~auswertung",
-    "~bilanz",
-    "~abschlussbericht",
-)
-"""Closed markers in the title or a category ("[abgeschlossen]", "Ergebnisse der
-Konsultation", "What we learned from the consultation")."""
-
-CLOSED_SUMMARY_PAIRS: tuple[tuple[tuple[str, ...], tuple[str, ...], int], ...] = (
-    # (any of these words, then any of those, at most this many words later)
-    (("ist", "sind", "wurde*", "war", "erfolgreich"), ("abgeschlossen", "beendet"), 3),
-    (("ist", "war"), ("vorbei",), 2),
-    (("is", "has", "have", "was", "were", "are"), ("closed", "ended"), 3),
-)
-"""Closing statements in a summary. Single words such as "Ergebnisse" are not used
-there: open consultations promise that "die Ergebnisse werden veröffentlicht"."""
-
-DEADLINE_PHRASES: tuple[str, ...] = (
-    "bis",
-    "until",
-    "till",
-    "by",
-    "before",
-    "through",
-    "due",
-    "endet",
-    "enden",
-    "ends",
-    "end",
-    "closes",
-    "close",
-    "closing",
-    "lauft",
-    "no later than",
-    "not later than",
-    "spatestens",
-)
-"""Deadline phrases that must stand right before the date (fillers such as "zum", "am",
-"the", weekdays may come between): "bis zum 15. Dezember", "until Friday, 7 November"."""
-
-DEADLINE_SPECIFIC_WORDS: tuple[str, ...] = (
-    "~frist",
-    "deadline*",
-    "~einsendeschluss",
-    "~abgabeschluss",
-    "~einreichungsschluss",
-    "~bewerbungsschluss",
-    "~anmeldeschluss",
-    "no later than",
-    "not later than",
-    "spatestens",
-)
-"""Words that name a deadline themselves: up to four words may stand between them and the
-date ("Frist für Stellungnahmen: 6.8.2023"), and no nearby vocabulary is needed."""
-
-DEADLINE_FILLERS: frozenset[str] = frozenset(
-    {
-        # German and English articles, prepositions, "inclusive"
-        *("zum", "zur", "am", "dem", "den", "der", "die", "ist", "einschliesslich", "einschl"),
-        *("inklusive", "spatestens", "on", "the", "is", "of", "inclusive"),
-        # weekdays: "bis Montag, 15. Dezember", "until Friday, 7 November"
-        *("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
-        *("mo", "di", "mi", "do", "fr", "sa", "so"),
-        *("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
-        *("mon", "tue", "wed", "thu", "fri", "sat", "sun"),
-    }
-)
-"""Words that may stand between a deadline phrase and its date."""
-
-_RANGE_OPENERS = frozenset(("vom", "von", "from", "zwischen", "between", "zeitraum"))
-_SPECIFIC_REACH = 4
-
 # =========================================================================== Matching
 #
-# How matching is made fast (the rules above are unchanged by it): every distinct word of
+# How matching is made fast (the rules are unchanged by it): every distinct word of
 # every list gets one bit. Each token of a text is folded and matched against the whole
 # vocabulary once, giving a bit mask that is cached per token string (news texts repeat
 # their words). A field keeps the masks of its tokens and their union, so a phrase, pair or
@@ -309,8 +75,8 @@ def _word(spec: str, *, fuzzy: bool) -> _Word:
         mode = "prefix"
     else:
         mode = "exact"
-    exclude = tuple(_fold(e) for e in _EXCLUDES.get(spec, ()))
-    return _Word(stem, mode, fuzzy and len(stem) >= FUZZY_MIN_LENGTH, exclude)
+    exclude = tuple(_fold(e) for e in rules.EXCLUDES.get(spec, ()))
+    return _Word(stem, mode, fuzzy and len(stem) >= rules.FUZZY_MIN_LENGTH, exclude)
 
 
 def _phrase(spec: str, *, fuzzy: bool = True) -> tuple[_Word, ...]:
@@ -381,33 +147,32 @@ def _compile_phrases(specs: Iterable[str], *, fuzzy: bool) -> _Phrases:
     return _Phrases(phrases, bits)
 
 
-def _compile_pairs(
-    pairs: Sequence[tuple[tuple[str, ...], tuple[str, ...], int]], *, fuzzy: bool
-) -> _Pairs:
+def _compile_pairs(pairs: Sequence[rules.Pair], *, fuzzy: bool) -> _Pairs:
     compiled: list[_PairRule] = []
     all_firsts = all_seconds = 0
-    for firsts, seconds, window in pairs:
+    for pair in pairs:
         first_bits = second_bits = 0
-        for a in firsts:
+        for a in pair.words:
             first_bits |= _bit(_word(a, fuzzy=fuzzy))
-        for b in seconds:
+        for b in pair.others:
             second_bits |= _bit(_word(b, fuzzy=fuzzy))
-        compiled.append(_PairRule(first_bits, second_bits, window))
+        compiled.append(_PairRule(first_bits, second_bits, pair.within))
         all_firsts |= first_bits
         all_seconds |= second_bits
     return _Pairs(tuple(compiled), all_firsts, all_seconds)
 
 
-_STRONG_PHRASES = _compile_phrases(STRONG_PHRASES, fuzzy=True)
-_STRONG_PAIRS = _compile_pairs(STRONG_PAIRS, fuzzy=True)
+_STRONG_PHRASES = _compile_phrases(rules.STRONG_PHRASES, fuzzy=True)
+_STRONG_PAIRS = _compile_pairs(rules.STRONG_PAIRS, fuzzy=True)
 _WEAK = tuple(
-    (concept, _compile_phrases(phrases, fuzzy=True)) for concept, phrases in WEAK_CONCEPTS.items()
+    (concept, _compile_phrases(phrases, fuzzy=True))
+    for concept, phrases in rules.WEAK_CONCEPTS.items()
 )
 _WEAK_BITS = reduce(or_, (phrases.bits for _, phrases in _WEAK), 0)
-_CLOSED_TITLE = _compile_phrases(CLOSED_TITLE_WORDS, fuzzy=False)
-_CLOSED_SUMMARY = _compile_pairs(CLOSED_SUMMARY_PAIRS, fuzzy=False)
-_DEADLINE_PHRASES = _compile_phrases(DEADLINE_PHRASES, fuzzy=False)
-_DEADLINE_SPECIFIC = _compile_phrases(DEADLINE_SPECIFIC_WORDS, fuzzy=True)
+_CLOSED_TITLE = _compile_phrases(rules.CLOSED_TITLE_WORDS, fuzzy=False)
+_CLOSED_SUMMARY = _compile_pairs(rules.CLOSED_SUMMARY_PAIRS, fuzzy=False)
+_DEADLINE_PHRASES = _compile_phrases(rules.DEADLINE_PHRASES, fuzzy=False)
+_DEADLINE_SPECIFIC = _compile_phrases(rules.DEADLINE_SPECIFIC_WORDS, fuzzy=True)
 
 # --------------------------------------------------------------------------- tokens
 
@@ -656,7 +421,7 @@ def _cue_before(field: _Field, position: int) -> tuple[int, int, bool] | None:
     boundary = position
     fillers = 0
     reach = 0
-    while j >= 0 and reach <= _SPECIFIC_REACH:
+    while j >= 0 and reach <= rules.SPECIFIC_REACH:
         if not _DEADLINE_GAP.fullmatch(text, ends[j], boundary):
             return None
         for phrase in _DEADLINE_SPECIFIC.phrases:
@@ -668,7 +433,7 @@ def _cue_before(field: _Field, position: int) -> tuple[int, int, bool] | None:
                 start = j - len(phrase.bits) + 1
                 if _phrase_at(field, phrase, start):
                     return start, j + 1, False
-            if folded[j] in DEADLINE_FILLERS and fillers < 3:
+            if folded[j] in rules.DEADLINE_FILLERS and fillers < 3:
                 fillers += 1
         reach += 1
         boundary = starts[j]
@@ -701,14 +466,14 @@ def _find_deadlines(
             first, last, specific = cue
         else:
             first = last = field.index_at(begin)
-            if first and field.folded[first - 1] in _RANGE_OPENERS:
+            if first and field.folded[first - 1] in rules.RANGE_OPENERS:
                 first -= 1
             specific = False
         near = head_has_vocabulary or any(
             hit.field is field
             and (
-                abs(hit.first - date_token) <= NEAR_WINDOW
-                or abs(hit.last - 1 - first) <= NEAR_WINDOW
+                abs(hit.first - date_token) <= rules.NEAR_WINDOW
+                or abs(hit.last - 1 - first) <= rules.NEAR_WINDOW
             )
             for hit in vocabulary
         )
@@ -726,9 +491,10 @@ def _invitations(weak: Iterable[_Hit], deadline: _Deadline) -> list[_Hit]:
     return [
         hit
         for hit in weak
-        if hit.label in INVITING_CONCEPTS
+        if hit.label in rules.INVITING_CONCEPTS
         and hit.field is deadline.field
-        and min(abs(hit.first - date_token), abs(hit.last - 1 - date_token)) <= INVITATION_WINDOW
+        and min(abs(hit.first - date_token), abs(hit.last - 1 - date_token))
+        <= rules.INVITATION_WINDOW
     ]
 
 

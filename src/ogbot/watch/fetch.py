@@ -11,6 +11,8 @@ Loopback, private, link-local and reserved addresses are refused (unless
 ``fetch.allow_private``) by the client's own connection layer, for every hop: it resolves a name
 once and connects only to the addresses it checked, so nothing is sent to an internal host, and
 a DNS answer that turns private after a check (rebinding) has no second lookup to exploit.
+That layer is httpcore's network backend; httpx takes none, so :class:`_PoolTransport` is a
+custom transport (httpx's public extension point) over httpcore's connection pool with it.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import contextlib
 import ipaddress
 import socket
 from collections import defaultdict
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -34,6 +36,7 @@ from ogbot.models import Validators
 from ogbot.watch.model import Fetched, FetchError, NotModified
 
 MAX_REDIRECTS = 5
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5)
 PER_HOST = 2  # concurrent requests to one host: polite, and enough for a cycle
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
@@ -104,23 +107,104 @@ class _PublicOnly(httpcore.AsyncNetworkBackend):
         await self._inner.sleep(seconds)
 
 
-def make_client(
-    timeout: float, allow_private: bool, resolver: Resolver | None = None
-) -> httpx.AsyncClient:
-    """The one client of a process. Per-operation timeouts back up the per-fetch deadline.
-    Unless ``allow_private``, it connects to public addresses only (see the module docstring)."""
-    limits = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5)
-    transport = httpx.AsyncHTTPTransport(limits=limits)
-    if not allow_private:
-        # httpx has no option for httpcore's network backend: its pool is replaced by the same
-        # pool with the checking backend (tests/test_watch.py proves a rebinding is refused)
-        transport._pool = httpcore.AsyncConnectionPool(
+# httpcore's errors as httpx raises them (as httpx's own transport maps them), most specific first
+_HTTPCORE_ERRORS: tuple[tuple[type[Exception], type[httpx.TransportError]], ...] = (
+    (httpcore.ConnectTimeout, httpx.ConnectTimeout),
+    (httpcore.ReadTimeout, httpx.ReadTimeout),
+    (httpcore.WriteTimeout, httpx.WriteTimeout),
+    (httpcore.PoolTimeout, httpx.PoolTimeout),
+    (httpcore.TimeoutException, httpx.TimeoutException),
+    (httpcore.ConnectError, httpx.ConnectError),
+    (httpcore.ReadError, httpx.ReadError),
+    (httpcore.WriteError, httpx.WriteError),
+    (httpcore.NetworkError, httpx.NetworkError),
+    (httpcore.ProxyError, httpx.ProxyError),
+    (httpcore.UnsupportedProtocol, httpx.UnsupportedProtocol),
+    (httpcore.LocalProtocolError, httpx.LocalProtocolError),
+    (httpcore.RemoteProtocolError, httpx.RemoteProtocolError),
+    (httpcore.ProtocolError, httpx.ProtocolError),
+)
+
+
+@contextlib.contextmanager
+def _as_httpx_errors() -> Iterator[None]:
+    try:
+        yield
+    except Exception as exc:
+        for core, mapped in _HTTPCORE_ERRORS:
+            if isinstance(exc, core):
+                raise mapped(str(exc)) from exc
+        raise  # not httpcore's (AddressRefused, ...): unchanged
+
+
+class _ResponseStream(httpx.AsyncByteStream):
+    def __init__(self, stream: AsyncIterable[bytes]) -> None:
+        self._stream = stream
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        with _as_httpx_errors():
+            async for part in self._stream:
+                yield part
+
+    async def aclose(self) -> None:
+        aclose = getattr(self._stream, "aclose", None)
+        if aclose is not None:
+            await aclose()
+
+
+class _PoolTransport(httpx.AsyncBaseTransport):
+    """What ``httpx.AsyncHTTPTransport(limits=limits)`` does, over httpcore's connection pool
+    with the given network backend (``_PublicOnly``: public addresses only)."""
+
+    def __init__(self, limits: httpx.Limits, backend: httpcore.AsyncNetworkBackend) -> None:
+        self._pool = httpcore.AsyncConnectionPool(
             ssl_context=httpx.create_ssl_context(),
             max_connections=limits.max_connections,
             max_keepalive_connections=limits.max_keepalive_connections,
             keepalive_expiry=limits.keepalive_expiry,
-            network_backend=_PublicOnly(resolver or system_resolver),
+            network_backend=backend,
         )
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        assert isinstance(request.stream, httpx.AsyncByteStream)
+        core_request = httpcore.Request(
+            method=request.method,
+            url=httpcore.URL(
+                scheme=request.url.raw_scheme,
+                host=request.url.raw_host,
+                port=request.url.port,
+                target=request.url.raw_path,
+            ),
+            headers=request.headers.raw,
+            content=request.stream,
+            extensions=request.extensions,
+        )
+        with _as_httpx_errors():
+            response = await self._pool.handle_async_request(core_request)
+        assert isinstance(response.stream, AsyncIterable)
+        return httpx.Response(
+            status_code=response.status,
+            headers=response.headers,
+            stream=_ResponseStream(response.stream),
+            extensions=response.extensions,
+        )
+
+    async def aclose(self) -> None:
+        await self._pool.aclose()
+
+
+def make_client(
+    timeout: float, allow_private: bool, resolver: Resolver | None = None
+) -> httpx.AsyncClient:
+    """The one client of a process. Per-operation timeouts back up the per-fetch deadline.
+    Unless ``allow_private``, it connects to public addresses only (see the module docstring;
+    tests/test_watch.py proves a rebinding is refused)."""
+    if allow_private:
+        return _client(httpx.AsyncHTTPTransport(limits=LIMITS), timeout)
+    return _client(_PoolTransport(LIMITS, _PublicOnly(resolver or system_resolver)), timeout)
+
+
+def _client(transport: httpx.AsyncBaseTransport, timeout: float) -> httpx.AsyncClient:
     return httpx.AsyncClient(
         transport=transport,
         follow_redirects=False,

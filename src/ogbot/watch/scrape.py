@@ -21,8 +21,8 @@ from cssselect import SelectorError
 from lxml import etree
 
 from ogbot.config import Selectors
+from ogbot.dates import parse_listing_date
 from ogbot.sanitize import plain_text
-from ogbot.watch.dates import parse_listing_date
 from ogbot.watch.model import Entry, Parsed, ScrapeError
 
 SUMMARY_LIMIT = 600

@@ -1,4 +1,4 @@
-"""Read German and English dates from short news texts.
+"""Read German and English dates: in short news texts, and when something is to be published.
 
 Why hand-written rather than ``dateparser``: its ``search_dates`` is slow, heavy to import,
 and gives false positives on plain numbers in free text. The watcher does not need general
@@ -9,6 +9,10 @@ the publication date by a rule of its own. That is a handful of regular expressi
 Everything works on :func:`normalise_text` output; spans in :class:`FoundDate` refer to
 that normalised text (``find_dates`` normalises its input itself, and normalising twice
 changes nothing).
+
+:func:`read_when` reads the moment a person gives for publishing ("morgen 9:00",
+"01.12.2026 9:00", an ISO date-time): one reader for the bot's coordinators and
+``ogbot announce --at``. This module imports no stage of ogbot.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ __all__ = [
     "is_range_gap",
     "normalise_text",
     "parse_listing_date",
+    "read_when",
 ]
 
 
@@ -407,3 +412,70 @@ def parse_listing_date(
         return None
     midnight = datetime.datetime.combine(dates[0].day, datetime.time(), tzinfo=tz)
     return midnight.astimezone(datetime.UTC)
+
+
+# --------------------------------------------------------------------------- publishing times
+
+_WHEN_ISO = re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:\s+|t)(?:um\s+)?(\d{1,2})(?:[:.](\d{2}))?")
+_WHEN_GERMAN = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})?,?\s*(?:um\s+)?(\d{1,2})(?:[:.](\d{2}))?")
+_WHEN_RELATIVE = re.compile(
+    r"(heute|morgen|übermorgen|today|tomorrow),?\s*(?:um\s+|at\s+)?(\d{1,2})(?:[:.](\d{2}))?"
+)
+_DAYS_AHEAD = {"heute": 0, "today": 0, "morgen": 1, "tomorrow": 1, "übermorgen": 2}
+_WHEN_SUFFIX = re.compile(r"\s*(uhr|h)?\s*$")
+
+
+def _at(day: datetime.date, hour: int, minute: int, tz: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(hour, minute), tzinfo=tz)
+
+
+def _read_written_when(
+    cleaned: str, now: datetime.datetime, tz: zoneinfo.ZoneInfo
+) -> datetime.datetime | None:
+    local_now = now.astimezone(tz)
+    if match := _WHEN_ISO.fullmatch(cleaned):
+        year, month, day_of_month, hour, minute = (int(g or 0) for g in match.groups())
+        return _at(datetime.date(year, month, day_of_month), hour, minute, tz)
+    if match := _WHEN_GERMAN.fullmatch(cleaned):
+        day_s, month_s, year_s, hour_s, minute_s = match.groups()
+        hour, minute = int(hour_s), int(minute_s or 0)
+        year = int(year_s) if year_s else local_now.year
+        when = _at(datetime.date(year, int(month_s), int(day_s)), hour, minute, tz)
+        if not year_s and when <= local_now:  # "1.12." means the next one
+            when = _at(datetime.date(year + 1, int(month_s), int(day_s)), hour, minute, tz)
+        return when
+    if match := _WHEN_RELATIVE.fullmatch(cleaned):
+        word, hour_s, minute_s = match.groups()
+        day = local_now.date() + datetime.timedelta(days=_DAYS_AHEAD[word])
+        return _at(day, int(hour_s), int(minute_s or 0), tz)
+    return None
+
+
+def read_when(text: str, now: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datetime.datetime | None:
+    """The moment ``text`` names for publishing, read in ``tz`` relative to ``now``; None
+    when it names none (or no such day or time: "31.02.", "25:00").
+
+    Accepted, case-insensitive, "Uhr" or "h" after the time is fine:
+
+    - ``2026-12-01 09:00`` (also ``T`` between, ``um``, or the hour alone),
+    - ``01.12.2026 9:00``, ``1.12.2026, 9 Uhr``, ``1.12. 9:00`` (the next such day after
+      ``now``),
+    - ``morgen 9:00``, ``heute um 18.30 Uhr``, ``übermorgen 9``, ``today 18:00``,
+      ``tomorrow at 7:15``,
+    - any ISO 8601 date-time Python reads (``2026-12-01T09:00:30+01:00``, ``2026-12-01``
+      for midnight).
+
+    The result is aware: in ``tz``, or at the offset an ISO date-time gives.
+    """
+    cleaned = _WHEN_SUFFIX.sub("", " ".join(text.strip().lower().split()))
+    try:
+        when = _read_written_when(cleaned, now, tz)
+    except ValueError:  # no such day or time
+        when = None
+    if when is not None:
+        return when
+    try:
+        moment = datetime.datetime.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
