@@ -191,7 +191,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 
     from ogbot.app import publishing
     from ogbot.lock import DataLock
-    from ogbot.models import utc_now
+    from ogbot.models import Retention, utc_now
     from ogbot.store import AsyncStore, Store
     from ogbot.watch.cycle import poll_once
     from ogbot.watch.fetch import make_client
@@ -212,7 +212,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
                 publishing(settings, store) as publisher,
             ):
                 await publisher.outbox.recover()
-                await store.call(Store.housekeep, utc_now())
+                await store.call(Store.housekeep, utc_now(), Retention())
                 report = await poll_once(
                     settings, client, store, force=True, on_cycle=publisher.after_cycle
                 )

@@ -34,7 +34,7 @@ from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.knowledge.answer import Answerer, AnswerSettings
 from ogbot.lock import DataLock
-from ogbot.models import Clock, utc_now
+from ogbot.models import Clock, Retention, utc_now
 from ogbot.publish import TelegramRefused
 from ogbot.publish.outbox import Outbox
 from ogbot.publish.publisher import Publisher
@@ -255,7 +255,7 @@ class Service:
 
     async def housekeep(self) -> None:
         """Once a day: delete what is stored about people once it is no longer needed."""
-        gone = await self.store.call(Store.housekeep, self.clock())
+        gone = await self.store.call(Store.housekeep, self.clock(), Retention())
         if gone.total:
             log.info("housekept", **dataclasses.asdict(gone))
 

@@ -17,6 +17,7 @@ from ogbot.config import Settings, SourceSettings
 from ogbot.models import Clock, CycleReport, Item, SaveResult, SourceReport, SourceState, utc_now
 from ogbot.sanitize import plain_text
 from ogbot.store import AsyncStore, Store, StoreError
+from ogbot.watch import backoff
 from ogbot.watch.classify import classify
 from ogbot.watch.fetch import FetchPolicy, HostLimiter, fetch
 from ogbot.watch.model import Entry, Fetched, NotModified, Parsed, WatchError
@@ -134,7 +135,7 @@ async def poll_source(
             Store.record_success,
             source.name,
             now,
-            interval,
+            backoff.next_due(now, interval),
             result.validators,
             status,
             result.permanent_url,
@@ -144,7 +145,11 @@ async def poll_source(
         return report
     except WatchError as exc:
         failures = await store.call(
-            Store.record_failure, source.name, now, interval, str(exc.reason)
+            Store.record_failure,
+            source.name,
+            now,
+            backoff.next_due(now, interval, state.failures + 1),
+            str(exc.reason),
         )
         log.warning(
             "source_failed",
@@ -159,7 +164,11 @@ async def poll_source(
     except Exception as exc:  # a bug must not stop the other sources; it is logged in full
         log.exception("source_crashed", source=source.name)
         await store.call(
-            Store.record_failure, source.name, now, interval, f"internal error: {exc!r}"
+            Store.record_failure,
+            source.name,
+            now,
+            backoff.next_due(now, interval, state.failures + 1),
+            f"internal error: {exc!r}",
         )
         return SourceReport(source.name, error=f"internal error: {type(exc).__name__}")
 
