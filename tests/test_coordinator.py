@@ -561,11 +561,11 @@ async def test_sources_shows_each_source_and_the_outbox(bot: Harness) -> None:
     store, now = bot.store, bot.clock()
     await store.call(Store.source_state, "ogp", "https://www.opengovpartnership.org/feed/")
     await store.call(
-        Store.record_success, "ogp", now, timedelta(minutes=30), Validators(None, None), "ok"
+        Store.record_success, "ogp", now, now + timedelta(minutes=30), Validators(None, None), "ok"
     )
     await store.call(Store.source_state, "netzwerk", "https://opengovpartnership.de/feed/")
     await store.call(
-        Store.record_failure, "netzwerk", now, timedelta(minutes=30), "HTTP 503 <gateway>"
+        Store.record_failure, "netzwerk", now, now + timedelta(hours=1), "HTTP 503 <gateway>"
     )
     await bot.publisher.announce("Wartet noch.", "Ada", None)  # one pending channel post
 

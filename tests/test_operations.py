@@ -504,57 +504,6 @@ def test_restore_puts_items_since_the_backup_in_the_feed_but_not_again_in_the_ch
 # --- keeping no more than needed --------------------------------------------------------------
 
 
-def test_housekeeping_deletes_what_is_no_longer_needed_and_nothing_else(tmp_path):
-    now = datetime(2026, 11, 23, 4, 0, tzinfo=UTC)
-    store = Store.open(tmp_path / "data")
-    try:
-        store.subscribe(11, True, True, "de", now - timedelta(days=400))
-        store.subscribe(22, True, False, "en", now - timedelta(days=2))
-
-        def sent_post(chat: str, ref: int, at: datetime) -> int:
-            store.enqueue(chat, "item", [ref], at)
-            post = store.pending_posts(chat, at)[-1]
-            assert store.claim(post.id, at)
-            store.mark_sent(post.id, chat, ref, f"Post {ref}", False, at)
-            return post.id
-
-        old_private = sent_post("11", 1, now - timedelta(days=3))
-        recent_private = sent_post("11", 2, now - timedelta(days=1))
-        old_channel = sent_post("channel", 1, now - timedelta(days=300))
-        store.enqueue("22", "item", [3], now - timedelta(days=9))  # still waiting (Telegram off)
-        # an old digest sent to a subscriber, with its items
-        store.enqueue("22", "item", [4, 5], now - timedelta(days=5))
-        members = [post.id for post in store.pending_posts("22", now)][-2:]
-        store.make_digests("22", [members], now - timedelta(days=5))
-        digest = store.pending_posts("22", now)[-1]
-        assert digest.kind == "digest" and store.claim(digest.id, now - timedelta(days=5))
-        store.mark_sent(digest.id, "22", 99, "Digest", False, now - timedelta(days=5))
-
-        store.add_draft(11, "ein alter Entwurf", now - timedelta(days=31))
-        recent_draft = store.add_draft(11, "ein neuer Entwurf", now - timedelta(days=29))
-        store.record_action(11, "announce", "alt", now - timedelta(days=366))
-        store.record_action(11, "announce", "neu", now - timedelta(days=364))
-        store.record_send("22", now - timedelta(hours=2))
-        store.record_send("22", now - timedelta(minutes=5))
-
-        gone = store.housekeep(now)
-
-        assert (gone.private_posts, gone.drafts, gone.audit) == (4, 1, 1)
-        assert store.post(old_private) is None
-        assert store.post(digest.id) is None and all(store.post(m) is None for m in members)
-        assert store.post(recent_private) is not None
-        assert store.post(old_channel) is not None  # the channel's posts are public, not personal
-        assert [post.ref for post in store.pending_posts("22", now)] == [3]
-        assert store.draft(recent_draft) is not None
-        assert [action[3] for action in store.actions()] == ["neu"]
-        assert len(store.recent_sends(now - timedelta(days=1))) == 1
-        # subscribers stay until they leave
-        assert [s.chat_id for s in store.subscribers()] == [11, 22]
-        assert store.housekeep(now).total == 0
-    finally:
-        store.close()
-
-
 def test_poll_housekeeps(tmp_path, fake_web: FakeWeb, shell):
     store = Store.open(tmp_path / "data")
     long_ago = datetime(2020, 1, 1, tzinfo=UTC)

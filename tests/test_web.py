@@ -152,8 +152,8 @@ def fill(store: Store) -> None:
         store.source_state(name, f"https://{name}.example.org/")
         store.save_items(name, items, NOW, False)
     for name in ("ogp", "netzwerk"):
-        store.record_success(name, NOW, timedelta(minutes=30), Validators(), "200")
-    store.record_failure("bund", NOW, timedelta(minutes=30), "bund: fetch: HTTP 503")
+        store.record_success(name, NOW, NOW + timedelta(minutes=30), Validators(), "200")
+    store.record_failure("bund", NOW, NOW + timedelta(hours=1), "bund: fetch: HTTP 503")
     announcement = store.add_announcement(ANNOUNCEMENT, "shell", NOW, NOW, "published")
     store.set_announcement_state(announcement, "published", d(2026, 11, 22, 10, tzinfo=UTC))
     ids = [item.id for item in store.latest_items(3)]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Literal
 
 Lang = Literal["de", "en"]
@@ -251,6 +251,19 @@ class SaveResult:
     updated: int
     new_ids: tuple[int, ...]
     updated_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class Retention:
+    """How long what is stored about people is kept (the README's Datenschutz section says the
+    same). The periods belong to the stages that own the data (the private notifications and
+    the pacing log: publish; drafts and the audit record: the coordinator's side); the
+    application layer passes them to the store's housekeeping."""
+
+    private_posts: timedelta = timedelta(days=2)  # sent notifications, kept to edit corrections
+    drafts: timedelta = timedelta(days=30)  # the coordinators' drafts
+    audit: timedelta = timedelta(days=365)  # the record of coordinators' actions
+    sends: timedelta = timedelta(hours=1)  # the pacing log (chat id and time of each send)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ogbot.app.errors import StoreError, UsageError
 from ogbot.config import Settings
-from ogbot.models import Answer, Lang, utc_now
+from ogbot.models import Answer, Lang, Retention, utc_now
 from ogbot.store import DB_NAME, Store
 
 Say = Callable[[str], None]
@@ -99,7 +99,7 @@ def poll(settings: Settings, say: Say) -> None:
         async def cycle() -> None:
             async with sources_client(settings) as client, publishing(settings, store) as pub:
                 await pub.outbox.recover()
-                await store.call(Store.housekeep, utc_now())
+                await store.call(Store.housekeep, utc_now(), Retention())
                 report = await run_cycle(settings, client, store, publisher=pub)
                 for source in report.sources:
                     say(source.line())

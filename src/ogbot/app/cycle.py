@@ -27,6 +27,7 @@ from ogbot.config import Settings, SourceSettings
 from ogbot.models import Clock, CycleReport, SourceReport, SourceState, Validators, utc_now
 from ogbot.publish.publisher import Publisher
 from ogbot.store import AsyncStore, Store, StoreError
+from ogbot.watch import backoff
 from ogbot.watch.extract import Extracted, extract
 from ogbot.watch.fetch import FetchPolicy, HostLimiter, fetch
 from ogbot.watch.model import FetchError, NotModified, WatchError
@@ -145,17 +146,26 @@ async def store_outcome(
     """Store one source's items and its fetch state; report what it did."""
     source, name = outcome.source, outcome.source.name
     interval = timedelta(minutes=source.interval or settings.fetch.interval)
+    # polled again after its interval, or less often after failures in a row (backoff)
+    due_again = backoff.next_due(now, interval)
+    due_after_failure = backoff.next_due(now, interval, outcome.state.failures + 1)
     try:
         if outcome.error is not None:
             exc = outcome.error
-            failures = await store.call(Store.record_failure, name, now, interval, exc.reason)
+            failures = await store.call(
+                Store.record_failure, name, now, due_after_failure, exc.reason
+            )
             log.warning(
                 "source_failed", source=name, stage=exc.stage, reason=exc.reason, failures=failures
             )
             return SourceReport(name, error=f"{exc.stage}: {exc.reason}")
         if outcome.crash is not None:
             await store.call(
-                Store.record_failure, name, now, interval, f"internal error: {outcome.crash!r}"
+                Store.record_failure,
+                name,
+                now,
+                due_after_failure,
+                f"internal error: {outcome.crash!r}",
             )
             return SourceReport(name, error=f"internal error: {type(outcome.crash).__name__}")
         extracted = outcome.extracted
@@ -178,7 +188,7 @@ async def store_outcome(
             Store.record_success,
             name,
             now,
-            interval,
+            due_again,
             outcome.validators or Validators(),
             status,
             outcome.permanent_url,
@@ -190,5 +200,7 @@ async def store_outcome(
         raise  # the database failed, not the source: the cycle stops (a runtime failure)
     except Exception as exc:  # a bug in storing one source must not stop the others
         log.exception("source_crashed", source=name)
-        await store.call(Store.record_failure, name, now, interval, f"internal error: {exc!r}")
+        await store.call(
+            Store.record_failure, name, now, due_after_failure, f"internal error: {exc!r}"
+        )
         return SourceReport(name, error=f"internal error: {type(exc).__name__}")

@@ -37,7 +37,7 @@ from ogbot.app.house import build_publisher, load_answerer, sources_client
 from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.lock import DataLock
-from ogbot.models import Clock, utc_now
+from ogbot.models import Clock, Retention, utc_now
 from ogbot.publish import TelegramRefused
 from ogbot.publish.sender import Sender, make_bot
 from ogbot.store import AsyncStore, Store
@@ -259,7 +259,7 @@ class Service:
 
     async def housekeep(self) -> None:
         """Once a day: delete what is stored about people once it is no longer needed."""
-        gone = await self.store.call(Store.housekeep, self.clock())
+        gone = await self.store.call(Store.housekeep, self.clock(), Retention())
         if gone.total:
             log.info("housekept", **dataclasses.asdict(gone))
 

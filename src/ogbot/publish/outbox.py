@@ -32,7 +32,7 @@ from datetime import date, datetime, timedelta
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.models import Clock, Lang, OutboxPost, StoredItem, utc_now
+from ogbot.models import Clock, Lang, OutboxPost, Retention, StoredItem, utc_now
 from ogbot.publish.pacing import HISTORY, Pacer
 from ogbot.publish.post import (
     Post,
@@ -375,7 +375,7 @@ class Outbox:
     async def _record(self, pacer: Pacer, chat_id: str) -> None:
         now = self.clock()
         pacer.record(chat_id, now)
-        await self.store.call(Store.record_send, chat_id, now)
+        await self.store.call(Store.record_send, chat_id, now, Retention().sends)
 
     async def _send(self, post: OutboxPost, chat_id: str, pacer: Pacer) -> str:
         assert self.sender is not None
