@@ -15,8 +15,8 @@ The last guard before a send or an edit: :func:`~ogbot.publish.html.check_post`.
 breaks Telegram's HTML rules (a bug: every builder checks its posts) is never sent as broken
 HTML, which Telegram would refuse or show with stray tags. The error is logged, naming the
 post's items and every problem, and the text goes out as plain text instead: what a reader of
-the HTML would have seen, without bold, italics and links (:func:`plain_fallback`). Nothing is
-lost; a text too long even so is refused by Telegram as usual (``rejected``).
+the HTML would have seen, without bold, italics and links (:func:`guarded`). Nothing is lost;
+a text too long even so is refused by Telegram as usual (``rejected``).
 """
 
 from __future__ import annotations
@@ -183,15 +183,11 @@ def link_preview(post: Post) -> LinkPreviewOptions:
     )
 
 
-def plain_fallback(html: str) -> str:
-    """The visible text of ``html`` as plain text: what a reader of the HTML would see, without
-    its formatting and links (a bare ``&`` or ``<`` shown as it is)."""
-    return parse_html(html).text
-
-
 def guarded(post: Post) -> tuple[str, ParseMode | None]:
     """The text to send and its parse mode: the post's HTML when it passes
-    :func:`~ogbot.publish.html.check_post`, else (logged as an error) its plain text."""
+    :func:`~ogbot.publish.html.check_post`, else (logged as an error) its visible text as plain
+    text: what a reader of the HTML would see, without formatting and links (a bare ``&`` or
+    ``<`` shown as it is)."""
     try:
         check_post(post.text)
     except InvalidPost as exc:
@@ -201,5 +197,5 @@ def guarded(post: Post) -> tuple[str, ParseMode | None]:
             problems="; ".join(exc.problems),
             sent_as="plain text",
         )
-        return plain_fallback(post.text), None
+        return parse_html(post.text).text, None
     return post.text, ParseMode.HTML
