@@ -34,7 +34,7 @@ from ogbot.bot.wiring import build_application
 from ogbot.config import build_settings
 from ogbot.knowledge.answer import Answerer
 from ogbot.models import Item, StoredItem
-from ogbot.publish.post import post_problems
+from ogbot.publish.html import post_problems
 from ogbot.store import AsyncStore, Store
 from tests.fakes.telegram import (
     BOT_USERNAME,

@@ -30,9 +30,10 @@ from ogbot.bot.wiring import build_application
 from ogbot.config import Settings, SourceSettings, build_settings
 from ogbot.knowledge.answer import Answerer
 from ogbot.models import SourceState, Validators
-from ogbot.publish.post import PostTooLong, announcement_post, utf16_len
+from ogbot.publish.post import PostTooLong, announcement_post
 from ogbot.publish.publisher import Publisher
 from ogbot.store import AsyncStore, Store
+from ogbot.text import utf16_len
 from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram, ManualClock, SentMessage
 
 START = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # 11:00 in Berlin

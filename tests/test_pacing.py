@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from ogbot.publish.outbox import digest_groups
 from ogbot.publish.pacing import Pacer
+from ogbot.publish.post import digest_groups
 
 T0 = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 CHANNEL = "-1001234567890"

@@ -18,31 +18,31 @@ import pytest
 
 from ogbot.config import PublishSettings, build_settings
 from ogbot.models import Announcement, StoredItem
-from ogbot.publish.post import (
+from ogbot.publish.html import (
     MAX_ENTITIES,
     MAX_UNITS,
     TELEGRAM_TAGS,
     InvalidPost,
+    auto_entities,
+    check_post,
+    escape,
+    parse_html,
+    post_problems,
+)
+from ogbot.publish.post import (
     Post,
     PostTooLong,
     announcement_fits,
     announcement_post,
-    auto_entities,
-    channel_posts,
-    check_post,
     digest_post,
     digest_posts,
-    escape,
     hashtag,
     hashtags,
     item_post,
     long_date,
-    parse_html,
-    post_problems,
     reminder_post,
-    shorten,
-    utf16_len,
 )
+from ogbot.text import shorten, utf16_len
 
 CONTACT_URL = "https://x.com/OpenGovGermany"
 CLEAN_HASHTAG = re.compile(r"#[^\W_]\w*")  # letters (any script), digits, "_"
@@ -672,20 +672,6 @@ def test_digest_post_with_a_huge_link_still_posts_the_item(publish: PublishSetti
 def test_digest_post_needs_items(publish: PublishSettings) -> None:
     with pytest.raises(ValueError, match="at least one"):
         digest_post([], publish)
-
-
-def test_channel_posts_one_each_up_to_digest_after(publish: PublishSettings) -> None:
-    posts = channel_posts(numbered(5), publish)
-    assert [p.item_ids for p in posts] == [(100 + i,) for i in range(5)]
-    assert all(not p.disable_preview for p in posts)
-
-
-def test_channel_posts_burst_becomes_even_digests(publish: PublishSettings) -> None:
-    posts = channel_posts(numbered(11), publish)
-    assert [len(p.item_ids) for p in posts] == [6, 5]
-    assert [read(p.text).lines()[0] for p in posts] == ["📬 6 neue Beiträge", "📬 5 neue Beiträge"]
-    assert channel_posts(numbered(6), publish)[0].item_ids == tuple(range(100, 106))
-    assert channel_posts([], publish) == ()
 
 
 # --- announcements ----------------------------------------------------------------------------

@@ -19,8 +19,9 @@ import pytest
 
 from ogbot.config import Settings, build_settings
 from ogbot.models import Item, Validators
+from ogbot.publish.html import safe_url as safe_link
 from ogbot.store import DB_NAME, AsyncStore, Store
-from ogbot.web import WebError, WebServer, safe_link, start_web
+from ogbot.web import WebError, WebServer, start_web
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW_HTTP = "Mon, 23 Nov 2026 12:00:00 GMT"

@@ -6,9 +6,9 @@ date parsing; it needs to *extract* the few date expressions a deadline is writt
 their position, so a caller can see what precedes them) and to fill in a missing year from
 the publication date by a rule of its own. That is a handful of regular expressions.
 
-Everything works on :func:`normalise_text` output; spans in :class:`FoundDate` refer to
-that normalised text (``find_dates`` normalises its input itself, and normalising twice
-changes nothing).
+Everything works on :func:`~ogbot.text.normalise_text` output (re-exported here); spans in
+:class:`FoundDate` refer to that normalised text (``find_dates`` normalises its input itself,
+and normalising twice changes nothing).
 
 :func:`read_when` reads the moment a person gives for publishing ("morgen 9:00",
 "01.12.2026 9:00", an ISO date-time): one reader for the bot's coordinators and
@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import datetime
 import re
-import unicodedata
 import zoneinfo
 from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+from ogbot.text import fold, normalise_text
 
 __all__ = [
     "FUTURE_HORIZON_DAYS",
@@ -45,36 +46,6 @@ class FoundDate:
     year_guessed: bool  # True when the text gave no year and it was taken from context
     start: int  # span in the (normalised) text, for callers that need position
     end: int
-
-
-# --------------------------------------------------------------------------- normalising
-
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63\uff0d"
-_SINGLE_QUOTES = "\u2018\u2019\u201a\u201b\u2032\u2039\u203a"
-_DOUBLE_QUOTES = "\u201c\u201d\u201e\u201f\u2033\u00ab\u00bb"
-_INVISIBLE = "\u00ad\u200b\u200c\u200d\u2060\ufeff"
-_TRANSLATE = str.maketrans(
-    {
-        **dict.fromkeys(_DASHES, "-"),
-        **dict.fromkeys(_SINGLE_QUOTES, "'"),
-        **dict.fromkeys(_DOUBLE_QUOTES, '"'),
-        **dict.fromkeys(_INVISIBLE, None),
-    }
-)
-_TRANSLATED = re.compile(
-    "[" + re.escape("".join(_DASHES + _SINGLE_QUOTES + _DOUBLE_QUOTES + _INVISIBLE)) + "]"
-)
-
-
-def normalise_text(text: str) -> str:
-    """NFKC, odd spaces to " ", typographic dashes to "-", typographic quotes to plain
-    ones, soft hyphens and zero-width characters dropped, whitespace collapsed."""
-    if not text.isascii():  # ASCII text is NFKC already and has nothing to translate
-        text = unicodedata.normalize("NFKC", text)
-        if _TRANSLATED.search(text) is not None:
-            text = text.translate(_TRANSLATE)
-    # str.split() splits on exactly the characters that re's \s matches (str.isspace)
-    return " ".join(text.split())
 
 
 # --------------------------------------------------------------------------- month names
@@ -110,7 +81,7 @@ _MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
 
 
 def _fold_month(name: str) -> str:
-    return name.lower().rstrip(".").replace("ä", "a").replace("ae", "a")
+    return fold(name.rstrip("."), digraphs=True)  # "März", "Maerz", "Marz": one key
 
 
 _MONTHS: dict[str, int] = {

@@ -5,7 +5,7 @@ Use :func:`get_logger` and log events with fields::
     log = get_logger(__name__)
     log.info("cycle_done", sources=4, new=3)
 
-Lines look like ``2026-11-23T18:00:00Z info ogbot.watch cycle_done sources=4 new=3``.
+Lines look like ``2026-11-23T18:00:00Z info ogbot.app.cycle cycle_done sources=4 new=3``.
 Levels: ``debug`` for detail while developing, ``info`` for what happened (cycles, posts),
 ``warning`` for a problem ogbot works around (a failing source), ``error`` for something that
 needs an operator. The text of users' messages is never passed to a logger. Bot tokens are

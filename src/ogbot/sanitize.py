@@ -12,6 +12,8 @@ import re
 
 import nh3
 
+from ogbot.text import shorten
+
 ALLOWED_TAGS = frozenset(
     """a abbr b blockquote br code em figcaption figure h2 h3 h4 h5 h6 hr i img li ol p pre q s
     small strong sub sup table tbody td th thead tr u ul""".split()
@@ -46,8 +48,4 @@ def plain_text(fragment: str, limit: int | None = None) -> str:
     spaced = _BLOCK_END.sub(r"\g<0> ", _NOSCRIPT.sub("", fragment))
     # str.split() splits at what \s matches in a str pattern (no-break spaces too), in C
     text = " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
-    if limit is not None and len(text) > limit:
-        cut = text[: limit - 1]
-        space = cut.rfind(" ")
-        text = (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-–") + "…"
-    return text
+    return text if limit is None else shorten(text, limit)

@@ -281,7 +281,7 @@ class Service:
             self._untold[problem] = text
             return
         from ogbot.bot.coordinator import tell_coordinators
-        from ogbot.publish.post import escape
+        from ogbot.publish.html import escape
 
         await tell_coordinators(self.application.bot, self.services, problem, escape(text))
 

@@ -96,15 +96,9 @@ from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
 from ogbot.knowledge.answer import Answerer, Pending
 from ogbot.models import Answer, Lang, Link, StoredItem, Subscriber, long_date
-from ogbot.publish.post import (
-    SCAN,
-    clean_text,
-    escape,
-    post_problems,
-    safe_url,
-    shorten,
-)
+from ogbot.publish.html import escape, link_html, post_problems, safe_url
 from ogbot.store import Store, search_words
+from ogbot.text import SCAN, clean_text, deadline_parts, shorten
 
 log = logs.get_logger(__name__)
 
@@ -205,13 +199,6 @@ class FloodGate:
 # --- building the replies (pure) --------------------------------------------------------------
 
 
-def link_html(title: str, url: str | None) -> str:
-    """``title`` as a link to ``url`` when that is a safe http(s) URL, else as plain text."""
-    safe = safe_url(url)
-    text = escape(title)
-    return f'<a href="{escape(safe, quote=True)}">{text}</a>' if safe else text
-
-
 def link_lines(links: Sequence[Link]) -> str:
     """One bulleted line per link."""
     return "\n".join(f"{_BULLET} {link_html(link.title, link.url)}" for link in links)
@@ -276,13 +263,12 @@ def _source(item: StoredItem) -> str:
     return shorten(clean_text(item.source[:SCAN]), 40) or "?"
 
 
-def deadline_text(item: StoredItem, lang: Lang) -> str:
-    """ "Frist: 15. Dezember 2026 (Jahr geschätzt)" as HTML, or "Frist unbekannt"."""
-    texts = TEXTS[lang]
+def deadline_html(item: StoredItem, lang: Lang) -> str:
+    """ "<b>Frist: 15. Dezember 2026</b> (Jahr geschätzt)", or "Frist unbekannt"."""
     if item.deadline is None:
-        return escape(texts.no_deadline)
-    shown = f"<b>{escape(texts.deadline.format(date=long_date(item.deadline, lang)))}</b>"
-    return f"{shown} ({escape(texts.guessed)})" if item.deadline_guessed else shown
+        return escape(TEXTS[lang].no_deadline)
+    deadline, guessed = deadline_parts(item, lang)
+    return f"<b>{escape(deadline)}</b>{escape(guessed)}"
 
 
 def item_entries(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> list[str]:
@@ -297,7 +283,7 @@ def item_entries(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> list[st
         line = f"{_BULLET} {link_html(_title(item), item.link)}\n<i>{escape(meta)}</i>"
         if item.kind == "consultation":
             line += (
-                f"\n{_MARK_CONSULTATION} {escape(texts.consultation)} · {deadline_text(item, lang)}"
+                f"\n{_MARK_CONSULTATION} {escape(texts.consultation)} · {deadline_html(item, lang)}"
             )
         entries.append(line)
     return entries
@@ -327,7 +313,7 @@ def consultations_html(items: Sequence[StoredItem], lang: Lang, fallback: Sequen
         return f"{body}\n\n{texts.consultations_footer}"
     entries = [
         f"{_MARK_CONSULTATION} {link_html(_title(item), item.link)}\n"
-        f"{deadline_text(item, lang)} · <i>{escape(_source(item))}</i>"
+        f"{deadline_html(item, lang)} · <i>{escape(_source(item))}</i>"
         for item in items
     ]
     return fitted(texts.consultations_heading, entries, texts.consultations_footer)

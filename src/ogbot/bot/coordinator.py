@@ -56,16 +56,11 @@ from ogbot.bot.texts import client_lang
 from ogbot.config import SourceSettings
 from ogbot.dates import read_when
 from ogbot.models import SourceState, StoredAnnouncement
-from ogbot.publish.post import (
-    PostTooLong,
-    announcement_post,
-    clean_text,
-    escape,
-    shorten,
-    utf16_len,
-)
+from ogbot.publish.html import escape
+from ogbot.publish.post import PostTooLong, announcement_post
 from ogbot.publish.sender import link_preview
 from ogbot.store import Store
+from ogbot.text import clean_text, shorten, utf16_len
 
 log = logs.get_logger(__name__)
 

@@ -32,8 +32,6 @@ class Texts:
     consultations_heading: str
     consultations_none: str
     consultations_footer: str
-    deadline: str  # {date}
-    guessed: str
     no_deadline: str
     consultation: str
     # /suche, /search
@@ -106,8 +104,6 @@ TEXTS: dict[Lang, Texts] = {
             "beteiligen, findest du hier:"
         ),
         consultations_footer="Neue Konsultationen privat bekommen: /subscribe",
-        deadline="Frist: {date}",
-        guessed="Jahr geschätzt",
         no_deadline="Frist unbekannt",
         consultation="Konsultation",
         search_heading="<b>Suchergebnisse</b> (neueste zuerst)",
@@ -207,8 +203,6 @@ TEXTS: dict[Lang, Texts] = {
             "take part here:"
         ),
         consultations_footer="Get new consultations privately: /subscribe",
-        deadline="Deadline: {date}",
-        guessed="year estimated",
         no_deadline="deadline unknown",
         consultation="Consultation",
         search_heading="<b>Search results</b> (newest first)",

@@ -17,6 +17,10 @@ from typing import Literal
 
 import snowballstemmer
 
+# lower case, compatibility-normalised, umlauts and accents folded (ä->a, ß->ss, é->e); the
+# knowledge modules import it from here
+from ogbot.text import fold as fold
+
 Lang = Literal["de", "en"]
 LANGS: tuple[Lang, ...] = ("de", "en")
 
@@ -24,7 +28,6 @@ _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 # English contractions and the German "gibt's": the clitic carries no topic
 _CLITIC = re.compile(r"(?<=[^\W_])['’](s|t|re|ve|ll|d|m)\b", re.IGNORECASE)
 _NOT = re.compile(r"n['’]t\b", re.IGNORECASE)
-_FOLD = str.maketrans({"ä": "a", "ö": "o", "ü": "u", "ß": "ss", "æ": "ae", "ø": "o"})
 
 # Function words: they carry no topic. Kept short on purpose: question words that *do* tell a
 # topic apart ("wer" -> who coordinates, "wie" -> how to take part) are matched through the
@@ -186,15 +189,6 @@ SYNONYMS: dict[str, str] = {
     "engagieren": "mitmachen",
     "mitwirken": "mitmachen",
 }
-
-
-def fold(text: str) -> str:
-    """Lower case, compatibility-normalised, umlauts and accents folded (ä->a, ß->ss, é->e)."""
-    text = unicodedata.normalize("NFKC", text).casefold().translate(_FOLD)
-    if text.isascii():
-        return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _unclitic(text: str) -> str:

@@ -68,6 +68,7 @@ from ogbot import __version__
 from ogbot.config import PROJECT_URL
 from ogbot.models import Announcement, StoredItem
 from ogbot.sanitize import clean_html
+from ogbot.text import shorten
 
 if TYPE_CHECKING:
     from ogbot.config import Settings
@@ -148,14 +149,6 @@ def _line(text: str) -> str:
     they part words; the other forbidden characters just vanish.
     """
     return " ".join(xml_text(" ".join(text.split())).split())
-
-
-def _shorten(text: str, limit: int) -> str:
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-–") + "…"
 
 
 def _paragraphs_html(text: str) -> str:
@@ -260,7 +253,7 @@ class _Site:
 def _item_entry(item: StoredItem, site: _Site) -> _Entry:
     published = _utc(item.published)
     summary = item.summary.strip()
-    title = _line(item.title) or _shorten(_line(summary), TITLE_LIMIT) or "(ohne Titel)"
+    title = _line(item.title) or shorten(_line(summary), TITLE_LIMIT) or "(ohne Titel)"
     content = clean_html(xml_text(item.content_html)).strip()
 
     categories: list[_Category] = []
@@ -304,7 +297,7 @@ def _item_entry(item: StoredItem, site: _Site) -> _Entry:
 def _announcement_entry(announcement: Announcement, site: _Site) -> _Entry:
     published = _utc(announcement.published)
     first_line = next((line for line in announcement.text.splitlines() if line.strip()), "")
-    title = _shorten(_line(first_line), TITLE_LIMIT) or "Ankündigung"
+    title = shorten(_line(first_line), TITLE_LIMIT) or "Ankündigung"
     return _Entry(
         id=tag_uri(site.authority, announcement.created, f"announcement/{announcement.id}"),
         title=title,

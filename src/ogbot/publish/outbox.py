@@ -25,7 +25,6 @@ Everything that provably did not reach Telegram (no connection, 429 after ``retr
 from __future__ import annotations
 
 import asyncio
-import math
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -37,6 +36,7 @@ from ogbot.publish.pacing import HISTORY, Pacer
 from ogbot.publish.post import (
     Post,
     announcement_post,
+    digest_groups,
     digest_post,
     digest_posts,
     item_post,
@@ -85,20 +85,6 @@ class DrainReport:
         if self.stopped:
             text += f" ({self.stopped})"
         return text
-
-
-def digest_groups(ids: Sequence[int], size: int) -> list[list[int]]:
-    """Split ``ids`` into as few groups of at most ``size`` as possible, of even sizes."""
-    if not ids:
-        return []
-    count = math.ceil(len(ids) / size)
-    base, extra = divmod(len(ids), count)
-    groups, start = [], 0
-    for index in range(count):
-        end = start + base + (1 if index < extra else 0)
-        groups.append(list(ids[start:end]))
-        start = end
-    return groups
 
 
 def in_quiet_hours(settings: Settings, now: datetime) -> bool:

@@ -1,29 +1,19 @@
 """Channel posts in Telegram HTML: one item, a digest, an announcement, a deadline reminder.
 
-Pure functions, no I/O. Every builder returns a :class:`Post` that keeps Telegram's rules, checked
-by :func:`post_problems` before it is returned:
+Pure functions, no I/O. Every builder returns a :class:`Post` that keeps Telegram's rules as
+:mod:`ogbot.publish.html` applies them (only Telegram's tags, escaped text, http(s) links, at most
+4096 UTF-16 units of HTML and 100 entities), checked by :func:`~ogbot.publish.html.post_problems`
+before it is returned. What that costs: a digest with long links fits fewer items per post (the
+rest go into the next post, see :func:`digest_post`); hostile text costs a shorter summary, never
+a rejected post. Hashtags we add are letters (any script), digits and ``_`` only, 2–30
+characters, not only digits, at most four, deduplicated case-insensitively.
 
-- only Telegram's tags (we write ``b``, ``i`` and ``a``), balanced; ``<``, ``>``, ``&`` escaped
-  in text and ``"`` too inside ``href``; every link http(s);
-- **length**: we bound the *whole HTML string* (tags, hrefs and escapes included) at 4096 UTF-16
-  units. Telegram counts only the visible text after parsing, which is never longer, so the bound
-  holds under both readings of the SPEC. The price: a digest with long links fits fewer items
-  per post (the rest go into the next post, see :func:`digest_post`);
-- **entities**: at most 100, counting every tag pair *and* what Telegram may detect on its own in
-  the visible text (hashtags, mentions, cashtags, commands, URLs, e-mail addresses and long digit
-  runs). The detection is over-approximated, so hostile text costs a shorter summary, never a
-  rejected post;
-- hashtags we add are letters (any script), digits and ``_`` only, 2–30 characters, not only
-  digits, at most four, deduplicated case-insensitively.
-
-Text from sources is cleaned before it is escaped: control characters (except the line break),
-lone surrogates, zero-width spaces, byte-order marks and the bidi embedding/override/isolate
-controls are removed (they can reorder the rest of a line); LRM/RLM, ZWJ and ZWNJ stay (right-to-
-left text and emoji sequences need them). Titles, summaries and source names have their
-whitespace (NBSP included) collapsed. Texts are cut on code points, before escaping, so a cut
-never lands inside an ``&amp;``, a tag or a surrogate pair; it prefers a word boundary, avoids
-splitting an emoji sequence, and ends in "…". When a post is too long the summary is shortened
-first, then the title; the contact line is never dropped.
+Text from sources is cleaned before it is escaped (:func:`ogbot.text.clean_text`: control
+characters, lone surrogates, zero-width spaces, byte-order marks and bidi overrides removed;
+titles, summaries and source names on one line). Texts are cut on code points, before escaping,
+so a cut never lands inside an ``&amp;``, a tag or a surrogate pair; it prefers a word boundary,
+avoids splitting an emoji sequence, and ends in "…" (:func:`ogbot.text.shorten`). When a post is
+too long the summary is shortened first, then the title; the contact line is never dropped.
 
 Link previews, on purpose (``Post.preview_url`` / ``disable_preview``; the sender maps them to
 ``LinkPreviewOptions``):
@@ -36,9 +26,10 @@ Link previews, on purpose (``Post.preview_url`` / ``disable_preview``; the sende
 - an announcement previews the first http(s) link the coordinator wrote, else none (without the
   explicit choice Telegram would preview the contact link).
 
-Bursts: :func:`channel_posts` turns what waits for the channel into posts: up to
-``publish.digest_after`` items one post each, more become digests of up to ``publish.digest_size``
-items, the batch split into equal parts (11 with size 10 -> 6 + 5, never 10 + 1).
+Bursts: the outbox turns more than ``publish.digest_after`` waiting items into digests of up to
+``publish.digest_size`` items, the batch split into equal parts by :func:`digest_groups` (11 with
+size 10 -> 6 + 5, never 10 + 1); :func:`digest_posts` splits a digest again, the same way, where
+its lines do not fit one post.
 """
 
 from __future__ import annotations
@@ -49,14 +40,33 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from urllib.parse import urlsplit
+from typing import TypeVar
 
 from ogbot.config import PublishSettings
 from ogbot.models import Announcement, Lang, StoredItem, long_date
+from ogbot.publish.html import (
+    MAX_ENTITIES,
+    MAX_UNITS,
+    InvalidPost,
+    auto_entities,
+    escape,
+    link_html,
+    parse_html,
+    post_problems,
+    safe_url,
+)
+from ogbot.text import (
+    ELLIPSIS,
+    SCAN,
+    clean_text,
+    deadline_parts,
+    deadline_text,
+    shorten,
+    utf16_len,
+)
 
-MAX_UNITS = 4096  # UTF-16 code units of the whole HTML string (see the module docstring)
-MAX_ENTITIES = 100
-MAX_URL = 2000  # escaped UTF-16 units of one href; a longer link is shown without a link
+T = TypeVar("T")
+
 MAX_CONTACT = 64  # characters of the contact handle shown
 MAX_SOURCE = 40  # characters of a source name shown
 MAX_HASHTAGS = 4
@@ -67,35 +77,6 @@ SUMMARY_MAX = 350  # ... of the summary in an item post
 REMINDER_SUMMARY_MAX = 200
 DIGEST_TITLE_CAPS = (150, 100, 60)  # tried in order before an item moves to the next digest
 DIGEST_TITLE_LAST = 30  # a single item that fits no other way
-
-ELLIPSIS = "…"
-
-# Telegram's tags (Bot API "HTML style") and the entity each one makes
-TELEGRAM_TAGS: dict[str, str] = {
-    "b": "bold",
-    "strong": "bold",
-    "i": "italic",
-    "em": "italic",
-    "u": "underline",
-    "ins": "underline",
-    "s": "strikethrough",
-    "strike": "strikethrough",
-    "del": "strikethrough",
-    "span": "spoiler",
-    "tg-spoiler": "spoiler",
-    "a": "text_link",
-    "tg-emoji": "custom_emoji",
-    "code": "code",
-    "pre": "pre",
-    "blockquote": "blockquote",
-}
-_ATTRIBUTES: dict[str, frozenset[str]] = {
-    "a": frozenset({"href"}),
-    "span": frozenset({"class"}),
-    "tg-emoji": frozenset({"emoji-id"}),
-    "code": frozenset({"class"}),
-    "blockquote": frozenset({"expandable"}),
-}
 
 
 # --- values -----------------------------------------------------------------------------------
@@ -118,25 +99,6 @@ class Post:
     item_ids: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
-class Entity:
-    """A formatting entity as Telegram would make it; offset and length in UTF-16 units."""
-
-    type: str
-    offset: int
-    length: int
-    url: str | None = None
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A post as a follower sees it: the visible text, the entities from tags, the problems."""
-
-    text: str
-    entities: tuple[Entity, ...]
-    problems: tuple[str, ...]
-
-
 class PostTooLong(ValueError):
     """The text does not fit in one post; ``size`` and ``limit`` are in ``unit``."""
 
@@ -145,127 +107,6 @@ class PostTooLong(ValueError):
         self.limit = limit
         self.unit = unit
         super().__init__(f"too long for one post: {size} {unit}, at most {limit}")
-
-
-class InvalidPost(ValueError):
-    """A finished post breaks Telegram's rules (a bug in the builder, or a hand-made text)."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        self.problems = tuple(problems)
-        super().__init__("; ".join(self.problems))
-
-
-# --- text helpers -----------------------------------------------------------------------------
-
-
-def utf16_len(text: str) -> int:
-    """Length in UTF-16 code units, as Telegram counts (a code point above U+FFFF counts 2)."""
-    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
-
-
-def escape(text: str, *, quote: bool = False) -> str:
-    """Escape ``&``, ``<``, ``>`` (and ``"`` for an attribute value) for Telegram HTML."""
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return text.replace('"', "&quot;") if quote else text
-
-
-# removed everywhere: control characters but line break and tab, lone surrogates (they cannot be
-# encoded for sending), bidi embeddings, overrides and isolates (they can reorder what follows),
-# zero-width space, byte-order mark
-_UNWANTED = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u200b\u202a-\u202e\u2066-\u2069\ufeff]"
-)
-_LINE_BREAKS = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
-SCAN = 2000  # code points of a title or summary read at all: far more than a post shows
-
-
-def clean_text(text: str, *, multiline: bool = False) -> str:
-    """Untrusted text made safe to show (see the module docstring); one line unless multiline.
-
-    One line: every run of whitespace (NBSP and line breaks included) becomes one space.
-    Multiline: line breaks kept (``\\r\\n`` -> ``\\n``), at most one empty line in a row.
-    """
-    text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").translate(_LINE_BREAKS))
-    kept = _UNWANTED.sub("", text)
-    if not multiline:
-        return " ".join(kept.split())
-    lines = [line.rstrip() for line in kept.replace("\t", "    ").split("\n")]
-    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n").strip()
-
-
-def _escaped_units(char: str) -> int:
-    if char == "&":
-        return 5
-    if char in "<>":
-        return 4
-    return 2 if ord(char) > 0xFFFF else 1
-
-
-def _visible_units(char: str) -> int:
-    return 2 if ord(char) > 0xFFFF else 1
-
-
-def _joins_previous(char: str) -> bool:
-    """True when ``char`` belongs to the grapheme before it (cutting before it would split it)."""
-    code = ord(char)
-    return (
-        unicodedata.category(char) in ("Mn", "Mc", "Me")
-        or code == 0x200D  # ZWJ
-        or 0xFE00 <= code <= 0xFE0F  # variation selectors
-        or 0x1F3FB <= code <= 0x1F3FF  # skin tones
-        or 0xE0020 <= code <= 0xE007F  # tag characters (subdivision flags)
-    )
-
-
-_REGIONAL = "".join(chr(c) for c in range(0x1F1E6, 0x1F200))  # the letters of flag emoji
-
-
-def shorten(text: str, limit: int, *, escaped: bool = False) -> str:
-    """``text`` cut to ``limit`` UTF-16 units, at a word boundary where sensible, ending in "…".
-
-    ``escaped``: measure the text as it will be after :func:`escape` (for a budget of the HTML
-    string). Cuts between code points, never inside a surrogate pair or an emoji sequence.
-    """
-    units = _escaped_units if escaped else _visible_units
-    if sum(map(units, text)) <= limit:
-        return text
-    budget = limit - 1  # the ellipsis
-    if budget <= 0:
-        return ELLIPSIS if limit >= 1 else ""
-    used = end = 0
-    for index, char in enumerate(text):
-        used += units(char)
-        if used > budget:
-            break
-        end = index + 1
-    cut = text[:end]
-    space = cut.rfind(" ")
-    if space > 0 and space >= len(cut) // 2:
-        cut = cut[:space]
-    else:
-        # no good word boundary: do not split an emoji sequence or a letter from its accent
-        while cut and (_joins_previous(text[len(cut)]) or cut[-1] == "\u200d"):
-            cut = cut[:-1]
-        if (len(cut) - len(cut.rstrip(_REGIONAL))) % 2:
-            cut = cut[:-1]  # half a flag
-    return cut.rstrip(" ,;:-–—·|/([{") + ELLIPSIS
-
-
-def safe_url(url: str | None) -> str | None:
-    """The link if it may become an ``href``: http(s) with a host, not absurdly long; else None."""
-    if not url:
-        return None
-    url = clean_text(url).replace(" ", "%20")
-    try:
-        parts = urlsplit(url)
-        host = parts.hostname
-    except ValueError:
-        return None
-    if parts.scheme.lower() not in ("http", "https") or not host:
-        return None
-    if utf16_len(escape(url, quote=True)) > MAX_URL:
-        return None
-    return url
 
 
 # --- hashtags ---------------------------------------------------------------------------------
@@ -319,151 +160,11 @@ def hashtags(categories: Iterable[str], limit: int = MAX_HASHTAGS) -> tuple[str,
     return tuple(tags)
 
 
-# --- checking a finished post -----------------------------------------------------------------
-
-_TAG = re.compile(
-    r"<(/?)([A-Za-z][A-Za-z0-9-]*)((?:\s+[A-Za-z][A-Za-z0-9-]*(?:\s*=\s*\"[^\"<>]*\")?)*)\s*>"
-)
-_ATTRIBUTE = re.compile(r"([A-Za-z][A-Za-z0-9-]*)(?:\s*=\s*\"([^\"<>]*)\")?")
-_REFERENCE = re.compile(r"&(?:(lt|gt|amp|quot)|#([0-9]{1,7})|#[xX]([0-9A-Fa-f]{1,6}));")
-_NAMED = {"lt": "<", "gt": ">", "amp": "&", "quot": '"'}
-
-# What Telegram may turn into an entity by itself, over-approximated on purpose.
-_AUTO_ENTITY = re.compile(
-    r"""
-      [#$@][^\W_]\w*                                   # hashtag, cashtag, mention
-    | (?:^|(?<=\s))/\w+                                # bot command
-    | (?:https?://)?(?:[^\W_][\w-]*\.)+[A-Za-z]{2,}\S* # URL or domain (e-mail via the @ above)
-    | \+?\d[\d\s().-]{6,}\d                            # phone or card number
-    """,
-    re.VERBOSE,
-)
-
-
-def _decode(text: str, problems: list[str]) -> str:
-    """Resolve Telegram's character references; a bare ``&`` is a problem."""
-    out: list[str] = []
-    position = 0
-    while (amp := text.find("&", position)) >= 0:
-        out.append(text[position:amp])
-        match = _REFERENCE.match(text, amp)
-        if match is None:
-            problems.append(f"unescaped '&' at {amp}")
-            out.append("&")
-            position = amp + 1
-            continue
-        named, decimal, hexadecimal = match.groups()
-        if named:
-            out.append(_NAMED[named])
-        else:
-            code = int(decimal) if decimal else int(hexadecimal, 16)
-            if 0 < code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
-                out.append(chr(code))
-            else:
-                problems.append(f"invalid character reference {match.group(0)!r}")
-        position = match.end()
-    out.append(text[position:])
-    return "".join(out)
-
-
-def parse_html(html: str) -> Parsed:
-    """Parse Telegram HTML strictly: the visible text, the entities, and any rule it breaks."""
-    problems: list[str] = []
-    visible: list[str] = []
-    units = 0
-    stack: list[tuple[str, int, str | None]] = []  # tag, offset, url
-    entities: list[Entity] = []
-    position = 0
-
-    def add_text(raw: str) -> None:
-        nonlocal units
-        text = _decode(raw, problems)
-        if ">" in raw:
-            problems.append("unescaped '>' in text")
-        visible.append(text)
-        units += utf16_len(text)
-
-    while (lt := html.find("<", position)) >= 0:
-        add_text(html[position:lt])
-        match = _TAG.match(html, lt)
-        if match is None:
-            problems.append(f"unescaped '<' at {lt}")
-            visible.append("<")
-            units += 1
-            position = lt + 1
-            continue
-        position = match.end()
-        closing, name, raw_attributes = match.group(1), match.group(2).lower(), match.group(3)
-        if name not in TELEGRAM_TAGS:
-            problems.append(f"tag <{name}> is not supported by Telegram")
-            continue
-        if closing:
-            if not stack or stack[-1][0] != name:
-                problems.append(f"</{name}> closes nothing open")
-                continue
-            _, start, url = stack.pop()
-            entities.append(Entity(TELEGRAM_TAGS[name], start, units - start, url))
-            continue
-        attributes: dict[str, str] = {}
-        for attribute in _ATTRIBUTE.finditer(raw_attributes):
-            key, value = attribute.group(1).lower(), attribute.group(2) or ""
-            if key not in _ATTRIBUTES.get(name, frozenset()):
-                problems.append(f"attribute {key!r} not allowed on <{name}>")
-            attributes[key] = _decode(value, problems)
-        url = None
-        if name == "a":
-            url = attributes.get("href")
-            if url is None or safe_url(url) != url:
-                problems.append(f"link {url!r} is not an http(s) URL")
-        if name == "span" and attributes.get("class") != "tg-spoiler":
-            problems.append('<span> needs class="tg-spoiler"')
-        open_tags = {tag for tag, _, _ in stack}
-        if name in open_tags:
-            problems.append(f"<{name}> nested in itself")
-        if open_tags & {"code", "pre"} and not (name == "code" and stack[-1][0] == "pre"):
-            problems.append(f"<{name}> inside code or pre")
-        stack.append((name, units, url))
-    add_text(html[position:])
-    for name, _, _ in stack:
-        problems.append(f"<{name}> is never closed")
-    text = "".join(visible)
-    return Parsed(text, tuple(sorted(entities, key=lambda e: e.offset)), tuple(problems))
-
-
-def auto_entities(text: str) -> int:
-    """How many entities Telegram might detect in visible text by itself (an upper estimate)."""
-    return sum(1 for _ in _AUTO_ENTITY.finditer(text))
-
-
-def post_problems(html: str) -> list[str]:
-    """Every way ``html`` breaks Telegram's rules as this module applies them; empty = valid."""
-    parsed = parse_html(html)
-    problems = list(parsed.problems)
-    size = utf16_len(html)
-    if size > MAX_UNITS:
-        problems.append(f"{size} UTF-16 units, at most {MAX_UNITS}")
-    count = len(parsed.entities) + auto_entities(parsed.text)
-    if count > MAX_ENTITIES:
-        problems.append(f"{count} entities, at most {MAX_ENTITIES}")
-    if not parsed.text.strip():
-        problems.append("no visible text")
-    return problems
-
-
-def check_post(html: str) -> None:
-    """Raise :class:`InvalidPost` when ``html`` breaks Telegram's rules (a last guard)."""
-    problems = post_problems(html)
-    if problems:
-        raise InvalidPost(problems)
-
-
 # --- building blocks --------------------------------------------------------------------------
 
 _LABELS: dict[Lang, dict[str, str]] = {
     "de": {
         "consultation": "Konsultation",
-        "deadline": "Frist",
-        "guessed": "Jahr geschätzt",
         "contact": "Kontakt",
         "announcement": "Ankündigung",
         "tag": "#Konsultation",
@@ -479,8 +180,6 @@ _LABELS: dict[Lang, dict[str, str]] = {
     },
     "en": {
         "consultation": "Consultation",
-        "deadline": "Deadline",
-        "guessed": "year estimated",
         "contact": "Contact",
         "announcement": "Announcement",
         "tag": "#Consultation",
@@ -504,27 +203,8 @@ _BULLET = "•"
 
 
 def _contact_line(publish: PublishSettings, lang: Lang) -> str:
-    handle = escape(shorten(clean_text(publish.contact), MAX_CONTACT))
-    url = safe_url(publish.contact_url)
-    shown = f'<a href="{escape(url, quote=True)}">{handle}</a>' if url else handle
-    return f"{_LABELS[lang]['contact']}: {shown}"
-
-
-def _link(text: str, url: str | None) -> str:
-    """Escaped ``text`` as a link to ``url`` when it is a safe http(s) URL, else as plain text."""
-    safe = safe_url(url)
-    if safe is None:
-        return escape(text)
-    return f'<a href="{escape(safe, quote=True)}">{escape(text)}</a>'
-
-
-def _deadline_text(item: StoredItem, lang: Lang) -> str:
-    """ "Frist: 15. Dezember 2026 (Jahr geschätzt)", or "" without a deadline."""
-    if item.deadline is None:
-        return ""
-    labels = _LABELS[lang]
-    text = f"{labels['deadline']}: {long_date(item.deadline, lang)}"
-    return f"{text} ({labels['guessed']})" if item.deadline_guessed else text
+    handle = shorten(clean_text(publish.contact), MAX_CONTACT)
+    return f"{_LABELS[lang]['contact']}: {link_html(handle, publish.contact_url)}"
 
 
 def _source_name(item: StoredItem) -> str:
@@ -574,12 +254,10 @@ def _fits(text: str) -> bool:
 
 def _consultation_marker(item: StoredItem, lang: Lang) -> str:
     """ "🗳 <b>Konsultation · Frist: 15. Dezember 2026</b> (Jahr geschätzt)"."""
-    labels = _LABELS[lang]
-    marker = labels["consultation"]
-    if item.deadline is None:
-        return f"{_MARK_CONSULTATION} <b>{escape(marker)}</b>"
-    marker = f"{marker} · {labels['deadline']}: {long_date(item.deadline, lang)}"
-    guessed = f" ({labels['guessed']})" if item.deadline_guessed else ""
+    marker = _LABELS[lang]["consultation"]
+    deadline, guessed = deadline_parts(item, lang)
+    if deadline:
+        marker = f"{marker} · {deadline}"
     return f"{_MARK_CONSULTATION} <b>{escape(marker)}</b>{escape(guessed)}"
 
 
@@ -597,7 +275,7 @@ def _render_item(
     labels = _LABELS[lang]
     lines = [marker] if marker else []
     title = shorten(_title(item), title_max)
-    lines.append(f"<b>{_link(title, item.link if link else None)}</b>")
+    lines.append(f"<b>{link_html(title, item.link if link else None)}</b>")
     meta = _source_name(item)
     if item.date_known:
         meta = f"{meta} · {long_date(item.published.astimezone(publish.tz).date(), lang)}"
@@ -683,7 +361,7 @@ def reminder_post(
     labels = _LABELS[lang]
     left = labels["left_0"] if days == 0 else labels["left_1"] if days == 1 else labels["left_n"]
     marker = f"{_MARK_REMINDER} <b>{escape(left.format(n=days))}</b> · "
-    marker += escape(_deadline_text(item, lang))
+    marker += escape(deadline_text(item, lang))
     return _item_post(item, publish, lang, marker, REMINDER_SUMMARY_MAX)
 
 
@@ -706,11 +384,11 @@ def _digest_heading(items: Sequence[StoredItem], lang: Lang) -> str:
 
 
 def _digest_line(item: StoredItem, lang: Lang, title_max: int, link: bool) -> str:
-    title = _link(shorten(_title(item), title_max), item.link if link else None)
+    title = link_html(shorten(_title(item), title_max), item.link if link else None)
     if not _is_consultation(item):
         return f"{_BULLET} {title} · {escape(_source_name(item))}"
     line = f"{_BULLET} {_MARK_CONSULTATION} {title} · {escape(_source_name(item))}"
-    deadline = _deadline_text(item, lang)
+    deadline = deadline_text(item, lang)
     return f"{line} · {escape(deadline)}" if deadline else line
 
 
@@ -774,7 +452,7 @@ def digest_posts(
     if len(first.item_ids) == len(items):
         return (first,)
     posts: list[Post] = []
-    for part in _even_parts(items, math.ceil(len(items) / len(first.item_ids))):
+    for part in digest_groups(items, len(first.item_ids)):
         rest = list(part)
         while rest:  # a part that still does not fit is split again
             post = digest_post(rest, publish, lang)
@@ -783,31 +461,22 @@ def digest_posts(
     return tuple(posts)
 
 
-def _even_parts(items: Sequence[StoredItem], parts: int) -> list[Sequence[StoredItem]]:
-    """``items`` in ``parts`` consecutive runs whose sizes differ by at most one."""
-    size, extra = divmod(len(items), parts)
-    runs: list[Sequence[StoredItem]] = []
+def digest_groups(items: Sequence[T], size: int) -> list[list[T]]:
+    """``items`` in as few consecutive groups of at most ``size`` as possible, their sizes
+    differing by at most one: 11 with size 10 -> 6 + 5, not 10 + 1. The outbox forms its
+    digests (``publish.digest_size``) with it, and :func:`digest_posts` splits a digest that
+    does not fit one post."""
+    if not items:
+        return []
+    count = math.ceil(len(items) / size)
+    base, extra = divmod(len(items), count)
+    groups: list[list[T]] = []
     start = 0
-    for index in range(parts):
-        end = start + size + (1 if index < extra else 0)
-        runs.append(items[start:end])
+    for index in range(count):
+        end = start + base + (1 if index < extra else 0)
+        groups.append(list(items[start:end]))
         start = end
-    return runs
-
-
-def channel_posts(
-    items: Sequence[StoredItem], publish: PublishSettings, lang: Lang = "de"
-) -> tuple[Post, ...]:
-    """What waits for the channel as posts: one each, or digests when more than
-    ``publish.digest_after`` wait, in batches of at most ``publish.digest_size`` of equal size.
-    """
-    if len(items) <= publish.digest_after:
-        return tuple(item_post(item, publish, lang) for item in items)
-    batches = math.ceil(len(items) / max(1, publish.digest_size))
-    # spread the items evenly: 11 with size 10 -> 6 + 5, not 10 + 1
-    return tuple(
-        post for part in _even_parts(items, batches) for post in digest_posts(part, publish, lang)
-    )
+    return groups
 
 
 # --- announcement -----------------------------------------------------------------------------

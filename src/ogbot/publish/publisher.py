@@ -40,7 +40,7 @@ class Publisher:
         self.clock = clock
 
     async def after_cycle(self, report: CycleReport) -> None:
-        """The hook of :func:`ogbot.watch.cycle.poll_once`: feeds and posts for what changed
+        """Step 4 of :func:`ogbot.app.cycle.run_cycle`: feeds and posts for what changed
         (the feeds also when they are not there yet, so a first cycle always leaves them)."""
         public = public_dir(self.settings)
         missing = not (public / RSS_FILE).exists() or not (public / ATOM_FILE).exists()

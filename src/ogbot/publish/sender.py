@@ -10,6 +10,13 @@ Every failure becomes a :class:`SendError` whose ``outcome`` says what the outbo
 - ``rejected``: Telegram refused this message (400): retrying cannot help;
 - ``forbidden``: the bot may not post in this chat (403: removed from the channel, blocked);
 - ``fatal``: the token is refused (401/404): nothing can be sent.
+
+The last guard before a send or an edit: :func:`~ogbot.publish.html.check_post`. A text that
+breaks Telegram's HTML rules (a bug: every builder checks its posts) is never sent as broken
+HTML, which Telegram would refuse or show with stray tags. The error is logged, naming the
+post's items and every problem, and the text goes out as plain text instead: what a reader of
+the HTML would have seen, without bold, italics and links (:func:`guarded`). Nothing is lost;
+a text too long even so is refused by Telegram as usual (``rejected``).
 """
 
 from __future__ import annotations
@@ -34,8 +41,12 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
+from ogbot import logs
 from ogbot.config import TelegramSettings
+from ogbot.publish.html import InvalidPost, check_post, parse_html
 from ogbot.publish.post import Post
+
+log = logs.get_logger(__name__)
 
 # durations from PTB as timedelta (its coming default); without this it warns on every 429
 os.environ.setdefault("PTB_TIMEDELTA", "true")
@@ -124,11 +135,12 @@ class Sender:
         return str(found.id)
 
     async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+        text, parse_mode = guarded(post)
         try:
             message = await self.bot.send_message(
                 chat_id=chat_id,
-                text=post.text,
-                parse_mode=ParseMode.HTML,
+                text=text,
+                parse_mode=parse_mode,
                 disable_notification=silent,
                 link_preview_options=link_preview(post),
             )
@@ -137,12 +149,13 @@ class Sender:
         return Sent(str(message.chat.id), message.message_id)
 
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
+        text, parse_mode = guarded(post)
         try:
             await self.bot.edit_message_text(
                 chat_id=chat_id,
                 message_id=message_id,
-                text=post.text,
-                parse_mode=ParseMode.HTML,
+                text=text,
+                parse_mode=parse_mode,
                 link_preview_options=link_preview(post),
             )
         except BadRequest as exc:
@@ -168,3 +181,21 @@ def link_preview(post: Post) -> LinkPreviewOptions:
         prefer_small_media=post.prefer_small_media,
         show_above_text=post.show_above_text,
     )
+
+
+def guarded(post: Post) -> tuple[str, ParseMode | None]:
+    """The text to send and its parse mode: the post's HTML when it passes
+    :func:`~ogbot.publish.html.check_post`, else (logged as an error) its visible text as plain
+    text: what a reader of the HTML would see, without formatting and links (a bare ``&`` or
+    ``<`` shown as it is)."""
+    try:
+        check_post(post.text)
+    except InvalidPost as exc:
+        log.error(
+            "post_invalid_html",
+            items=",".join(map(str, post.item_ids)) or "none (an announcement)",
+            problems="; ".join(exc.problems),
+            sent_as="plain text",
+        )
+        return parse_html(post.text).text, None
+    return post.text, ParseMode.HTML

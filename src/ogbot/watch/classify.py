@@ -13,7 +13,6 @@ from __future__ import annotations
 import datetime
 import re
 import sys
-import unicodedata
 import zoneinfo
 from bisect import bisect_left
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -24,6 +23,7 @@ from typing import Literal, NamedTuple
 
 from ogbot.dates import FoundDate, find_dates, is_range_gap, normalise_text
 from ogbot.models import Kind
+from ogbot.text import fold
 from ogbot.watch import rules
 
 __all__ = ["Classification", "Kind", "classify"]
@@ -48,16 +48,6 @@ class Classification:
 # phrase has to check the gaps between its words or a hit is reported.
 
 
-def _fold(text: str) -> str:
-    """Lower case, umlauts and accents removed (ä = ae = a), ß = ss."""
-    text = text.lower()
-    if not text.isascii():  # ASCII has nothing to decompose and no combining marks
-        text = unicodedata.normalize("NFKD", text.replace("ß", "ss"))
-        if not text.isascii():
-            text = "".join(c for c in text if not unicodedata.combining(c))
-    return text.replace("ae", "a").replace("oe", "o").replace("ue", "u")
-
-
 @dataclass(frozen=True)
 class _Word:
     stem: str
@@ -67,7 +57,7 @@ class _Word:
 
 
 def _word(spec: str, *, fuzzy: bool) -> _Word:
-    stem = _fold(spec.strip("~*"))
+    stem = fold(spec.strip("~*"), digraphs=True)
     mode: Literal["exact", "prefix", "infix"]
     if spec.startswith("~"):
         mode = "infix"
@@ -75,7 +65,7 @@ def _word(spec: str, *, fuzzy: bool) -> _Word:
         mode = "prefix"
     else:
         mode = "exact"
-    exclude = tuple(_fold(e) for e in rules.EXCLUDES.get(spec, ()))
+    exclude = tuple(fold(e, digraphs=True) for e in rules.EXCLUDES.get(spec, ()))
     return _Word(stem, mode, fuzzy and len(stem) >= rules.FUZZY_MIN_LENGTH, exclude)
 
 
@@ -265,7 +255,7 @@ def _token_bits(token: str) -> int:
 @lru_cache(maxsize=1 << 16)
 def _token(raw: str) -> tuple[str, int]:
     """A token as found in the text: folded, and the bits of the words it matches."""
-    folded = _fold(raw)
+    folded = fold(raw, digraphs=True)  # ä = ae = a, ß = ss, accents removed
     return folded, _token_bits(folded)
 
 

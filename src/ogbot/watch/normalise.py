@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from ogbot.text import fold
 
 # A page id at the end of the path ("…/entwurf-5-nap-2294412"): the slug before it may change
 # (the federal site renames pages), the number stays. Five digits or more, so WordPress's
@@ -38,11 +39,6 @@ def link_key(url: str) -> str:
     return key
 
 
-def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).casefold()
-    return text.replace("ä", "a").replace("ö", "o").replace("ü", "u").replace("ß", "ss")
-
-
 @dataclass(frozen=True)
 class Filters:
     """A source's include/exclude terms, folded once per source."""
@@ -52,7 +48,10 @@ class Filters:
 
     @classmethod
     def of(cls, include: Iterable[str], exclude: Iterable[str]) -> Filters:
-        return cls(tuple(_fold(t) for t in include), tuple(_fold(t) for t in exclude))
+        return cls(
+            tuple(fold(t, accents=False) for t in include),
+            tuple(fold(t, accents=False) for t in exclude),
+        )
 
     def passes(self, texts: Iterable[str]) -> bool:
         """Keep when some include term occurs (or there are none) and no exclude term does.
@@ -61,7 +60,7 @@ class Filters:
         """
         if not self.include and not self.exclude:
             return True
-        haystack = " ".join(_fold(t) for t in texts)
+        haystack = " ".join(fold(t, accents=False) for t in texts)
         if self.include and not any(term in haystack for term in self.include):
             return False
         return not any(term in haystack for term in self.exclude)

@@ -4,7 +4,7 @@
 :mod:`ogbot.web.server` serves it and the feed files with aiohttp.
 """
 
-from ogbot.web.page import Search, deadline_text, health_report, render_page, safe_link
+from ogbot.web.page import Search, health_report, render_page
 from ogbot.web.server import (
     FEEDS,
     FeedFile,
@@ -22,10 +22,8 @@ __all__ = [
     "WebError",
     "WebServer",
     "create_app",
-    "deadline_text",
     "health_report",
     "read_feed",
     "render_page",
-    "safe_link",
     "start_web",
 ]

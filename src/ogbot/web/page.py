@@ -20,12 +20,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any, overload
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
 
 from ogbot.config import Settings
 from ogbot.models import SourceState, StoredAnnouncement, StoredItem, long_date
+from ogbot.publish.html import safe_url
 from ogbot.store import AsyncStore, Store
+from ogbot.text import deadline_text, shorten
 
 PAGE_ITEMS = 50  # at most this many latest items on the page (fewer if publish.window is smaller)
 PAGE_CONSULTATIONS = 20
@@ -75,52 +76,13 @@ def _e(text: object) -> str:
     return html.escape(str(text), quote=True)
 
 
-def safe_link(url: str) -> str | None:
-    """The URL if a browser may follow it from our page (http or https with a host), else None."""
-    try:
-        parts = urlsplit(url.strip())
-    except ValueError:
-        return None
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        return None
-    return url.strip()
-
-
-def _shorten(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1]
-    space = cut.rfind(" ")
-    return (cut[:space] if space > limit // 2 else cut).rstrip(" ,;:-–") + "…"
-
-
-def deadline_text(item: StoredItem, today: date) -> str:
-    """``Frist: 15. Dezember 2026 (noch 22 Tage)``; a guessed year is marked."""
-    if item.deadline is None:
-        return "Frist: nicht angegeben"
-    text = f"Frist: {long_date(item.deadline)}"
-    if item.deadline_guessed:
-        text += " (Jahr geschätzt)"
-    days = (item.deadline - today).days
-    if days < 0:
-        text += " – abgelaufen"
-    elif days == 0:
-        text += " – endet heute"
-    elif days == 1:
-        text += " – noch 1 Tag"
-    else:
-        text += f" – noch {days} Tage"
-    return text
-
-
 def _time(moment: datetime, tz: ZoneInfo, prefix: str = "") -> str:
     local = moment.astimezone(tz)
     return f'<time datetime="{_e(local.isoformat())}">{_e(prefix + long_date(local.date()))}</time>'
 
 
 def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
-    link = safe_link(item.link)
+    link = safe_url(item.link)
     title = _e(item.title or "(ohne Titel)")
     heading = f'<a href="{_e(link)}">{title}</a>' if link else title
     meta = [
@@ -130,13 +92,14 @@ def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
     parts = [f'<li class="item {_e(item.kind)}">', f"<h3>{heading}</h3>"]
     if item.kind == "consultation":
         past = item.deadline is not None and item.deadline < today
+        deadline = deadline_text(item, today=today) or "Frist: nicht angegeben"
         parts.append(
-            f'<p><span class="deadline{" past" if past else ""}">'
-            f"{_e(deadline_text(item, today))}</span></p>"
+            f'<p><span class="deadline{" past" if past else ""}">{_e(deadline)}</span></p>'
         )
     parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
     if item.summary.strip():
-        parts.append(f'<p class="summary">{_e(_shorten(item.summary, SUMMARY_CHARS))}</p>')
+        summary = shorten(" ".join(item.summary.split()), SUMMARY_CHARS)
+        parts.append(f'<p class="summary">{_e(summary)}</p>')
     parts.append("</li>")
     return "".join(parts)
 
