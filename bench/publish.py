@@ -25,7 +25,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram, ManualClock
 from tests.fakes.web import FakeWeb
 
-from ogbot.app import publishing
+from ogbot.app.house import publishing
 from ogbot.config import build_settings
 from ogbot.store import AsyncStore
 from ogbot.watch.cycle import poll_once

@@ -17,15 +17,12 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
-from ogbot.app import publishing
+from ogbot.app.coordination import Coordination
+from ogbot.app.house import publishing
+from ogbot.app.people import People
 from ogbot.bot import coordinator
-from ogbot.bot.coordinator import (
-    REFUSAL,
-    parse_post_link,
-    parse_when,
-    sources_html,
-    tell_coordinators,
-)
+from ogbot.bot.coordinator import parse_post_link, parse_when, tell_coordinators
+from ogbot.bot.coordinator_views import REFUSAL, sources_html
 from ogbot.bot.services import BotServices
 from ogbot.bot.wiring import build_application
 from ogbot.config import Settings, SourceSettings, build_settings
@@ -61,7 +58,14 @@ class Harness:
         self.tmp_path, self.telegram, self.clock = tmp_path, telegram, clock
         self.settings, self.store, self.publisher = settings, store, publisher
         self.woken = 0
-        self.services = BotServices(settings, store, Answerer.load(), publisher, clock, self._wake)
+        answerer = Answerer.load()
+        self.services = BotServices(
+            settings,
+            answerer,
+            People(store, answerer, clock=clock, tz=settings.publish.tz),
+            Coordination(store, publisher, clock=clock, wake_outbox=self._wake),
+            clock,
+        )
         self.app: Application | None = None  # type: ignore[type-arg]
 
     def _wake(self) -> None:

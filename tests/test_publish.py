@@ -16,7 +16,7 @@ from typing import Any
 import feedparser
 import pytest
 
-from ogbot.app import publishing
+from ogbot.app.house import publishing
 from ogbot.config import Settings, build_settings
 from ogbot.models import CycleReport
 from ogbot.publish.outbox import DrainReport

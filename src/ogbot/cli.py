@@ -189,7 +189,7 @@ def _channel_state(settings: Settings) -> str | None:
 def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import asyncio
 
-    from ogbot.app import publishing
+    from ogbot.app.house import publishing
     from ogbot.lock import DataLock
     from ogbot.models import utc_now
     from ogbot.store import AsyncStore, Store
@@ -239,7 +239,7 @@ def cmd_poll(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
 def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     import asyncio
 
-    from ogbot.app import publishing
+    from ogbot.app.house import publishing
     from ogbot.lock import DataLock
     from ogbot.models import utc_now
     from ogbot.publish.post import announcement_fits

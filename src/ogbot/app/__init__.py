@@ -1,0 +1,1 @@
+"""The application layer: the one place that wires the stages together."""
