@@ -15,7 +15,15 @@ from datetime import datetime, timedelta
 
 from ogbot import logs
 from ogbot.config import SourceSettings
-from ogbot.models import Clock, Draft, OutboxPost, SourceState, StoredAnnouncement, utc_now
+from ogbot.models import (
+    Clock,
+    Draft,
+    DraftState,
+    OutboxPost,
+    SourceState,
+    StoredAnnouncement,
+    utc_now,
+)
 from ogbot.publish.publisher import Announced, Publisher
 from ogbot.store import AsyncStore, Store
 
@@ -79,7 +87,7 @@ class Coordination:
         log.info("announcement_drafted", user=coordinator, draft=draft_id)
         return draft_id
 
-    async def open_draft(self, draft_id: int) -> Draft | None:
+    async def find_draft(self, draft_id: int) -> Draft | None:
         """The draft (in whatever state), or None when there is none (any more)."""
         return await self.store.call(Store.draft, draft_id)
 
@@ -128,7 +136,7 @@ class Coordination:
         await self.record(coordinator, "announce_cancelled", f"draft {draft_id}")
         return True
 
-    async def _claim(self, draft_id: int, state: str) -> Draft | None:
+    async def _claim(self, draft_id: int, state: DraftState) -> Draft | None:
         """Close an open draft as ``state``: exactly one press of its buttons wins."""
         draft = await self.store.call(Store.draft, draft_id)
         if draft is None or not await self.store.call(Store.close_draft, draft_id, state, None):

@@ -93,14 +93,6 @@ from telegram.ext import (
 
 from ogbot import logs
 from ogbot.bot import conversation_views as views
-from ogbot.bot.conversation_views import (
-    CHOICE_PREFIX,
-    CHOICES,
-    OFF,
-    SUBSCRIBE_PREFIX,
-    answer_html,
-    link_html,
-)
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS, client_lang
 from ogbot.models import Lang, Link
@@ -269,7 +261,7 @@ class Conversation:
 
     def _private_link(self, context: Context) -> str:
         username = context.bot.username
-        return link_html(f"@{username}", f"https://t.me/{username}")
+        return views.link_html(f"@{username}", f"https://t.me/{username}")
 
     async def _private_only(self, update: Update, context: Context) -> bool:
         """True in a private chat; elsewhere says that this works privately only."""
@@ -331,7 +323,7 @@ class Conversation:
             lang=answer.lang,
             chat_type=_chat_type(update),
         )
-        html = answer_html(answer, self._contact())
+        html = views.answer_html(answer, self._contact())
         await self._reply(update, context, html, views.choice_buttons(answer))
 
     async def picked(self, update: Update, context: Context) -> None:
@@ -348,7 +340,7 @@ class Conversation:
             return
         await _answer_query(query, "")
         log.info("question_answered", matched=topic, lang=answer.lang, via="choice")
-        await self._reply(update, context, answer_html(answer, self._contact()))
+        await self._reply(update, context, views.answer_html(answer, self._contact()))
 
     async def news(self, update: Update, context: Context) -> None:
         lang = _lang(update)
@@ -431,18 +423,18 @@ class Conversation:
             return
         lang = client_lang(query.from_user.language_code)
         texts = TEXTS[lang]
-        choice = query.data.removeprefix(SUBSCRIBE_PREFIX)
+        choice = query.data.removeprefix(views.SUBSCRIBE_PREFIX)
         message = query.message
         if message is None or message.chat.type != ChatType.PRIVATE:
             await _answer_query(query, texts.stale_button)
             return
         chat_id = message.chat.id
-        if choice == OFF:
+        if choice == views.OFF:
             gone = await self.people.forget(chat_id)
             log.info("unsubscribed", via="button", rows=gone)
             html = texts.unsubscribed if gone else texts.unsubscribed_nothing
-        elif choice in CHOICES:
-            news, consultations = CHOICES[choice]
+        elif choice in views.CHOICES:
+            news, consultations = views.CHOICES[choice]
             subscriber = await self.people.subscribe(
                 chat_id, news=news, consultations=consultations, lang=lang
             )
@@ -511,10 +503,10 @@ def register(application: Application, services: BotServices) -> None:  # type: 
             CommandHandler(ALIASES[name], gated(callback), filters=new_messages), GROUP
         )
     application.add_handler(
-        CallbackQueryHandler(gated(conversation.chose), pattern=f"^{SUBSCRIBE_PREFIX}"), GROUP
+        CallbackQueryHandler(gated(conversation.chose), pattern=f"^{views.SUBSCRIBE_PREFIX}"), GROUP
     )
     application.add_handler(
-        CallbackQueryHandler(gated(conversation.picked), pattern=f"^{CHOICE_PREFIX}"), GROUP
+        CallbackQueryHandler(gated(conversation.picked), pattern=f"^{views.CHOICE_PREFIX}"), GROUP
     )
     private = new_messages & filters.ChatType.PRIVATE
     application.add_handler(

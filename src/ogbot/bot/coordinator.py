@@ -50,16 +50,9 @@ from telegram.ext import (
 from ogbot import logs
 from ogbot.app.coordination import Awaiting
 from ogbot.bot import coordinator_views as views
-from ogbot.bot.coordinator_views import (
-    ALREADY_DONE,
-    CALLBACK_PREFIX,
-    LIST_LIMIT,
-    REFUSAL,
-    scheduled_html,
-    scheduled_keyboard,
-)
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import client_lang
+from ogbot.models import StoredAnnouncement
 from ogbot.publish.post import PostTooLong, announcement_post
 from ogbot.publish.sender import link_preview
 
@@ -196,7 +189,7 @@ class Coordinator:
             return None
         if not self.is_coordinator(user.id):
             log.warning("coordinator_refused", user=user.id, command=command)
-            await _reply(message, REFUSAL[client_lang(user.language_code)])
+            await _reply(message, views.REFUSAL[client_lang(user.language_code)])
             return None
         if message.chat.type != ChatType.PRIVATE:
             await _reply(message, views.PRIVATE_ONLY)
@@ -237,10 +230,10 @@ class Coordinator:
         if query is None:
             raise ApplicationHandlerStop
         user = query.from_user
-        action, _, ref = (query.data or "").removeprefix(f"{CALLBACK_PREFIX}:").partition(":")
+        action, _, ref = (query.data or "").removeprefix(f"{views.CALLBACK_PREFIX}:").partition(":")
         if not self.is_coordinator(user.id):
             log.warning("coordinator_refused", user=user.id, command=f"button:{action}")
-            await _answer(query, REFUSAL[client_lang(user.language_code)], alert=True)
+            await _answer(query, views.REFUSAL[client_lang(user.language_code)], alert=True)
             raise ApplicationHandlerStop
         if not ref.isdigit():
             await _answer(query)
@@ -260,12 +253,12 @@ class Coordinator:
 
     async def _is_open(self, query: CallbackQuery, draft_id: int) -> bool:
         """Whether the draft is open; else the press is answered."""
-        draft = await self.coordination.open_draft(draft_id)
+        draft = await self.coordination.find_draft(draft_id)
         if draft is None:
             await _answer(query, views.DRAFT_GONE)
             return False
         if draft.state != "open":
-            await _answer(query, ALREADY_DONE)
+            await _answer(query, views.ALREADY_DONE)
             return False
         return True
 
@@ -285,7 +278,7 @@ class Coordinator:
             draft_id, coordinator=user_id, author=author
         )
         if announced is None:
-            await _answer(query, ALREADY_DONE)
+            await _answer(query, views.ALREADY_DONE)
             return
         preview = query.message if isinstance(query.message, Message) else None
         await self._drop_buttons(preview)
@@ -307,7 +300,7 @@ class Coordinator:
         if not await self._is_open(query, draft_id):
             return
         if not await self.coordination.cancel_draft(draft_id, coordinator=user_id):
-            await _answer(query, ALREADY_DONE)
+            await _answer(query, views.ALREADY_DONE)
             return
         preview = query.message if isinstance(query.message, Message) else None
         await self._drop_buttons(preview)
@@ -352,12 +345,17 @@ class Coordinator:
 
     # -- /scheduled ----------------------------------------------------------------------------
 
+    async def _scheduled_list(self) -> list[StoredAnnouncement]:
+        return await self.coordination.scheduled(views.LIST_LIMIT + 1000)
+
     async def scheduled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = await self._allowed(update, "scheduled")
         if message is not None:
-            found = await self.coordination.scheduled(LIST_LIMIT + 1000)
+            found = await self._scheduled_list()
             await _reply(
-                message, scheduled_html(found, self.tz), scheduled_keyboard(found, self.tz)
+                message,
+                views.scheduled_html(found, self.tz),
+                views.scheduled_keyboard(found, self.tz),
             )
         raise ApplicationHandlerStop
 
@@ -365,17 +363,17 @@ class Coordinator:
         cancelled = await self.coordination.cancel_announcement(
             announcement_id, coordinator=user_id
         )
-        remaining = await self.coordination.scheduled(LIST_LIMIT + 1000)
+        remaining = await self._scheduled_list()
         try:
             await query.edit_message_text(
-                scheduled_html(remaining, self.tz),
+                views.scheduled_html(remaining, self.tz),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=scheduled_keyboard(remaining, self.tz),
+                reply_markup=views.scheduled_keyboard(remaining, self.tz),
             )
         except BadRequest as exc:  # "not modified": the list is as it was
             log.info("scheduled_list_kept", reason=exc.message)
-        await _answer(query, views.CANCELLED if cancelled else ALREADY_DONE)
+        await _answer(query, views.CANCELLED if cancelled else views.ALREADY_DONE)
 
     # -- /delete -------------------------------------------------------------------------------
 
@@ -497,7 +495,7 @@ def register(application: Application, services: BotServices) -> None:  # type: 
         GROUP,
     )
     application.add_handler(
-        CallbackQueryHandler(coordinator.button, pattern=f"^{CALLBACK_PREFIX}:"), GROUP
+        CallbackQueryHandler(coordinator.button, pattern=f"^{views.CALLBACK_PREFIX}:"), GROUP
     )
     application.add_handler(
         MessageHandler(
