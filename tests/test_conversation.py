@@ -19,15 +19,11 @@ from typing import Any
 
 import pytest
 
+from ogbot.app.coordination import Coordination
 from ogbot.app.house import publishing
-from ogbot.bot.conversation import (
-    ALIASES,
-    FLOOD_LIMIT,
-    FloodGate,
-    answer_html,
-    consultations_html,
-    set_commands,
-)
+from ogbot.app.people import People
+from ogbot.bot.conversation import ALIASES, FLOOD_LIMIT, FloodGate, set_commands
+from ogbot.bot.conversation_views import answer_html, consultations_html
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS
 from ogbot.bot.wiring import build_application
@@ -125,7 +121,13 @@ async def bot(
     store = AsyncStore.open(settings.data_dir)
     clock = ManualClock(NOW)
     async with publishing(settings, store, clock=clock) as publisher:
-        services = BotServices(settings, store, answerer, publisher, clock, lambda: None)
+        services = BotServices(
+            settings,
+            answerer,
+            People(store, answerer, clock=clock, tz=settings.publish.tz),
+            Coordination(store, publisher, clock=clock),
+            clock,
+        )
         application = build_application(services)
         await application.initialize()
         await set_commands(application.bot)

@@ -17,19 +17,17 @@ import pytest
 from telegram import Update
 from telegram.ext import Application, ApplicationBuilder, TypeHandler
 
+from ogbot.app.coordination import Coordination
 from ogbot.app.house import publishing
-from ogbot.bot import coordinator
-from ogbot.bot.coordinator import (
-    REFUSAL,
-    parse_post_link,
-    sources_html,
-    tell_coordinators,
-)
+from ogbot.app.people import People
+from ogbot.bot import coordinator, notices
+from ogbot.bot.coordinator import parse_post_link, tell_coordinators
+from ogbot.bot.coordinator_views import REFUSAL, sources_html
 from ogbot.bot.services import BotServices
 from ogbot.bot.wiring import build_application
 from ogbot.config import Settings, SourceSettings, build_settings
 from ogbot.knowledge.answer import Answerer
-from ogbot.models import SourceState, Validators
+from ogbot.models import SourceState, StoredAnnouncement, Validators
 from ogbot.publish.post import PostTooLong, announcement_post
 from ogbot.publish.publisher import Publisher
 from ogbot.store import AsyncStore, Store
@@ -61,7 +59,14 @@ class Harness:
         self.tmp_path, self.telegram, self.clock = tmp_path, telegram, clock
         self.settings, self.store, self.publisher = settings, store, publisher
         self.woken = 0
-        self.services = BotServices(settings, store, Answerer.load(), publisher, clock, self._wake)
+        answerer = Answerer.load()
+        self.services = BotServices(
+            settings,
+            answerer,
+            People(store, answerer, clock=clock, tz=settings.publish.tz),
+            Coordination(store, publisher, clock=clock, wake_outbox=self._wake),
+            clock,
+        )
         self.app: Application | None = None  # type: ignore[type-arg]
 
     def _wake(self) -> None:
@@ -641,6 +646,43 @@ async def test_tell_coordinators_skips_one_who_never_started_the_bot(bot: Harnes
 
     assert told == 1  # SECOND_COORDINATOR is unknown to Telegram: "chat not found"
     assert [m.text for m in bot.telegram.sent(COORDINATOR)] == ["Hallo"]
+
+
+def test_notice_texts_name_the_problem_in_the_coordinators_time_zone() -> None:
+    missed = StoredAnnouncement(
+        id=3,
+        text="Treffen im Rathaus " + "x" * 100,
+        author="shell",
+        created=START - timedelta(days=2),
+        publish_at=datetime(2026, 11, 1, 8, 0, tzinfo=UTC),  # 09:00 in Berlin
+        state="missed",
+        published=None,
+    )
+    failing = SourceState(
+        name="ogp",
+        url="https://www.opengovpartnership.org/feed/",
+        fetch_url=None,
+        validators=Validators(None, None),
+        first_success=None,
+        last_fetch=START,
+        last_success=None,
+        last_status="error",
+        last_error="HTTP 503",
+        failures=9,
+        failing_since=START - timedelta(days=1),
+        next_due=None,
+        paused=False,
+    )
+
+    assert notices.channel_refuses("not a member") == (
+        "Der Kanal nimmt keine Posts an: not a member"
+    )
+    assert notices.announcement_missed(missed, BERLIN) == (
+        "Die für 01.11.2026 09:00 Uhr geplante Ankündigung „Treffen im Rathaus "
+        + "x" * 41  # the first 60 characters
+        + "“ wurde verpasst, weil ogbot nicht lief, und nicht gesendet."
+    )
+    assert notices.source_failing(failing) == "Die Quelle ogp schlägt seit einem Tag fehl: HTTP 503"
 
 
 # --- parsing --------------------------------------------------------------------------------

@@ -31,9 +31,12 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ogbot import logs
+from ogbot.app.coordination import Coordination
 from ogbot.app.cycle import run_cycle
 from ogbot.app.errors import RunError
 from ogbot.app.house import build_publisher, load_answerer, sources_client
+from ogbot.app.people import People
+from ogbot.bot import notices
 from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.lock import DataLock
@@ -89,12 +92,11 @@ class Service:
         )
         self.outbox = self.publisher.outbox
         self.services = BotServices(
-            settings=settings,
-            store=store,
-            answerer=self.answerer,
-            publisher=self.publisher,
-            clock=self.clock,
-            wake_outbox=self.wake_outbox,
+            settings,
+            self.answerer,
+            People(store, self.answerer, clock=self.clock, tz=settings.publish.tz),
+            Coordination(store, self.publisher, clock=self.clock, wake_outbox=self.wake_outbox),
+            self.clock,
         )
         await self.outbox.recover()
         from ogbot.web import WebError
@@ -235,9 +237,7 @@ class Service:
                 left=report.left,
             )
         if self.outbox.refused:
-            await self._tell(
-                "channel-refuses", f"Der Kanal nimmt keine Posts an: {self.outbox.refused}"
-            )
+            await self._tell("channel-refuses", notices.channel_refuses(self.outbox.refused))
 
     async def announcements(self) -> None:
         published, missed = await self.publisher.publish_due()
@@ -245,11 +245,8 @@ class Service:
             self.wake_outbox()
         tz = self.settings.publish.tz
         for announcement in missed:
-            when = announcement.publish_at.astimezone(tz)
             await self._tell(
-                f"missed-{announcement.id}",
-                f"Die für {when:%d.%m.%Y %H:%M} Uhr geplante Ankündigung „{announcement.text[:60]}“"
-                " wurde verpasst, weil ogbot nicht lief, und nicht gesendet.",
+                f"missed-{announcement.id}", notices.announcement_missed(announcement, tz)
             )
 
     async def reminders(self) -> None:
@@ -267,10 +264,7 @@ class Service:
         now = self.clock()
         for state in await self.store.call(Store.sources):
             if state.failing_since is not None and now - state.failing_since >= FAILING_FOR:
-                await self._tell(
-                    f"source-{state.name}",
-                    f"Die Quelle {state.name} schlägt seit einem Tag fehl: {state.last_error}",
-                )
+                await self._tell(f"source-{state.name}", notices.source_failing(state))
 
     async def _tell(self, problem: str, text: str) -> None:
         """Tell the coordinators privately, at most once a day per problem. A notice from

@@ -1,7 +1,9 @@
 """The conversation with everyone: questions, /news, /consultations, subscriptions, privacy.
 
-Thin python-telegram-bot handlers: parse the update, call the domain (the answer engine, the
-store), reply in Telegram HTML. Decisions users see:
+Thin python-telegram-bot handlers: parse the update, call the domain
+(:class:`~ogbot.app.people.People`: answers, stored items, subscriptions; the answer engine for
+an entry and the general resources), reply in Telegram HTML built by
+:mod:`ogbot.bot.conversation_views`. Decisions users see:
 
 - **Language** (the SPEC's rule): an answer is in the language of the question when it is
   clearly German or English, else the client's language, else German (the answer engine decides:
@@ -26,7 +28,7 @@ store), reply in Telegram HTML. Decisions users see:
   then source and local date (``publish.timezone``, long form) in italics; consultations marked
   🗳 with their deadline.
 - **/suche WORDS** (``/search``): the stored items matching all the words (title, summary,
-  source, categories; by a word's beginning, case and umlauts folded: :meth:`Store.search_items`),
+  source, categories; by a word's beginning, case and umlauts folded: :meth:`People.search`),
   newest first, at most :data:`SEARCH_COUNT`, each shown as /news shows it. Nothing found: a
   friendly line pointing to /news. No words: how to use it. The words are neither logged nor
   echoed (like a question); the log has the number of hits.
@@ -44,7 +46,7 @@ store), reply in Telegram HTML. Decisions users see:
   subscribers through the outbox (:meth:`Outbox.enqueue_items`); a user who blocked the bot is
   unsubscribed there.
 - **/unsubscribe** and **/forget** both delete everything stored about the user
-  (:meth:`Store.forget`: the subscription, private posts still queued, the pacing log, open
+  (:meth:`People.forget`: the subscription, private posts still queued, the pacing log, open
   drafts); /forget also drops the user from the flood gate's memory. **/privacy**
   (``/datenschutz``) says what is stored, shows what is stored about this user right now, and
   links ``publish.privacy_url`` when configured.
@@ -66,15 +68,13 @@ English default) comes from :data:`ogbot.bot.texts.MENU` through :func:`set_comm
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Coroutine, Sequence
-from datetime import date, datetime, tzinfo
+from collections.abc import Callable, Coroutine
 from typing import Any, Literal
 
 from telegram import (
     Bot,
     BotCommand,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     ReplyParameters,
@@ -92,13 +92,11 @@ from telegram.ext import (
 )
 
 from ogbot import logs
+from ogbot.bot import conversation_views as views
 from ogbot.bot.services import BotServices
-from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
-from ogbot.knowledge.answer import Answerer, Pending
-from ogbot.models import Answer, Lang, Link, StoredItem, Subscriber, long_date
-from ogbot.publish.html import escape, link_html, post_problems, safe_url
-from ogbot.store import Store, search_words
-from ogbot.text import SCAN, clean_text, deadline_parts, shorten
+from ogbot.bot.texts import MENU, TEXTS, client_lang
+from ogbot.models import Lang, Link
+from ogbot.publish.html import link_html
 
 log = logs.get_logger(__name__)
 
@@ -106,19 +104,9 @@ GROUP = 0  # PTB's default handler group, shared with the coordinator's handlers
 NEWS_COUNT = 5
 SEARCH_COUNT = 10
 CONSULTATIONS_COUNT = 10
-TITLE_MAX = 150  # visible characters of an item's title in a list
 FLOOD_LIMIT = 8  # updates per user ...
 FLOOD_WINDOW = 30.0  # ... in this many seconds; one more and the user is asked to slow down
 
-# callback data of the /subscribe buttons -> (news, consultations); "off" unsubscribes
-SUBSCRIBE_PREFIX = "sub:"
-CHOICE_PREFIX = "kb:"  # a "did you mean" button: kb:<lang>:<entry id>
-CHOICES: dict[str, tuple[bool, bool]] = {
-    "news": (True, False),
-    "cons": (False, True),
-    "both": (True, True),
-}
-OFF = "off"
 
 # the commands this module answers: name -> (aliases); the menu lists a subset
 ALIASES: dict[str, tuple[str, ...]] = {
@@ -135,8 +123,6 @@ ALIASES: dict[str, tuple[str, ...]] = {
 }
 
 _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
-_BULLET = "•"
-_MARK_CONSULTATION = "🗳"
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
@@ -196,152 +182,6 @@ class FloodGate:
             self.forget(user)
 
 
-# --- building the replies (pure) --------------------------------------------------------------
-
-
-def link_lines(links: Sequence[Link]) -> str:
-    """One bulleted line per link."""
-    return "\n".join(f"{_BULLET} {link_html(link.title, link.url)}" for link in links)
-
-
-def _links_block(label: str, links: Sequence[Link]) -> str:
-    return f"<b>{escape(label)}</b>\n{link_lines(links)}" if links else ""
-
-
-def fitted(head: str, parts: Sequence[str], tail: str = "", sep: str = "\n\n") -> str:
-    """``head``, as many of ``parts`` as keep the message valid, and ``tail``."""
-    chosen: list[str] = []
-    for part in parts:
-        candidate = sep.join([head, *chosen, part, *([tail] if tail else [])])
-        if post_problems(candidate):
-            break
-        chosen.append(part)
-    return sep.join([head, *chosen, *([tail] if tail else [])])
-
-
-def _live(store: Store, answerer: Answerer, pending: Pending, now: datetime, tz: tzinfo) -> Answer:
-    """Runs in the store's thread: a live answer reads the stored items."""
-    return answerer.answer_live(pending, store, now, tz)
-
-
-def _choice_buttons(answer: Answer) -> InlineKeyboardMarkup | None:
-    """One button per entry the question is also close to ("Meintest du …?")."""
-    if not answer.choices:
-        return None
-    rows = [
-        [
-            InlineKeyboardButton(
-                shorten(c.title, 60), callback_data=f"{CHOICE_PREFIX}{answer.lang}:{c.id}"
-            )
-        ]
-        for c in answer.choices
-    ]
-    return InlineKeyboardMarkup(rows)
-
-
-def answer_html(answer: Answer, contact: Link | None = None) -> str:
-    """The answer's text, then where to read on (see the module docstring). The network's
-    ``contact`` handle in the text links to its profile: "@OpenGovGermany" is not a Telegram
-    user, and Telegram would otherwise link it as one."""
-    texts = TEXTS[answer.lang]
-    label = texts.read_more if answer.matched else texts.read_on
-    body = escape(clean_text(answer.text, multiline=True))
-    url = safe_url(contact.url) if contact is not None else None
-    if contact is not None and url and contact.title.strip():
-        handle = escape(contact.title.strip())
-        body = body.replace(handle, f'<a href="{escape(url, quote=True)}">{handle}</a>')
-    links = _links_block(label, answer.links)
-    return fitted(body, [links] if links else [])
-
-
-def _title(item: StoredItem) -> str:
-    title = clean_text(item.title[:SCAN]) or clean_text(item.link[:SCAN]) or "?"
-    return shorten(title, TITLE_MAX)
-
-
-def _source(item: StoredItem) -> str:
-    return shorten(clean_text(item.source[:SCAN]), 40) or "?"
-
-
-def deadline_html(item: StoredItem, lang: Lang) -> str:
-    """ "<b>Frist: 15. Dezember 2026</b> (Jahr geschätzt)", or "Frist unbekannt"."""
-    if item.deadline is None:
-        return escape(TEXTS[lang].no_deadline)
-    deadline, guessed = deadline_parts(item, lang)
-    return f"<b>{escape(deadline)}</b>{escape(guessed)}"
-
-
-def item_entries(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> list[str]:
-    """One entry per item as /news and /suche list them: the title as a link, source and local
-    date in italics, a consultation marked with its deadline."""
-    texts = TEXTS[lang]
-    entries = []
-    for item in items:
-        meta = _source(item)
-        if item.date_known:
-            meta += " · " + long_date(item.published.astimezone(tz).date(), lang)
-        line = f"{_BULLET} {link_html(_title(item), item.link)}\n<i>{escape(meta)}</i>"
-        if item.kind == "consultation":
-            line += (
-                f"\n{_MARK_CONSULTATION} {escape(texts.consultation)} · {deadline_html(item, lang)}"
-            )
-        entries.append(line)
-    return entries
-
-
-def news_html(items: Sequence[StoredItem], lang: Lang, tz: tzinfo, fallback: Sequence[Link]) -> str:
-    """/news: the latest items (see the module docstring); ``fallback`` when there are none."""
-    texts = TEXTS[lang]
-    if not items:
-        return f"{escape(texts.news_none)}\n{link_lines(fallback)}"
-    return fitted(texts.news_heading, item_entries(items, lang, tz), texts.news_footer)
-
-
-def search_html(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> str:
-    """/suche: the matching items, newest first (the store's order), or that there are none."""
-    texts = TEXTS[lang]
-    if not items:
-        return escape(texts.search_none)
-    return fitted(texts.search_heading, item_entries(items, lang, tz), texts.search_footer)
-
-
-def consultations_html(items: Sequence[StoredItem], lang: Lang, fallback: Sequence[Link]) -> str:
-    """/consultations: the open ones, soonest deadline first (the store's order)."""
-    texts = TEXTS[lang]
-    if not items:
-        body = f"{escape(texts.consultations_none)}\n{link_lines(fallback)}"
-        return f"{body}\n\n{texts.consultations_footer}"
-    entries = [
-        f"{_MARK_CONSULTATION} {link_html(_title(item), item.link)}\n"
-        f"{deadline_html(item, lang)} · <i>{escape(_source(item))}</i>"
-        for item in items
-    ]
-    return fitted(texts.consultations_heading, entries, texts.consultations_footer)
-
-
-def _what(news: bool, consultations: bool, texts: Texts) -> str:
-    if news and consultations:
-        return texts.what_both
-    return texts.what_news if news else texts.what_consultations
-
-
-def _subscription(subscriber: Subscriber, texts: Texts) -> str:
-    return _what(subscriber.news, subscriber.consultations, texts)
-
-
-def subscribe_keyboard(texts: Texts) -> InlineKeyboardMarkup:
-    def button(label: str, choice: str) -> InlineKeyboardButton:
-        return InlineKeyboardButton(label, callback_data=SUBSCRIBE_PREFIX + choice)
-
-    return InlineKeyboardMarkup(
-        [
-            [button(texts.button_news, "news"), button(texts.button_consultations, "cons")],
-            [button(texts.button_both, "both")],
-            [button(texts.button_off, OFF)],
-        ]
-    )
-
-
 def menu(lang: Lang) -> list[BotCommand]:
     """The command menu for ``lang`` (what :func:`set_commands` registers)."""
     return [BotCommand(command, description) for command, description in MENU[lang]]
@@ -365,6 +205,7 @@ class Conversation:
 
     def __init__(self, services: BotServices, gate: FloodGate | None = None) -> None:
         self.services = services
+        self.people = services.people
         self.gate = gate or FloodGate()
         self.coordinators = frozenset(services.settings.telegram.coordinators)
 
@@ -434,9 +275,6 @@ class Conversation:
         )
         return False
 
-    def _today(self) -> date:
-        return self.services.clock().astimezone(self.services.settings.publish.tz).date()
-
     def _resources(self, lang: Lang) -> tuple[Link, ...]:
         """The general resources and the network's contact (the answer engine's list)."""
         return self.services.answerer.unknown(lang).links
@@ -445,17 +283,14 @@ class Conversation:
         channel = self.services.settings.telegram.channel.strip()
         return channel if channel.startswith("@") else None
 
+    def _contact(self) -> Link:
+        publish = self.services.settings.publish
+        return Link(publish.contact, publish.contact_url)
+
     # -- commands ------------------------------------------------------------------------------
 
     async def help(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
-        texts = TEXTS[lang]
-        commands = "\n".join(f"/{name} – {escape(text)}" for name, text in MENU[lang])
-        parts = [texts.intro, f"{texts.commands}\n{commands}"]
-        channel = self._channel()
-        if channel:
-            parts.append(texts.channel.format(channel=escape(channel)))
-        await self._reply(update, context, "\n\n".join(parts))
+        await self._reply(update, context, views.help_html(_lang(update), self._channel()))
 
     async def ask(self, update: Update, context: Context) -> None:
         message = update.message
@@ -481,11 +316,7 @@ class Conversation:
 
     async def _answer(self, update: Update, context: Context, question: str) -> None:
         user = update.effective_user
-        answerer = self.services.answerer
-        answer = answerer.prepare(question, user.language_code if user else None)
-        if isinstance(answer, Pending):  # open consultations, news: from the store
-            now, tz = self.services.clock(), self.services.settings.publish.tz
-            answer = await self.services.store.call(_live, answerer, answer, now, tz)
+        answer = await self.people.answer(question, user.language_code if user else None)
         # what was asked stays private: the topic and language only
         log.info(
             "question_answered",
@@ -493,9 +324,8 @@ class Conversation:
             lang=answer.lang,
             chat_type=_chat_type(update),
         )
-        publish = self.services.settings.publish
-        contact = Link(publish.contact, publish.contact_url)
-        await self._reply(update, context, answer_html(answer, contact), _choice_buttons(answer))
+        html = views.answer_html(answer, self._contact())
+        await self._reply(update, context, html, views.choice_buttons(answer))
 
     async def picked(self, update: Update, context: Context) -> None:
         """A "did you mean" button: the answer of the entry it names."""
@@ -511,15 +341,14 @@ class Conversation:
             return
         await _answer_query(query, "")
         log.info("question_answered", matched=topic, lang=answer.lang, via="choice")
-        publish = self.services.settings.publish
-        contact = Link(publish.contact, publish.contact_url)
-        await self._reply(update, context, answer_html(answer, contact))
+        await self._reply(update, context, views.answer_html(answer, self._contact()))
 
     async def news(self, update: Update, context: Context) -> None:
         lang = _lang(update)
-        items = await self.services.store.call(Store.latest_items, NEWS_COUNT)
+        items = await self.people.latest(NEWS_COUNT)
         tz = self.services.settings.publish.tz
-        await self._reply(update, context, news_html(items, lang, tz, self._resources(lang)))
+        html = views.news_html(items, lang, tz, self._resources(lang))
+        await self._reply(update, context, html)
 
     async def search(self, update: Update, context: Context) -> None:
         message = update.message
@@ -527,81 +356,50 @@ class Conversation:
             return
         lang = _lang(update)
         parts = message.text.split(None, 1)
-        words = parts[1] if len(parts) > 1 else ""
-        if not search_words(words):
+        items = await self.people.search(parts[1] if len(parts) > 1 else "", SEARCH_COUNT)
+        if items is None:  # no words to search for
             await self._reply(update, context, TEXTS[lang].search_empty)
             return
-        items = await self.services.store.call(Store.search_items, words, SEARCH_COUNT)
         # what was searched stays private, like a question: the number of hits only
         log.info("searched", hits=len(items), chat_type=_chat_type(update))
         tz = self.services.settings.publish.tz
-        await self._reply(update, context, search_html(items, lang, tz))
+        await self._reply(update, context, views.search_html(items, lang, tz))
 
     async def consultations(self, update: Update, context: Context) -> None:
         lang = _lang(update)
-        items = await self.services.store.call(
-            Store.open_consultations, self._today(), CONSULTATIONS_COUNT
-        )
-        html = consultations_html(items, lang, self._resources(lang))
+        items = await self.people.open_consultations(CONSULTATIONS_COUNT)
+        html = views.consultations_html(items, lang, self._resources(lang))
         await self._reply(update, context, html)
 
     async def resources(self, update: Update, context: Context) -> None:
         lang = _lang(update)
-        texts = TEXTS[lang]
-        links = list(self._resources(lang))
-        lines = [f"{_BULLET} {link_html(link.title, link.url)}" for link in links[:-1]]
-        contact = links[-1]
-        lines.append(f"{_BULLET} {escape(texts.contact)}: {link_html(contact.title, contact.url)}")
-        parts = [texts.resources_heading + "\n" + "\n".join(lines)]
-        channel = self._channel()
-        if channel:
-            parts.append(texts.channel.format(channel=escape(channel)))
         site = self.services.settings.publish.site_url.rstrip("/")
-        if site:  # only a configured public address: the default is the local web server
-            rss, atom = link_html("RSS", f"{site}/feed.rss"), link_html("Atom", f"{site}/feed.atom")
-            parts.append(texts.feeds.format(rss=rss, atom=atom))
-        await self._reply(update, context, "\n\n".join(parts))
+        html = views.resources_html(lang, self._resources(lang), self._channel(), site)
+        await self._reply(update, context, html)
 
     async def subscribe(self, update: Update, context: Context) -> None:
         if not await self._private_only(update, context):
             return
         chat = update.effective_chat
         assert chat is not None  # _private_only checked it
-        texts = TEXTS[_lang(update)]
-        current = await self.services.store.call(Store.subscriber, chat.id)
-        status = (
-            texts.subscribed_now.format(what=escape(_subscription(current, texts)))
-            if current
-            else texts.subscribed_nothing
-        )
-        html = f"{texts.subscribe_prompt}\n\n{status}"
-        await self._reply(update, context, html, subscribe_keyboard(texts))
+        lang = _lang(update)
+        current = await self.people.subscription(chat.id)
+        html = views.subscribe_html(lang, current)
+        await self._reply(update, context, html, views.subscribe_keyboard(TEXTS[lang]))
 
     async def unsubscribe(self, update: Update, context: Context) -> None:
         texts = TEXTS[_lang(update)]
         await self._delete_data(update, context, texts.unsubscribed, texts.unsubscribed_nothing)
 
     async def privacy(self, update: Update, context: Context) -> None:
-        lang = _lang(update)
-        texts = TEXTS[lang]
-        parts = [texts.privacy]
         chat = update.effective_chat
-        if chat is not None and chat.type == ChatType.PRIVATE:
-            current = await self.services.store.call(Store.subscriber, chat.id)
-            if current is None:
-                parts.append(texts.privacy_nothing)
-            else:
-                since = current.created.astimezone(self.services.settings.publish.tz).date()
-                stored = texts.privacy_stored.format(
-                    what=escape(_subscription(current, texts)),
-                    lang=TEXTS[client_lang(current.lang)].language_name,
-                    date=long_date(since, lang),
-                )
-                parts.append(stored)
-        url = self.services.settings.publish.privacy_url
-        if safe_url(url):
-            parts.append(texts.privacy_link.format(link=link_html(url, url)))
-        await self._reply(update, context, "\n\n".join(parts))
+        private = chat is not None and chat.type == ChatType.PRIVATE
+        stored = await self.people.subscription(chat.id) if chat is not None and private else None
+        publish = self.services.settings.publish
+        html = views.privacy_html(
+            _lang(update), stored, private=private, tz=publish.tz, privacy_url=publish.privacy_url
+        )
+        await self._reply(update, context, html)
 
     async def forget(self, update: Update, context: Context) -> None:
         texts = TEXTS[_lang(update)]
@@ -613,7 +411,7 @@ class Conversation:
             return
         chat = update.effective_chat
         assert chat is not None
-        gone = await self.services.store.call(Store.forget, chat.id)
+        gone = await self.people.forget(chat.id)
         if update.effective_user is not None:
             self.gate.forget(update.effective_user.id)
         log.info("forgotten", rows=gone)
@@ -626,22 +424,23 @@ class Conversation:
             return
         lang = client_lang(query.from_user.language_code)
         texts = TEXTS[lang]
-        choice = query.data.removeprefix(SUBSCRIBE_PREFIX)
+        choice = query.data.removeprefix(views.SUBSCRIBE_PREFIX)
         message = query.message
         if message is None or message.chat.type != ChatType.PRIVATE:
             await _answer_query(query, texts.stale_button)
             return
         chat_id = message.chat.id
-        if choice == OFF:
-            gone = await self.services.store.call(Store.forget, chat_id)
+        if choice == views.OFF:
+            gone = await self.people.forget(chat_id)
             log.info("unsubscribed", via="button", rows=gone)
             html = texts.unsubscribed if gone else texts.unsubscribed_nothing
-        elif choice in CHOICES:
-            news, consultations = CHOICES[choice]
-            now = self.services.clock()
-            await self.services.store.call(Store.subscribe, chat_id, news, consultations, lang, now)
+        elif choice in views.CHOICES:
+            news, consultations = views.CHOICES[choice]
+            subscriber = await self.people.subscribe(
+                chat_id, news=news, consultations=consultations, lang=lang
+            )
             log.info("subscribed", news=news, consultations=consultations, lang=lang)
-            html = texts.subscribed.format(what=escape(_what(news, consultations, texts)))
+            html = views.subscribed_html(lang, subscriber)
         else:  # a forged or outdated button
             await _answer_query(query, texts.stale_button)
             return
@@ -705,10 +504,10 @@ def register(application: Application, services: BotServices) -> None:  # type: 
             CommandHandler(ALIASES[name], gated(callback), filters=new_messages), GROUP
         )
     application.add_handler(
-        CallbackQueryHandler(gated(conversation.chose), pattern=f"^{SUBSCRIBE_PREFIX}"), GROUP
+        CallbackQueryHandler(gated(conversation.chose), pattern=f"^{views.SUBSCRIBE_PREFIX}"), GROUP
     )
     application.add_handler(
-        CallbackQueryHandler(gated(conversation.picked), pattern=f"^{CHOICE_PREFIX}"), GROUP
+        CallbackQueryHandler(gated(conversation.picked), pattern=f"^{views.CHOICE_PREFIX}"), GROUP
     )
     private = new_messages & filters.ChatType.PRIVATE
     application.add_handler(

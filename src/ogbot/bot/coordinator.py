@@ -7,23 +7,21 @@ is logged with the user id and the command (never the message text). The handler
 before the conversation's (:data:`GROUP`) and stop the update once they have answered it, so a
 refused ``/announce`` never reaches another handler.
 
-State lives in the store, so a restart loses nothing: the draft (``add_draft``) behind each
-preview's buttons, and the one step that waits for a reply - "Planen" asks for a time, the next
-text message from that coordinator answers it - as a ``meta`` row per coordinator.
+Handlers parse the update, call the domain (:class:`~ogbot.app.coordination.Coordination`:
+drafts, announcements, posts, sources, the audit record) and reply with what
+:mod:`ogbot.bot.coordinator_views` writes. State lives in the store, so a restart loses nothing:
+the draft behind each preview's buttons, and the one step that waits for a reply - "Planen" asks
+for a time, the next text message from that coordinator answers it.
 
 The preview is the channel post itself: the same HTML from
 :func:`~ogbot.publish.post.announcement_post` and the same link preview, with the buttons below.
 After sending, its buttons go and a reply says what happened; the preview's text is never edited
 (an announcement at the length limit could not grow by a status line).
-
-Texts for coordinators are German (the network works in German); the refusal follows the
-user's client language.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -31,7 +29,6 @@ from zoneinfo import ZoneInfo
 from telegram import (
     Bot,
     CallbackQuery,
-    InlineKeyboardButton,
     InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
@@ -51,65 +48,21 @@ from telegram.ext import (
 )
 
 from ogbot import logs
+from ogbot.app.coordination import Awaiting
+from ogbot.bot import coordinator_views as views
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import client_lang
-from ogbot.config import SourceSettings
 from ogbot.dates import read_when
-from ogbot.models import SourceState, StoredAnnouncement
-from ogbot.publish.html import escape
+from ogbot.models import StoredAnnouncement
 from ogbot.publish.post import PostTooLong, announcement_post
 from ogbot.publish.sender import link_preview
-from ogbot.store import Store
-from ogbot.text import clean_text, shorten, utf16_len
 
 log = logs.get_logger(__name__)
 
 GROUP = -1  # before the conversation's handlers (group 0): PTB runs lower groups first
 COMMANDS = ("announce", "scheduled", "delete", "sources", "pause", "resume")
-CALLBACK_PREFIX = "ann"
-NOTICE_EVERY = timedelta(days=1)
-LIST_LIMIT = 20  # scheduled announcements shown (and buttons) in one /scheduled message
-SNIPPET = 80  # characters of an announcement shown in /scheduled
-ERROR_SNIPPET = 120  # characters of a source's last error shown in /sources
 AUTHOR_FALLBACK = "coordinator"
-MESSAGE_LIMIT = 4000  # UTF-16 units of a reply's HTML: below Telegram's 4096, with room to spare
 STOP_WORDS = frozenset({"abbrechen", "abbruch", "stop", "cancel", "nein"})
-
-REFUSAL = {
-    "de": "Das dürfen nur die Koordinator:innen des Netzwerks.",
-    "en": "Only the network's coordinators may do that.",
-}
-PRIVATE_ONLY = "Koordinationsbefehle gehen nur im privaten Chat mit mir."
-ALREADY_DONE = "Schon erledigt."
-USAGE_ANNOUNCE = "So geht's: <code>/announce Text der Ankündigung</code>"
-USAGE_DELETE = (
-    "So geht's: einen Kanalbeitrag an mich weiterleiten und auf die Weiterleitung mit "
-    "<code>/delete</code> antworten, oder <code>/delete https://t.me/kanal/123</code>."
-)
-ASK_TIME = (
-    "Wann soll die Ankündigung erscheinen? Antworte mit Datum und Uhrzeit, z. B. "
-    "<code>{example}</code> oder <code>morgen 9:00</code> (Zeitzone {tz})."
-)
-BAD_TIME = (
-    "Das verstehe ich nicht als Zeitpunkt. Bitte so: <code>{example}</code>, "
-    "<code>01.12.2026 9:00</code> oder <code>morgen 9:00</code>. "
-    "Oder <code>abbrechen</code>, wenn du doch nicht planen willst."
-)
-NOT_PLANNED = (
-    "Gut, nicht geplant. Der Entwurf wartet weiter auf „Jetzt senden“, „Planen“ oder „Abbrechen“."
-)
-PAST_TIME = "{when} ist schon vorbei. Bitte einen späteren Zeitpunkt."
-
-OUTBOX_STATES = {
-    "pending": "wartend",
-    "sending": "wird gesendet",
-    "sent": "gesendet",
-    "merged": "in Sammelbeiträgen",
-    "failed": "abgelehnt",
-    "unknown": "Ausgang unklar",
-    "expired": "zu alt",
-    "deleted": "gelöscht",
-}
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -119,26 +72,6 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
     """A date and time as a coordinator writes it ("morgen 9:00"), or None: see
     :func:`ogbot.dates.read_when`, which ``ogbot announce --at`` reads with too."""
     return read_when(text, now, tz)
-
-
-def local_time(moment: datetime, tz: ZoneInfo) -> str:
-    """``01.12.2026 09:00 Uhr`` in the configured time zone."""
-    return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M Uhr")
-
-
-def too_long_text(error: PostTooLong) -> str:
-    """What the coordinator reads when the announcement does not fit one post."""
-    over = error.size - error.limit
-    if error.unit == "UTF-16 units":
-        return (
-            f"Der Text ist {over} Zeichen zu lang für einen Beitrag ({error.size} von höchstens "
-            f"{error.limit}, mit Überschrift und Kontaktzeile; &amp;, &lt; und &gt; zählen "
-            "mehrfach). Bitte kürzen."
-        )
-    return (
-        f"Der Text hat {over} Links, Hashtags oder Erwähnungen zu viel für einen Beitrag "
-        f"({error.size} von höchstens {error.limit}). Bitte kürzen."
-    )
 
 
 _POST_LINK = re.compile(
@@ -163,122 +96,6 @@ def parse_post_link(text: str) -> PostLink | None:
         return None
     chat = f"-100{match['internal']}" if match["internal"] else f"@{match['name']}"
     return PostLink(chat, int(match["message"]))
-
-
-def sources_html(
-    configured: Sequence[SourceSettings],
-    states: Sequence[SourceState],
-    counts: dict[str, int],
-    tz: ZoneInfo,
-) -> str:
-    """The /sources message: one line per configured source, then the outbox."""
-    by_name = {state.name: state for state in states}
-    lines = [_source_line(source.name, by_name.get(source.name), tz) for source in configured]
-    known = {source.name for source in configured}
-    gone = [state.name for state in states if state.name not in known]
-    if gone:
-        lines.append("Nicht mehr konfiguriert: " + ", ".join(escape(name) for name in gone))
-    order = list(OUTBOX_STATES)
-    shown = sorted(counts, key=lambda s: order.index(s) if s in order else len(order))
-    outbox = " · ".join(f"{counts[s]} {OUTBOX_STATES.get(s) or escape(s)}" for s in shown)
-    tail = ["", f"<b>Warteschlange</b>: {outbox or 'leer'}"]
-    cut = 0
-    while utf16_len("\n".join(["<b>Quellen</b>", *lines, *tail])) > MESSAGE_LIMIT and lines:
-        lines.pop()  # very many sources: the first ones, and a note how many more
-        cut += 1
-    if cut:
-        lines.append(f"… und {cut} weitere")
-    return "\n".join(["<b>Quellen</b>", *lines, *tail])
-
-
-def _source_line(name: str, state: SourceState | None, tz: ZoneInfo) -> str:
-    shown = f"<b>{escape(name)}</b>"
-    if state is None:
-        return f"⏳ {shown} · noch nie abgerufen"
-    parts = []
-    if state.paused:
-        mark = "⏸"
-        parts.append("pausiert")
-    elif state.last_status == "error":
-        mark = "⚠️"
-    elif state.last_success is None:
-        mark = "⏳"
-    else:
-        mark = "✅"
-    if state.last_status == "error":
-        since = state.failing_since or state.last_fetch
-        when = f" seit {local_time(since, tz)}" if since else ""
-        error = escape(shorten(clean_text(state.last_error or "?"), ERROR_SNIPPET))
-        parts.append(f"Fehler{when} ({state.failures}×): {error}")
-    if state.last_success is not None:
-        parts.append(f"zuletzt erfolgreich {local_time(state.last_success, tz)}")
-    elif state.last_status != "error":
-        parts.append("noch nie abgerufen")
-    parts.append(f"{state.items} Einträge")
-    return f"{mark} {shown} · " + " · ".join(parts)
-
-
-def scheduled_html(announcements: list[StoredAnnouncement], tz: ZoneInfo) -> str:
-    if not announcements:
-        return "Keine geplanten Ankündigungen."
-    lines = ["<b>Geplante Ankündigungen</b>"]
-    for number, announcement in enumerate(announcements[:LIST_LIMIT], start=1):
-        snippet = escape(shorten(clean_text(announcement.text), SNIPPET))
-        lines.append(f"{number}. {local_time(announcement.publish_at, tz)} – {snippet}")
-    if len(announcements) > LIST_LIMIT:
-        lines.append(f"… und {len(announcements) - LIST_LIMIT} weitere")
-    return "\n".join(lines)
-
-
-def scheduled_keyboard(
-    announcements: list[StoredAnnouncement], tz: ZoneInfo
-) -> InlineKeyboardMarkup | None:
-    rows = [
-        [
-            InlineKeyboardButton(
-                f"❌ {number}. absagen ({announcement.publish_at.astimezone(tz):%d.%m. %H:%M})",
-                callback_data=f"{CALLBACK_PREFIX}:drop:{announcement.id}",
-            )
-        ]
-        for number, announcement in enumerate(announcements[:LIST_LIMIT], start=1)
-    ]
-    return InlineKeyboardMarkup(rows) if rows else None
-
-
-def draft_keyboard(draft_id: int) -> InlineKeyboardMarkup:
-    data = f"{CALLBACK_PREFIX}:{{}}:{draft_id}"
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton("Jetzt senden", callback_data=data.format("send")),
-                InlineKeyboardButton("Planen", callback_data=data.format("plan")),
-                InlineKeyboardButton("Abbrechen", callback_data=data.format("cancel")),
-            ]
-        ]
-    )
-
-
-def awaiting_key(user_id: int) -> str:
-    """The meta row that says which draft waits for this coordinator's time reply."""
-    return f"coordinator.awaiting_time.{user_id}"
-
-
-@dataclass(frozen=True)
-class Awaiting:
-    draft_id: int
-    chat_id: int
-    message_id: int  # the preview, whose buttons go once the draft is scheduled
-
-    def encode(self) -> str:
-        return f"{self.draft_id}:{self.chat_id}:{self.message_id}"
-
-    @classmethod
-    def decode(cls, value: str | None) -> Awaiting | None:
-        try:
-            draft_id, chat_id, message_id = (value or "").split(":")
-            return cls(int(draft_id), int(chat_id), int(message_id))
-        except ValueError:
-            return None
 
 
 # --- the handlers ----------------------------------------------------------------------------
@@ -319,14 +136,11 @@ class Coordinator:
     def __init__(self, services: BotServices) -> None:
         self.services = services
         self.settings = services.settings
-        self.store = services.store
+        self.coordination = services.coordination
         self.tz = services.settings.publish.tz
 
     def is_coordinator(self, user_id: int) -> bool:
         return user_id in self.settings.telegram.coordinators
-
-    async def _record(self, actor: int, action: str, detail: str) -> None:
-        await self.store.call(Store.record_action, actor, action, detail, self.services.clock())
 
     async def _allowed(self, update: Update, command: str) -> Message | None:
         """The message to answer when its sender may use the command here; else the refusal
@@ -336,12 +150,17 @@ class Coordinator:
             return None
         if not self.is_coordinator(user.id):
             log.warning("coordinator_refused", user=user.id, command=command)
-            await _reply(message, REFUSAL[client_lang(user.language_code)])
+            await _reply(message, views.REFUSAL[client_lang(user.language_code)])
             return None
         if message.chat.type != ChatType.PRIVATE:
-            await _reply(message, PRIVATE_ONLY)
+            await _reply(message, views.PRIVATE_ONLY)
             return None
         return message
+
+    def _example(self) -> str:
+        """Tomorrow at nine, as the coordinator may write a time."""
+        tomorrow = (self.services.clock() + timedelta(days=1)).astimezone(self.tz)
+        return f"{tomorrow:%Y-%m-%d} 09:00"
 
     # -- /announce and its buttons -------------------------------------------------------------
 
@@ -349,27 +168,22 @@ class Coordinator:
         message = await self._allowed(update, "announce")
         if message is None or update.effective_user is None:
             raise ApplicationHandlerStop
-        user_id = update.effective_user.id
         text = _command_text(message)
         try:
             post = announcement_post(text, self.settings.publish)
         except PostTooLong as exc:
-            await _reply(message, too_long_text(exc))
+            await _reply(message, views.too_long_text(exc))
             raise ApplicationHandlerStop from None
         except ValueError:  # an empty text
-            await _reply(message, USAGE_ANNOUNCE)
+            await _reply(message, views.USAGE_ANNOUNCE)
             raise ApplicationHandlerStop from None
-        now = self.services.clock()
-        draft_id = await self.store.call(Store.add_draft, user_id, text, now)
-        await self.store.call(Store.set_meta, awaiting_key(user_id), "")  # a new draft: no wait
+        draft_id = await self.coordination.draft(update.effective_user.id, text)
         await message.reply_text(
             post.text,
             parse_mode=ParseMode.HTML,
             link_preview_options=link_preview(post),
-            reply_markup=draft_keyboard(draft_id),
+            reply_markup=views.draft_keyboard(draft_id),
         )
-        await self._record(user_id, "draft", f"draft {draft_id}")
-        log.info("announcement_drafted", user=user_id, draft=draft_id)
         raise ApplicationHandlerStop
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -377,10 +191,10 @@ class Coordinator:
         if query is None:
             raise ApplicationHandlerStop
         user = query.from_user
-        action, _, ref = (query.data or "").removeprefix(f"{CALLBACK_PREFIX}:").partition(":")
+        action, _, ref = (query.data or "").removeprefix(f"{views.CALLBACK_PREFIX}:").partition(":")
         if not self.is_coordinator(user.id):
             log.warning("coordinator_refused", user=user.id, command=f"button:{action}")
-            await _answer(query, REFUSAL[client_lang(user.language_code)], alert=True)
+            await _answer(query, views.REFUSAL[client_lang(user.language_code)], alert=True)
             raise ApplicationHandlerStop
         if not ref.isdigit():
             await _answer(query)
@@ -395,20 +209,19 @@ class Coordinator:
         if handler is None:
             await _answer(query)
         else:
-            await handler(update, user.id, int(ref))
+            await handler(query, user.id, int(ref))
         raise ApplicationHandlerStop
 
-    async def _open_draft(self, update: Update, draft_id: int) -> str | None:
-        """The text of an open draft; else the press is answered and None returned."""
-        assert update.callback_query is not None
-        draft = await self.store.call(Store.draft, draft_id)
+    async def _is_open(self, query: CallbackQuery, draft_id: int) -> bool:
+        """Whether the draft is open; else the press is answered."""
+        draft = await self.coordination.find_draft(draft_id)
         if draft is None:
-            await _answer(update.callback_query, "Diesen Entwurf gibt es nicht mehr.")
-            return None
+            await _answer(query, views.DRAFT_GONE)
+            return False
         if draft.state != "open":
-            await _answer(update.callback_query, ALREADY_DONE)
-            return None
-        return draft.text
+            await _answer(query, views.ALREADY_DONE)
+            return False
+        return True
 
     async def _drop_buttons(self, message: Message | None) -> None:
         if message is None:
@@ -418,162 +231,110 @@ class Coordinator:
         except BadRequest as exc:  # already without buttons, or gone
             log.info("preview_buttons_kept", reason=exc.message)
 
-    def _author(self, update: Update) -> str:
-        user = update.effective_user
-        return (user.first_name if user else "") or AUTHOR_FALLBACK
-
-    async def _send(self, update: Update, user_id: int, draft_id: int) -> None:
-        query = update.callback_query
-        assert query is not None
-        text = await self._open_draft(update, draft_id)
-        if text is None:
+    async def _send(self, query: CallbackQuery, user_id: int, draft_id: int) -> None:
+        if not await self._is_open(query, draft_id):
             return
-        if not await self.store.call(Store.close_draft, draft_id, "sent", None):
-            await _answer(query, ALREADY_DONE)
-            return
-        await self._clear_awaiting(user_id, draft_id)
-        announced = await self.services.publisher.announce(text, self._author(update), None)
-        await self.store.call(Store.link_draft, draft_id, announced.id)
-        self.services.wake_outbox()
-        await self._record(
-            user_id, "announce_sent", f"draft {draft_id} announcement {announced.id}"
+        author = query.from_user.first_name or AUTHOR_FALLBACK
+        announced = await self.coordination.announce_now(
+            draft_id, coordinator=user_id, author=author
         )
-        log.info("announcement_sent", user=user_id, announcement=announced.id)
+        if announced is None:
+            await _answer(query, views.ALREADY_DONE)
+            return
         preview = query.message if isinstance(query.message, Message) else None
         await self._drop_buttons(preview)
         if preview is not None:
-            where = (
-                "geht jetzt in den Kanal und steht in den Feeds"
-                if announced.queued
-                else "steht in den Feeds (kein Kanal eingestellt)"
-            )
-            await _reply(preview, f"✅ Gesendet: die Ankündigung {where}.")
-        await _answer(query, "Gesendet.")
+            await _reply(preview, views.sent_text(announced.queued))
+        await _answer(query, views.SENT)
 
-    async def _plan(self, update: Update, user_id: int, draft_id: int) -> None:
-        query = update.callback_query
-        assert query is not None
-        if await self._open_draft(update, draft_id) is None:
+    async def _plan(self, query: CallbackQuery, user_id: int, draft_id: int) -> None:
+        if not await self._is_open(query, draft_id):
             return
         preview = query.message if isinstance(query.message, Message) else None
         if preview is not None:
             awaiting = Awaiting(draft_id, preview.chat.id, preview.message_id)
-            await self.store.call(Store.set_meta, awaiting_key(user_id), awaiting.encode())
-            example = (self.services.clock() + timedelta(days=1)).astimezone(self.tz)
-            await _reply(
-                preview,
-                ASK_TIME.format(example=f"{example:%Y-%m-%d} 09:00", tz=escape(self.tz.key)),
-            )
+            await self.coordination.wait_for_time(user_id, awaiting)
+            await _reply(preview, views.ask_time_text(self._example(), self.tz))
         await _answer(query)
 
-    async def _cancel(self, update: Update, user_id: int, draft_id: int) -> None:
-        query = update.callback_query
-        assert query is not None
-        if await self._open_draft(update, draft_id) is None:
+    async def _cancel(self, query: CallbackQuery, user_id: int, draft_id: int) -> None:
+        if not await self._is_open(query, draft_id):
             return
-        if not await self.store.call(Store.close_draft, draft_id, "cancelled", None):
-            await _answer(query, ALREADY_DONE)
+        if not await self.coordination.cancel_draft(draft_id, coordinator=user_id):
+            await _answer(query, views.ALREADY_DONE)
             return
-        await self._clear_awaiting(user_id, draft_id)
-        await self._record(user_id, "announce_cancelled", f"draft {draft_id}")
         preview = query.message if isinstance(query.message, Message) else None
         await self._drop_buttons(preview)
         if preview is not None:
-            await _reply(preview, "🗑 Verworfen: nichts wurde gesendet.")
-        await _answer(query, "Verworfen.")
-
-    async def _clear_awaiting(self, user_id: int, draft_id: int) -> None:
-        value = await self.store.call(Store.meta, awaiting_key(user_id))
-        awaiting = Awaiting.decode(value)
-        if awaiting is not None and awaiting.draft_id == draft_id:
-            await self.store.call(Store.set_meta, awaiting_key(user_id), "")
+            await _reply(preview, views.DISCARDED_REPLY)
+        await _answer(query, views.DISCARDED)
 
     async def time_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         """A coordinator's text after "Planen": the time. Other text passes on untouched."""
         message, user = update.message, update.effective_user
         if message is None or user is None or not self.is_coordinator(user.id):
             return
-        awaiting = Awaiting.decode(await self.store.call(Store.meta, awaiting_key(user.id)))
+        awaiting = await self.coordination.awaiting_time(user.id)
         if awaiting is None:
             return
         if (message.text or "").strip().lower().rstrip(".!") in STOP_WORDS:
-            await self.store.call(Store.set_meta, awaiting_key(user.id), "")
-            await _reply(message, NOT_PLANNED)
+            await self.coordination.stop_waiting(user.id)
+            await _reply(message, views.NOT_PLANNED)
             raise ApplicationHandlerStop
         now = self.services.clock()
-        example = f"{(now + timedelta(days=1)).astimezone(self.tz):%Y-%m-%d} 09:00"
         when = parse_when(message.text or "", now, self.tz)
         if when is None:
-            await _reply(message, BAD_TIME.format(example=example))
+            await _reply(message, views.bad_time_text(self._example()))
             raise ApplicationHandlerStop
         if when <= now:
-            await _reply(message, PAST_TIME.format(when=local_time(when, self.tz)))
+            await _reply(message, views.past_time_text(when, self.tz))
             raise ApplicationHandlerStop
-        await self.store.call(Store.set_meta, awaiting_key(user.id), "")
-        draft = await self.store.call(Store.draft, awaiting.draft_id)
-        if draft is None or not await self.store.call(
-            Store.close_draft, awaiting.draft_id, "scheduled", None
-        ):
-            await _reply(message, "Dieser Entwurf ist schon erledigt.")
-            raise ApplicationHandlerStop
-        author = user.first_name or AUTHOR_FALLBACK
-        announced = await self.services.publisher.announce(draft.text, author, when)
-        await self.store.call(Store.link_draft, draft.id, announced.id)
-        shown = local_time(when, self.tz)
-        await self._record(
-            user.id,
-            "announce_scheduled",
-            f"draft {draft.id} announcement {announced.id} at {when.isoformat()}",
+        announced = await self.coordination.schedule(
+            awaiting.draft_id, when, coordinator=user.id, author=user.first_name or AUTHOR_FALLBACK
         )
-        log.info("announcement_planned", user=user.id, announcement=announced.id)
+        if announced is None:
+            await _reply(message, views.DRAFT_DONE)
+            raise ApplicationHandlerStop
         try:
             await context.bot.edit_message_reply_markup(
                 chat_id=awaiting.chat_id, message_id=awaiting.message_id, reply_markup=None
             )
         except BadRequest as exc:
             log.info("preview_buttons_kept", reason=exc.message)
-        await _reply(
-            message,
-            f"🕘 Geplant für {shown}. Mit /scheduled lässt sie sich bis dahin absagen.",
-        )
+        await _reply(message, views.planned_text(when, self.tz))
         raise ApplicationHandlerStop
 
     # -- /scheduled ----------------------------------------------------------------------------
 
     async def _scheduled_list(self) -> list[StoredAnnouncement]:
-        return await self.store.call(Store.announcements, "scheduled", LIST_LIMIT + 1000)
+        return await self.coordination.scheduled(views.LIST_LIMIT + 1000)
 
     async def scheduled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = await self._allowed(update, "scheduled")
         if message is not None:
             found = await self._scheduled_list()
             await _reply(
-                message, scheduled_html(found, self.tz), scheduled_keyboard(found, self.tz)
+                message,
+                views.scheduled_html(found, self.tz),
+                views.scheduled_keyboard(found, self.tz),
             )
         raise ApplicationHandlerStop
 
-    async def _drop(self, update: Update, user_id: int, announcement_id: int) -> None:
-        query = update.callback_query
-        assert query is not None
-        found = await self.store.call(Store.announcement, announcement_id)
-        answer = ALREADY_DONE
-        if found is not None and await self.store.call(
-            Store.set_announcement_state, announcement_id, "cancelled", None, "scheduled"
-        ):
-            await self._record(user_id, "announcement_cancelled", f"announcement {announcement_id}")
-            log.info("announcement_cancelled", user=user_id, announcement=announcement_id)
-            answer = "Abgesagt."
+    async def _drop(self, query: CallbackQuery, user_id: int, announcement_id: int) -> None:
+        cancelled = await self.coordination.cancel_announcement(
+            announcement_id, coordinator=user_id
+        )
         remaining = await self._scheduled_list()
         try:
             await query.edit_message_text(
-                scheduled_html(remaining, self.tz),
+                views.scheduled_html(remaining, self.tz),
                 parse_mode=ParseMode.HTML,
                 link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=scheduled_keyboard(remaining, self.tz),
+                reply_markup=views.scheduled_keyboard(remaining, self.tz),
             )
         except BadRequest as exc:  # "not modified": the list is as it was
             log.info("scheduled_list_kept", reason=exc.message)
-        await _answer(query, answer)
+        await _answer(query, views.CANCELLED if cancelled else views.ALREADY_DONE)
 
     # -- /delete -------------------------------------------------------------------------------
 
@@ -588,15 +349,15 @@ class Coordinator:
             chat, number = legacy.get("forward_from_chat"), legacy.get("forward_from_message_id")
             if isinstance(chat, dict) and isinstance(number, int) and "id" in chat:
                 return PostLink(str(chat["id"]), number)
-            return "Das ist keine weitergeleitete Kanalnachricht. " + USAGE_DELETE
+            return views.NOT_FORWARDED + views.USAGE_DELETE
         link = parse_post_link(" ".join(context.args or []))
         if link is None:
-            return USAGE_DELETE
+            return views.USAGE_DELETE
         if link.chat.startswith("@"):
             try:
                 chat = await context.bot.get_chat(link.chat)
             except TelegramError:
-                return f"Den Kanal {escape(link.chat)} finde ich nicht."
+                return views.unknown_channel_text(link.chat)
             return PostLink(str(chat.id), link.message_id)
         return link
 
@@ -604,46 +365,36 @@ class Coordinator:
         message = await self._allowed(update, "delete")
         if message is None or update.effective_user is None:
             raise ApplicationHandlerStop
-        user_id = update.effective_user.id
         target = await self._target(message, context)
         if isinstance(target, str):
             await _reply(message, target)
             raise ApplicationHandlerStop
-        post = await self.store.call(Store.sent_post_for_message, target.chat, target.message_id)
+        post = await self.coordination.sent_post(target.chat, target.message_id)
         if post is None:
-            await _reply(message, "Diesen Beitrag hat ogbot nicht gesendet; ich lösche ihn nicht.")
+            await _reply(message, views.NOT_OURS)
             raise ApplicationHandlerStop
         if post.state == "deleted":
-            await _reply(message, "Dieser Beitrag ist schon gelöscht.")
+            await _reply(message, views.DELETED_ALREADY)
             raise ApplicationHandlerStop
         try:
             await context.bot.delete_message(chat_id=target.chat, message_id=target.message_id)
         except BadRequest as exc:
             if "not found" not in exc.message.lower():
                 log.warning("delete_refused", post=post.id, reason=exc.message)
-                await _reply(
-                    message,
-                    "Telegram lässt mich den Beitrag nicht löschen: Bots dürfen das nur in den "
-                    "ersten 48 Stunden. Bitte im Kanal selbst löschen (als Admin).",
-                )
+                await _reply(message, views.TOO_OLD_TO_DELETE)
                 raise ApplicationHandlerStop from None
             # someone deleted it already: record it as deleted all the same
         except Forbidden as exc:
             log.warning("delete_refused", post=post.id, reason=exc.message)
-            await _reply(message, "Ich darf im Kanal nichts löschen. Bitte meine Rechte prüfen.")
+            await _reply(message, views.MAY_NOT_DELETE)
             raise ApplicationHandlerStop from None
-        await self.store.call(Store.mark_done, post.id, "deleted", None)
-        extra = ""
-        if post.kind == "announcement" and post.ref is not None:
-            # an announcement taken back leaves the feeds too; a source's item stays there
-            await self.store.call(Store.set_announcement_state, post.ref, "deleted")
-            await self.services.publisher.write_feeds()
-            extra = " Die Ankündigung ist auch aus den Feeds genommen."
-        await self._record(
-            user_id, "post_deleted", f"post {post.id} message {target.chat}/{target.message_id}"
+        from_feeds = await self.coordination.post_deleted(
+            post,
+            coordinator=update.effective_user.id,
+            chat_id=target.chat,
+            message_id=target.message_id,
         )
-        log.info("post_deleted", user=user_id, post=post.id, message=target.message_id)
-        await _reply(message, f"🗑 Gelöscht.{extra}")
+        await _reply(message, views.deleted_text(from_feeds))
         raise ApplicationHandlerStop
 
     # -- /sources, /pause, /resume -------------------------------------------------------------
@@ -651,9 +402,10 @@ class Coordinator:
     async def sources(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         message = await self._allowed(update, "sources")
         if message is not None:
-            states = await self.store.call(Store.sources)
-            counts = await self.store.call(Store.outbox_counts)
-            await _reply(message, sources_html(self.settings.sources, states, counts, self.tz))
+            states = await self.coordination.sources()
+            counts = await self.coordination.outbox_counts()
+            html = views.sources_html(self.settings.sources, states, counts, self.tz)
+            await _reply(message, html)
         raise ApplicationHandlerStop
 
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -673,21 +425,10 @@ class Coordinator:
         name = " ".join(context.args or [])
         source = configured.get(name)
         if source is None:
-            known = ", ".join(f"<code>{escape(n)}</code>" for n in configured) or "keine"
-            asked = f"Eine Quelle „{escape(name)}“ kenne ich nicht. " if name else ""
-            await _reply(message, f"{asked}So geht's: /{command} NAME. Quellen: {known}")
+            await _reply(message, views.unknown_source_text(name, command, list(configured)))
             raise ApplicationHandlerStop
-        await self.store.call(Store.source_state, source.name, source.url)  # registered once
-        await self.store.call(Store.set_paused, source.name, paused)
-        await self._record(update.effective_user.id, f"source_{command}d", source.name)
-        log.info(f"source_{command}d", user=update.effective_user.id, source=source.name)
-        shown = f"<b>{escape(source.name)}</b>"
-        await _reply(
-            message,
-            f"⏸ {shown} ist pausiert: sie wird nicht mehr abgerufen, bis /resume {escape(name)}."
-            if paused
-            else f"▶️ {shown} wird wieder abgerufen.",
-        )
+        await self.coordination.set_paused(source, paused, coordinator=update.effective_user.id)
+        await _reply(message, views.paused_text(source.name, paused))
         raise ApplicationHandlerStop
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -715,7 +456,7 @@ def register(application: Application, services: BotServices) -> None:  # type: 
         GROUP,
     )
     application.add_handler(
-        CallbackQueryHandler(coordinator.button, pattern=f"^{CALLBACK_PREFIX}:"), GROUP
+        CallbackQueryHandler(coordinator.button, pattern=f"^{views.CALLBACK_PREFIX}:"), GROUP
     )
     application.add_handler(
         MessageHandler(
@@ -732,8 +473,7 @@ async def tell_coordinators(bot: Bot, services: BotServices, problem: str, text_
     coordinators = services.settings.telegram.coordinators
     if not coordinators:
         return 0
-    now = services.clock()
-    if not await services.store.call(Store.claim_notice, problem, now, NOTICE_EVERY):
+    if not await services.coordination.claim_notice(problem):
         return 0
     told = 0
     for user_id in coordinators:

@@ -1,22 +1,31 @@
-"""What the bot's handlers may use: the domain, never clients of their own."""
+"""What the bot's handlers may use: the domain services, never a store or clients of their own.
+
+The composition root builds them::
+
+    BotServices(
+        settings,
+        answerer,
+        People(store, answerer, clock=clock, tz=settings.publish.tz),
+        Coordination(store, publisher, clock=clock, wake_outbox=wake_outbox),
+        clock,
+    )
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 
+from ogbot.app.coordination import Coordination
+from ogbot.app.people import People
 from ogbot.config import Settings
 from ogbot.knowledge.answer import Answerer
-from ogbot.publish.publisher import Publisher
-from ogbot.store import AsyncStore
+from ogbot.models import Clock
 
 
 @dataclass(frozen=True)
 class BotServices:
     settings: Settings
-    store: AsyncStore
-    answerer: Answerer
-    publisher: Publisher  # announcements; its outbox queues private posts too
-    clock: Callable[[], datetime]
-    wake_outbox: Callable[[], None]  # ask the running process to drain the outbox now
+    answerer: Answerer  # an entry's answer (a "did you mean" button), the general resources
+    people: People  # answers, stored items, subscriptions
+    coordination: Coordination  # drafts, announcements, posts, sources, notices
+    clock: Clock
