@@ -14,7 +14,8 @@ from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 from ogbot.bot.texts import MENU, TEXTS, Texts, client_lang
 from ogbot.models import Answer, Lang, Link, StoredItem, Subscriber, long_date
 from ogbot.publish.html import escape, link_html, post_problems, safe_url
-from ogbot.text import SCAN, clean_text, deadline_parts, shorten
+from ogbot.publish.post import item_title, source_name
+from ogbot.text import clean_text, deadline_parts, shorten
 
 TITLE_MAX = 150  # visible characters of an item's title in a list
 
@@ -83,12 +84,7 @@ def answer_html(answer: Answer, contact: Link | None = None) -> str:
 
 
 def _title(item: StoredItem) -> str:
-    title = clean_text(item.title[:SCAN]) or clean_text(item.link[:SCAN]) or "?"
-    return shorten(title, TITLE_MAX)
-
-
-def _source(item: StoredItem) -> str:
-    return shorten(clean_text(item.source[:SCAN]), 40) or "?"
+    return shorten(item_title(item), TITLE_MAX)
 
 
 def deadline_html(item: StoredItem, lang: Lang) -> str:
@@ -105,7 +101,7 @@ def item_entries(items: Sequence[StoredItem], lang: Lang, tz: tzinfo) -> list[st
     texts = TEXTS[lang]
     entries = []
     for item in items:
-        meta = _source(item)
+        meta = source_name(item)
         if item.date_known:
             meta += " · " + long_date(item.published.astimezone(tz).date(), lang)
         line = f"{_BULLET} {link_html(_title(item), item.link)}\n<i>{escape(meta)}</i>"
@@ -141,7 +137,7 @@ def consultations_html(items: Sequence[StoredItem], lang: Lang, fallback: Sequen
         return f"{body}\n\n{texts.consultations_footer}"
     entries = [
         f"{_MARK_CONSULTATION} {link_html(_title(item), item.link)}\n"
-        f"{deadline_html(item, lang)} · <i>{escape(_source(item))}</i>"
+        f"{deadline_html(item, lang)} · <i>{escape(source_name(item))}</i>"
         for item in items
     ]
     return fitted(texts.consultations_heading, entries, texts.consultations_footer)

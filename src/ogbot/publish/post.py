@@ -207,7 +207,8 @@ def _contact_line(publish: PublishSettings, lang: Lang) -> str:
     return f"{_LABELS[lang]['contact']}: {link_html(handle, publish.contact_url)}"
 
 
-def _source_name(item: StoredItem) -> str:
+def source_name(item: StoredItem) -> str:
+    """The item's source as posts and lists show it (cleaned, at most MAX_SOURCE)."""
     return shorten(clean_text(item.source), MAX_SOURCE) or "?"
 
 
@@ -219,7 +220,8 @@ def _clipped(text: str) -> str:
     return clean_text(text[:SCAN]) + ELLIPSIS
 
 
-def _title(item: StoredItem) -> str:
+def item_title(item: StoredItem) -> str:
+    """The item's title as shown (cleaned; its link when it has none), before shortening."""
     return _clipped(item.title) or _clipped(item.link) or "?"
 
 
@@ -229,7 +231,7 @@ _READ_MORE = re.compile(r"\s*(\[(…|\.\.\.)\]|\[mehr\]|\[more\])\s*$", re.IGNOR
 def _summary(item: StoredItem) -> str:
     """The item's summary without WordPress' "[…]", or "" when it only repeats the title."""
     summary = _READ_MORE.sub(ELLIPSIS, _clipped(item.summary))
-    if summary == ELLIPSIS or summary.casefold().rstrip(" .…") == _title(item).casefold():
+    if summary == ELLIPSIS or summary.casefold().rstrip(" .…") == item_title(item).casefold():
         return ""
     return summary
 
@@ -274,9 +276,9 @@ def _render_item(
 ) -> str:
     labels = _LABELS[lang]
     lines = [marker] if marker else []
-    title = shorten(_title(item), title_max)
+    title = shorten(item_title(item), title_max)
     lines.append(f"<b>{link_html(title, item.link if link else None)}</b>")
-    meta = _source_name(item)
+    meta = source_name(item)
     if item.date_known:
         meta = f"{meta} · {long_date(item.published.astimezone(publish.tz).date(), lang)}"
     lines.append(f"<i>{escape(meta)}</i>")
@@ -384,10 +386,10 @@ def _digest_heading(items: Sequence[StoredItem], lang: Lang) -> str:
 
 
 def _digest_line(item: StoredItem, lang: Lang, title_max: int, link: bool) -> str:
-    title = link_html(shorten(_title(item), title_max), item.link if link else None)
+    title = link_html(shorten(item_title(item), title_max), item.link if link else None)
     if not _is_consultation(item):
-        return f"{_BULLET} {title} · {escape(_source_name(item))}"
-    line = f"{_BULLET} {_MARK_CONSULTATION} {title} · {escape(_source_name(item))}"
+        return f"{_BULLET} {title} · {escape(source_name(item))}"
+    line = f"{_BULLET} {_MARK_CONSULTATION} {title} · {escape(source_name(item))}"
     deadline = deadline_text(item, lang)
     return f"{line} · {escape(deadline)}" if deadline else line
 
