@@ -259,3 +259,29 @@ def test_readme_command_lines_in_code_blocks_parse() -> None:
             pytest.fail(f"`ogbot {' '.join(args)}` does not parse")
         checked += 1
     assert checked >= 10
+
+
+ARCHITECTURE = ROOT / "docs" / "ARCHITECTURE.md"
+MODULE_PATH = re.compile(
+    r"`((?:app|watch|store|publish|bot|web|knowledge|config)/[\w./]*|"
+    r"(?:models|text|dates|sanitize|logs|cli)\.py)"
+)
+
+
+def test_the_architecture_map_names_only_modules_that_exist() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    full = {path.rstrip("./") for path in REPO_PATH.findall(text)}
+    short = {match.rstrip("`") for match in MODULE_PATH.findall(text)}
+    assert "src/ogbot/app/cycle.py" in full and "watch/rules.py" in short  # the patterns work
+    missing = sorted(p for p in full if not (ROOT / p).exists())
+    missing += sorted(p for p in short if not (ROOT / "src" / "ogbot" / p).exists())
+    assert not missing, f"docs/ARCHITECTURE.md names modules that do not exist: {missing}"
+
+
+def test_the_item_path_reads_in_six_files() -> None:
+    text = ARCHITECTURE.read_text(encoding="utf-8")
+    section = text.split("## An item's path", 1)[1].split("\n## ", 1)[0]
+    steps = re.findall(r"^\d+\. `(src/ogbot/[\w/]+\.py)`", section, re.MULTILINE)
+    assert len(steps) == 6 and len(set(steps)) == 6, steps
+    for path in steps:
+        assert (ROOT / path).exists(), path
