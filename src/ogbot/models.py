@@ -17,6 +17,8 @@ PostState = Literal[
 ]
 AnnouncementState = Literal["scheduled", "published", "cancelled", "missed", "deleted"]
 DraftState = Literal["open", "sent", "scheduled", "cancelled"]
+# why a source's next fetch is when it is: its interval, the backoff after failures, or the server
+DueReason = Literal["interval", "backoff", "retry-after", "max-age", "expires"]
 Clock = Callable[[], datetime]
 
 
@@ -171,9 +173,36 @@ class SourceState:
     next_due: datetime | None
     paused: bool
     items: int = 0
+    due_reason: DueReason | None = None  # why next_due is when it is (None: not recorded)
 
     def due(self, now: datetime) -> bool:
         return not self.paused and (self.next_due is None or self.next_due <= now)
+
+    @property
+    def due_why(self) -> str | None:
+        """Why the next fetch is at ``next_due``, as ``ogbot sources`` and /healthz say it:
+        "interval", "backoff after 2 failures", "Retry-After", "Cache-Control max-age",
+        "Expires"."""
+        if self.due_reason == "backoff":
+            return f"backoff after {self.failures} failure{'' if self.failures == 1 else 's'}"
+        return DUE_REASONS[self.due_reason] if self.due_reason else None
+
+
+DUE_REASONS: dict[DueReason, str] = {
+    "interval": "interval",
+    "backoff": "backoff",
+    "retry-after": "Retry-After",
+    "max-age": "Cache-Control max-age",
+    "expires": "Expires",
+}
+
+
+@dataclass(frozen=True)
+class NextFetch:
+    """When a source is fetched again, and why (:func:`ogbot.watch.backoff.next_fetch`)."""
+
+    at: datetime
+    reason: DueReason
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ogbot.app.errors import StoreError, UsageError
 from ogbot.config import Settings
-from ogbot.models import Answer, Lang, Retention, utc_now
+from ogbot.models import Answer, Lang, Retention, SourceState, utc_now
 from ogbot.store import DB_NAME, Store
 
 Say = Callable[[str], None]
@@ -212,9 +212,20 @@ def sources(settings: Settings) -> list[str]:
         if state.failures:
             lines.append(
                 f"  failing {state.failures}x since {_local(state.failing_since, settings)}: "
-                f"{state.last_error}; next try {_local(state.next_due, settings)}"
+                f"{state.last_error}"
             )
+        lines.append(f"  {_next_fetch(state, settings)}")
     return lines
+
+
+def _next_fetch(state: SourceState, settings: Settings) -> str:
+    """When a fetched source is fetched again and why: "next fetch 2026-11-23 14:00 (interval)"."""
+    if state.paused:
+        return "next fetch: none while paused"
+    if state.next_due is None:
+        return "next fetch: at the next cycle"
+    why = f" ({state.due_why})" if state.due_why else ""
+    return f"next fetch {_local(state.next_due, settings)}{why}"
 
 
 def check_source(settings: Settings, name: str | None, say: Say) -> bool:

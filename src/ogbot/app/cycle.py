@@ -30,7 +30,7 @@ from ogbot.store import AsyncStore, Store, StoreError
 from ogbot.watch import backoff
 from ogbot.watch.extract import Extracted, extract
 from ogbot.watch.fetch import FetchPolicy, HostLimiter, fetch
-from ogbot.watch.model import FetchError, NotModified, WatchError
+from ogbot.watch.model import FetchError, NotModified, ServerAsk, WatchError
 
 log = logs.get_logger(__name__)
 MAX_PARALLEL = 8  # sources in flight at once
@@ -47,6 +47,7 @@ class Outcome:
     permanent_url: str | None = None
     error: WatchError | None = None
     crash: Exception | None = None  # a bug, logged in full; the other sources go on
+    asked: ServerAsk | None = None  # what the server asked about the next fetch
 
 
 async def run_cycle(
@@ -130,9 +131,13 @@ async def fetch_and_extract(
         except TimeoutError as exc:
             raise FetchError(source.name, f"timed out after {policy.timeout:g} s") from exc
         if isinstance(result, NotModified):
-            return Outcome(source, state, None, result.validators, result.permanent_url)
+            return Outcome(
+                source, state, None, result.validators, result.permanent_url, asked=result.asked
+            )
         extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
-        return Outcome(source, state, extracted, result.validators, result.permanent_url)
+        return Outcome(
+            source, state, extracted, result.validators, result.permanent_url, asked=result.asked
+        )
     except WatchError as exc:
         return Outcome(source, state, error=exc)
     except Exception as exc:  # a bug must not stop the other sources; it is logged in full
@@ -143,20 +148,33 @@ async def fetch_and_extract(
 async def store_outcome(
     settings: Settings, store: AsyncStore, outcome: Outcome, now: datetime
 ) -> SourceReport:
-    """Store one source's items and its fetch state; report what it did."""
+    """Store one source's items and its fetch state, with when and why it is fetched again
+    (:func:`ogbot.watch.backoff.next_fetch`: its interval, the backoff after failures in a row,
+    or later when the server asked for later); report what it did."""
     source, name = outcome.source, outcome.source.name
     interval = timedelta(minutes=source.interval or settings.fetch.interval)
-    # polled again after its interval, or less often after failures in a row (backoff)
-    due_again = backoff.next_due(now, interval)
-    due_after_failure = backoff.next_due(now, interval, outcome.state.failures + 1)
+    refused = outcome.error.asked if isinstance(outcome.error, FetchError) else None
+    again = backoff.next_fetch(now, interval, 0, outcome.asked)
+    after_failure = backoff.next_fetch(now, interval, outcome.state.failures + 1, refused)
     try:
         if outcome.error is not None:
             exc = outcome.error
             failures = await store.call(
-                Store.record_failure, name, now, due_after_failure, exc.reason
+                Store.record_failure,
+                name,
+                now,
+                after_failure.at,
+                exc.reason,
+                after_failure.reason,
             )
             log.warning(
-                "source_failed", source=name, stage=exc.stage, reason=exc.reason, failures=failures
+                "source_failed",
+                source=name,
+                stage=exc.stage,
+                reason=exc.reason,
+                failures=failures,
+                next_fetch=after_failure.at.isoformat(timespec="seconds"),
+                because=after_failure.reason,
             )
             return SourceReport(name, error=f"{exc.stage}: {exc.reason}")
         if outcome.crash is not None:
@@ -164,8 +182,9 @@ async def store_outcome(
                 Store.record_failure,
                 name,
                 now,
-                due_after_failure,
+                after_failure.at,
                 f"internal error: {outcome.crash!r}",
+                after_failure.reason,
             )
             return SourceReport(name, error=f"internal error: {type(outcome.crash).__name__}")
         extracted = outcome.extracted
@@ -188,11 +207,19 @@ async def store_outcome(
             Store.record_success,
             name,
             now,
-            due_again,
+            again.at,
             outcome.validators or Validators(),
             status,
             outcome.permanent_url,
+            again.reason,
         )
+        if again.reason != "interval":
+            log.debug(
+                "source_asked_later",
+                source=name,
+                next_fetch=again.at.isoformat(timespec="seconds"),
+                because=again.reason,
+            )
         if outcome.permanent_url:
             log.info("source_moved", source=name, url=outcome.permanent_url)
         return report
@@ -201,6 +228,11 @@ async def store_outcome(
     except Exception as exc:  # a bug in storing one source must not stop the others
         log.exception("source_crashed", source=name)
         await store.call(
-            Store.record_failure, name, now, due_after_failure, f"internal error: {exc!r}"
+            Store.record_failure,
+            name,
+            now,
+            after_failure.at,
+            f"internal error: {exc!r}",
+            after_failure.reason,
         )
         return SourceReport(name, error=f"internal error: {type(exc).__name__}")

@@ -149,7 +149,28 @@ def _source_line(name: str, state: SourceState | None, tz: ZoneInfo) -> str:
     elif state.last_status != "error":
         parts.append("noch nie abgerufen")
     parts.append(f"{state.items} Einträge")
+    if state.next_due is not None and not state.paused:
+        why = _due_why(state)
+        parts.append(
+            f"nächster Abruf {local_time(state.next_due, tz)}" + (f" ({why})" if why else "")
+        )
     return f"{mark} {shown} · " + " · ".join(parts)
+
+
+def _due_why(state: SourceState) -> str | None:
+    """Why the next fetch is when it is: the interval, the backoff, or what the server asked."""
+    match state.due_reason:
+        case "interval":
+            return "Intervall"
+        case "backoff":
+            return f"Backoff nach {state.failures} {'Fehler' if state.failures == 1 else 'Fehlern'}"
+        case "retry-after":
+            return "Retry-After des Servers"
+        case "max-age":
+            return "Cache-Control max-age des Servers"
+        case "expires":
+            return "Expires des Servers"
+    return None
 
 
 def scheduled_html(announcements: list[StoredAnnouncement], tz: ZoneInfo) -> str:

@@ -163,6 +163,11 @@ MIGRATIONS: tuple[str, ...] = (
         VALUES (new.id, new.title, new.summary, new.source, new.categories);
     END;
     """,
+    # 5: why a source's next fetch is when it is (models.DueReason: interval, backoff, or what
+    # the server asked: retry-after, max-age, expires); NULL until its next fetch
+    """
+    ALTER TABLE sources ADD COLUMN next_due_reason TEXT;
+    """,
 )
 
 

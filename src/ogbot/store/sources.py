@@ -1,13 +1,14 @@
 """The sources: each configured source with its fetch state (validators, the last status, the
-failures in a row, when it is due next). The store records; when a source is due after a success
-or a failure is the watch stage's decision (``ogbot.watch.backoff``)."""
+failures in a row, when it is due next and why). The store records; when a source is due after a
+success or a failure, and why, is the watch stage's decision (``ogbot.watch.backoff``)."""
 
 from __future__ import annotations
 
 import sqlite3
 from datetime import datetime
+from typing import cast, get_args
 
-from ogbot.models import SourceState, Validators
+from ogbot.models import DueReason, SourceState, Validators
 from ogbot.store.base import Repository, from_iso, iso
 
 
@@ -23,7 +24,8 @@ class SourcesRepository(Repository):
             elif row["url"] != url:  # the configured URL changed: forget validators and redirect
                 db.execute(
                     "UPDATE sources SET url = ?, fetch_url = NULL, etag = NULL,"
-                    " last_modified = NULL, failures = 0, next_due = NULL WHERE name = ?",
+                    " last_modified = NULL, failures = 0, next_due = NULL,"
+                    " next_due_reason = NULL WHERE name = ?",
                     (url, name),
                 )
             row = db.execute("SELECT * FROM sources WHERE name = ?", (name,)).fetchone()
@@ -46,6 +48,7 @@ class SourcesRepository(Repository):
             next_due=from_iso(row["next_due"]),
             paused=bool(row["paused"]),
             items=items,
+            due_reason=_due_reason(row["next_due_reason"]),
         )
 
     def sources(self) -> list[SourceState]:
@@ -62,12 +65,15 @@ class SourcesRepository(Repository):
         validators: Validators,
         status: str,
         permanent_url: str | None = None,
+        reason: DueReason = "interval",
     ) -> None:
+        """A success: validators, status, and when (``next_due``) and why (``reason``) the
+        source is fetched again."""
         with self.transaction() as db:
             db.execute(
                 "UPDATE sources SET etag = ?, last_modified = ?, last_fetch = ?, last_success = ?,"
                 " first_success = coalesce(first_success, ?), last_status = ?, last_error = NULL,"
-                " failures = 0, failing_since = NULL, next_due = ?,"
+                " failures = 0, failing_since = NULL, next_due = ?, next_due_reason = ?,"
                 " fetch_url = coalesce(?, fetch_url) WHERE name = ?",
                 (
                     validators.etag,
@@ -77,22 +83,30 @@ class SourcesRepository(Repository):
                     iso(now),
                     status,
                     iso(next_due),
+                    reason,
                     permanent_url,
                     name,
                 ),
             )
 
-    def record_failure(self, name: str, now: datetime, next_due: datetime, error: str) -> int:
-        """Count the failure (how many in a row, since when) and when the source is due again.
-        Returns the failures in a row now."""
+    def record_failure(
+        self,
+        name: str,
+        now: datetime,
+        next_due: datetime,
+        error: str,
+        reason: DueReason = "backoff",
+    ) -> int:
+        """Count the failure (how many in a row, since when) and when (``next_due``) and why
+        (``reason``) the source is due again. Returns the failures in a row now."""
         with self.transaction() as db:
             row = db.execute("SELECT failures FROM sources WHERE name = ?", (name,)).fetchone()
             failures = (row["failures"] if row else 0) + 1
             db.execute(
                 "UPDATE sources SET last_fetch = ?, last_status = 'error', last_error = ?,"
-                " failures = ?, failing_since = coalesce(failing_since, ?), next_due = ?"
-                " WHERE name = ?",
-                (iso(now), error, failures, iso(now), iso(next_due), name),
+                " failures = ?, failing_since = coalesce(failing_since, ?), next_due = ?,"
+                " next_due_reason = ? WHERE name = ?",
+                (iso(now), error, failures, iso(now), iso(next_due), reason, name),
             )
         return failures
 
@@ -107,5 +121,14 @@ class SourcesRepository(Repository):
         with self.transaction() as db:
             db.execute(
                 "UPDATE sources SET first_success = NULL, etag = NULL, last_modified = NULL,"
-                " next_due = NULL"
+                " next_due = NULL, next_due_reason = NULL"
             )
+
+
+def _due_reason(text: str | None) -> DueReason | None:
+    """A stored reason; None for a row from before migration 5 (or a value a newer ogbot
+    wrote that this one does not know)."""
+    return cast(DueReason, text) if text in _DUE_REASONS else None
+
+
+_DUE_REASONS = frozenset(get_args(DueReason))

@@ -13,19 +13,29 @@ once and connects only to the addresses it checked, so nothing is sent to an int
 a DNS answer that turns private after a check (rebinding) has no second lookup to exploit.
 That layer is httpcore's network backend; httpx takes none, so :class:`_PoolTransport` is a
 custom transport (httpx's public extension point) over httpcore's connection pool with it.
+
+What the server asks about the next request comes back as a :class:`ServerAsk` (as miniflux's
+``response_handler.go``): ``Retry-After`` on an error answer (429, 503, any other) or a redirect
+hop, ``Cache-Control: max-age`` (else ``Expires``) on a 200 or 304 (``ogbot.watch.backoff``
+weighs it against the interval). HTTP dates are read with the standard library's
+``email.utils`` (all three forms of RFC 9110) and counted from the answer's own ``Date``, so a
+server's clock that is off does not shift them.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import ipaddress
 import socket
 from collections import defaultdict
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urljoin, urlsplit
+from urllib.request import parse_http_list
 
 import httpcore
 import httpx
@@ -33,7 +43,7 @@ import httpx
 from ogbot import USER_AGENT
 from ogbot.config import FetchSettings, SourceSettings
 from ogbot.models import Validators
-from ogbot.watch.model import Fetched, FetchError, NotModified
+from ogbot.watch.model import Fetched, FetchError, NotModified, ServerAsk
 
 MAX_REDIRECTS = 5
 LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5)
@@ -283,18 +293,23 @@ async def _fetch(
         headers["If-Modified-Since"] = validators.last_modified
     permanent: str | None = None
     all_permanent = True
+    asked: ServerAsk | None = None  # a redirect hop's Retry-After
     current = url
     for _hop in range(MAX_REDIRECTS + 1):
         async with client.stream("GET", current, headers=headers) as response:
             if response.status_code == 304:
-                return NotModified(source, validators, permanent)
+                asked = later(asked, freshness(response.headers))
+                return NotModified(source, validators, permanent, asked)
             if response.status_code in (301, 302, 303, 307, 308):
+                asked = later(asked, retry_after(response.headers))
                 location = response.headers.get("location")
                 if not location:
-                    raise FetchError(source, f"HTTP {response.status_code} without a Location")
+                    raise FetchError(
+                        source, f"HTTP {response.status_code} without a Location", asked
+                    )
                 target = urljoin(current, location)
                 if urlsplit(target).scheme not in ("http", "https"):
-                    raise FetchError(source, f"redirect to a non-http URL: {target}")
+                    raise FetchError(source, f"redirect to a non-http URL: {target}", asked)
                 all_permanent = all_permanent and response.status_code in (301, 308)
                 if all_permanent:
                     permanent = target
@@ -302,7 +317,8 @@ async def _fetch(
                 continue
             if response.status_code >= 400:
                 reason = response.reason_phrase or ""
-                raise FetchError(source, f"HTTP {response.status_code} {reason}".strip())
+                asked = later(asked, retry_after(response.headers))
+                raise FetchError(source, f"HTTP {response.status_code} {reason}".strip(), asked)
             body = await _read_capped(response, source, policy.max_bytes)
             return Fetched(
                 source=source,
@@ -314,8 +330,9 @@ async def _fetch(
                     last_modified=response.headers.get("last-modified"),
                 ),
                 permanent_url=permanent,
+                asked=later(asked, freshness(response.headers)),
             )
-    raise FetchError(source, f"more than {MAX_REDIRECTS} redirects")
+    raise FetchError(source, f"more than {MAX_REDIRECTS} redirects", asked)
 
 
 async def _read_capped(response: httpx.Response, source: str, max_bytes: int) -> bytes:
@@ -338,3 +355,71 @@ async def _read_capped(response: httpx.Response, source: str, max_bytes: int) ->
     except httpx.DecodingError as exc:
         raise FetchError(source, f"the body cannot be decoded: {exc}") from exc
     return b"".join(chunks)
+
+
+# --- what the server asks -----------------------------------------------------------------------
+
+
+def retry_after(headers: httpx.Headers) -> ServerAsk | None:
+    """``Retry-After``: delay-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent,
+    unreadable or not in the future."""
+    value = headers.get("retry-after", "").strip()
+    if value.isascii() and value.isdigit():
+        delay = timedelta(seconds=min(int(value), MAX_ASKED_SECONDS))
+    else:
+        moment = _http_date(value)
+        if moment is None:
+            return None
+        delay = moment - _answered(headers)
+    return ServerAsk("retry-after", delay) if delay > timedelta(0) else None
+
+
+def freshness(headers: httpx.Headers) -> ServerAsk | None:
+    """How long a 200 or 304 stays fresh (RFC 9111 §4.2): ``Cache-Control: max-age``, else
+    ``Expires`` less the answer's ``Date``; less its ``Age``. None when the server gives no
+    lifetime, forbids keeping the answer (``no-store``, ``no-cache``) or it is stale already."""
+    directives: dict[str, str] = {}
+    for part in parse_http_list(headers.get("cache-control", "")):
+        name, _, value = part.partition("=")
+        directives.setdefault(name.strip().lower(), value.strip().strip('"'))
+    if "no-store" in directives or "no-cache" in directives:
+        return None
+    ask: ServerAsk | None
+    max_age = directives.get("max-age", "")
+    if "max-age" in directives:  # max-age wins over Expires, even when it is unreadable
+        if not (max_age.isascii() and max_age.isdigit()):
+            return None
+        ask = ServerAsk("max-age", timedelta(seconds=min(int(max_age), MAX_ASKED_SECONDS)))
+    else:
+        expires = _http_date(headers.get("expires", ""))  # "0" and junk: expired already
+        if expires is None:
+            return None
+        ask = ServerAsk("expires", expires - _answered(headers))
+    age = headers.get("age", "").strip()
+    if age.isascii() and age.isdigit():
+        ask = ServerAsk(ask.reason, ask.delay - timedelta(seconds=min(int(age), MAX_ASKED_SECONDS)))
+    return ask if ask.delay > timedelta(0) else None
+
+
+def later(first: ServerAsk | None, second: ServerAsk | None) -> ServerAsk | None:
+    """The later of two wishes (a redirect hop's and the final answer's)."""
+    if first is None or second is None:
+        return first or second
+    return second if second.delay > first.delay else first
+
+
+MAX_ASKED_SECONDS = 10 * 365 * 86400  # beyond any cap, within what timedelta holds
+
+
+def _http_date(value: str) -> datetime | None:
+    """An HTTP date (IMF-fixdate, RFC 850 or asctime), aware UTC; None when unreadable."""
+    try:
+        moment = email.utils.parsedate_to_datetime(value.strip())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _answered(headers: httpx.Headers) -> datetime:
+    """When the server answered, by its own clock (``Date``), else by ours."""
+    return _http_date(headers.get("date", "")) or datetime.now(UTC)

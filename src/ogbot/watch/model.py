@@ -5,9 +5,23 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Literal
 
 from ogbot.models import Validators
+
+# what a server asked about its next request (the server's part of models.DueReason)
+ServerReason = Literal["retry-after", "max-age", "expires"]
+
+
+@dataclass(frozen=True)
+class ServerAsk:
+    """What a server asked about the next request: not before ``delay`` after its answer.
+    Retry-After (seconds or an HTTP date) on a refusal (429, 503, any error) or a redirect;
+    Cache-Control max-age, else Expires, on a 200 or 304, less the answer's Age."""
+
+    reason: ServerReason
+    delay: timedelta
 
 
 class WatchError(Exception):
@@ -23,6 +37,10 @@ class WatchError(Exception):
 
 class FetchError(WatchError):
     stage = "fetch"
+
+    def __init__(self, source: str, reason: str, asked: ServerAsk | None = None) -> None:
+        super().__init__(source, reason)
+        self.asked = asked  # a refusal's Retry-After
 
 
 class ParseError(WatchError):
@@ -43,6 +61,7 @@ class Fetched:
     headers: Mapping[str, str]
     validators: Validators
     permanent_url: str | None = None  # where a permanent redirect says the source now lives
+    asked: ServerAsk | None = None  # the earliest next fetch the server asked for
 
 
 @dataclass(frozen=True)
@@ -52,6 +71,7 @@ class NotModified:
     source: str
     validators: Validators
     permanent_url: str | None = None
+    asked: ServerAsk | None = None
 
 
 @dataclass(frozen=True)

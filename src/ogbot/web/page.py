@@ -322,6 +322,8 @@ def health_report(settings: Settings, snapshot: HealthSnapshot, now: datetime) -
                 "last_success": _iso(state.last_success) if state else None,
                 "failing_since": _iso(state.failing_since) if state else None,
                 "paused": state.paused if state else False,
+                "next_fetch": _iso(state.next_due) if state and not state.paused else None,
+                "next_fetch_reason": state.due_why if state and not state.paused else None,
             }
         )
     outbox = {name: snapshot.outbox.get(name, 0) for name in OUTBOX_STATES}
