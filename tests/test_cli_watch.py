@@ -12,8 +12,10 @@ import json
 import re
 import subprocess
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -26,6 +28,7 @@ from tests.shell import clean_env, ogbot
 BUND_SELECT = next(s for s in DEFAULT_SOURCES if s["name"] == "bundesregierung")["select"]
 THREE = ("ogp", "bundesregierung", "kaputt")  # the sources of the `three` fixture, in order
 LOCAL_TIME = r"\d{4}-\d\d-\d\d \d\d:\d\d"
+BERLIN = ZoneInfo("Europe/Berlin")  # publish.timezone's default
 
 
 @dataclass(frozen=True)
@@ -101,6 +104,17 @@ def blocks(listing: str) -> dict[str, list[str]]:
             current = found.setdefault(line.split(" ", 1)[0], [])
         current.append(line.strip())
     return found
+
+
+def minutes_to_next_fetch(lines: list[str]) -> int:
+    """`ogbot sources`: minutes from a source's last fetch to its next one (both shown in
+    publish.timezone's local time, to the minute)."""
+    last, following = (
+        datetime.strptime(match[0], "%Y-%m-%d %H:%M").replace(tzinfo=BERLIN)
+        for match in (re.search(LOCAL_TIME, line) for line in (lines[1], lines[-1]))
+        if match
+    )
+    return int((following.astimezone(UTC) - last.astimezone(UTC)).total_seconds() // 60)
 
 
 def extracted(output: str) -> list[list[str]]:
@@ -186,21 +200,61 @@ def test_sources_after_a_poll_shows_status_items_and_failures(three: Setup) -> N
     assert tuple(listing) == THREE
 
     ogp = listing["ogp"]
-    assert len(ogp) == 2
+    assert len(ogp) == 3
     assert re.fullmatch(rf"last fetch {LOCAL_TIME}: ok; last success {LOCAL_TIME}; 6 items", ogp[1])
+    assert re.fullmatch(rf"next fetch {LOCAL_TIME} \(interval\)", ogp[2])
+    assert minutes_to_next_fetch(ogp) in (30, 31)  # fetch.interval's default
     bund = listing["bundesregierung"]
-    assert len(bund) == 2
+    assert len(bund) == 3
     assert re.fullmatch(
         rf"last fetch {LOCAL_TIME}: ok; last success {LOCAL_TIME}; 5 items", bund[1]
     )
+    assert re.fullmatch(rf"next fetch {LOCAL_TIME} \(interval\)", bund[2])
 
     failing = listing["kaputt"]
-    assert len(failing) == 3
+    assert len(failing) == 4
     assert re.fullmatch(rf"last fetch {LOCAL_TIME}: error; last success never; 0 items", failing[1])
     assert re.fullmatch(
-        rf"failing 1x since {LOCAL_TIME}: HTTP 500 Internal Server Error; next try {LOCAL_TIME}",
-        failing[2],
+        rf"failing 1x since {LOCAL_TIME}: HTTP 500 Internal Server Error", failing[2]
     )
+    # the next try after one failure: interval x 2
+    assert re.fullmatch(rf"next fetch {LOCAL_TIME} \(backoff after 1 failure\)", failing[3])
+    assert minutes_to_next_fetch(failing) in (60, 61)
+
+
+def test_sources_says_when_and_why_a_refusing_source_is_fetched_again(
+    fake_web: FakeWeb, tmp_path: Path
+) -> None:
+    # a server that asks for two hours' rest, and one whose feed stays fresh for an hour
+    setup = make_setup(
+        tmp_path,
+        [
+            {
+                "name": "limited",
+                "url": fake_web.route("/limited", status=429, headers={"Retry-After": "7200"}),
+            },
+            {
+                "name": "cached",
+                "url": fake_web.fixture("/f", "ogp.rss", headers={"Cache-Control": "max-age=3600"}),
+            },
+        ],
+    )
+    poll = setup.run("poll")
+    assert poll.returncode == 0, poll.stderr
+    assert source_lines(poll.stdout, "limited") == [
+        "limited: error: fetch: HTTP 429 Too Many Requests"
+    ]
+    result = setup.run("sources")
+    assert result.returncode == 0, result.stderr
+    listing = blocks(result.stdout)
+
+    limited = listing["limited"]
+    assert re.fullmatch(rf"failing 1x since {LOCAL_TIME}: HTTP 429 Too Many Requests", limited[2])
+    assert re.fullmatch(rf"next fetch {LOCAL_TIME} \(Retry-After\)", limited[3])
+    assert minutes_to_next_fetch(limited) in (120, 121)  # not the backoff's hour
+    cached = listing["cached"]
+    assert re.fullmatch(rf"next fetch {LOCAL_TIME} \(Cache-Control max-age\)", cached[2])
+    assert minutes_to_next_fetch(cached) in (60, 61)  # not the interval's 30 minutes
 
 
 def test_sources_check_prints_what_the_listing_selectors_extract(

@@ -2,17 +2,25 @@
 
 from __future__ import annotations
 
+import email.utils
 import time
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 
 from ogbot.app import cycle
+from ogbot.bot.coordinator_views import sources_html
 from ogbot.config import build_settings
+from ogbot.models import NextFetch, SourceState
 from ogbot.store import AsyncStore, Store
+from ogbot.watch import backoff
 from ogbot.watch.fetch import make_client
+from ogbot.watch.model import ServerAsk
 from ogbot.watch.normalise import link_key
+from ogbot.web import start_web
 from tests.fakes.web import site_bytes
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -364,3 +372,170 @@ async def test_waiting_for_a_busy_host_counts_against_the_deadline(
     assert lines(report)["ogp"] == "ogp: 6 new, 0 updated"
     asked = sum(fake_web.hits(f"/hang{n}") for n in range(6))
     assert asked < 6, "every hanging source got a deadline of its own after waiting"
+
+
+# --- when a source is fetched again: its interval, the backoff, what the server asks -----------
+
+HOUR = timedelta(hours=1)
+HALF_HOUR = timedelta(minutes=30)
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def asks(reason: str, delay: timedelta) -> ServerAsk:
+    return ServerAsk(reason, delay)  # type: ignore[arg-type]
+
+
+# interval, failures in a row, what the server asked -> the next fetch after NOW, and why
+NEXT_FETCH: list[tuple[timedelta, int, ServerAsk | None, timedelta, str]] = [
+    (HALF_HOUR, 0, None, HALF_HOUR, "interval"),
+    (HALF_HOUR, 2, None, 2 * HOUR, "backoff"),
+    (HALF_HOUR, 1, asks("retry-after", 2 * HOUR), 2 * HOUR, "retry-after"),
+    (HALF_HOUR, 1, asks("retry-after", timedelta(minutes=10)), HOUR, "backoff"),
+    (HALF_HOUR, 3, asks("retry-after", 2 * HOUR), 4 * HOUR, "backoff"),
+    (HALF_HOUR, 1, asks("retry-after", timedelta(days=2)), timedelta(days=1), "retry-after"),
+    (HALF_HOUR, 20, asks("retry-after", timedelta(days=2)), timedelta(days=1), "backoff"),
+    (HALF_HOUR, 0, asks("max-age", HOUR), HOUR, "max-age"),
+    (HALF_HOUR, 0, asks("max-age", timedelta(minutes=10)), HALF_HOUR, "interval"),
+    (HALF_HOUR, 0, asks("max-age", HALF_HOUR), HALF_HOUR, "interval"),
+    (HALF_HOUR, 0, asks("max-age", timedelta(days=365)), timedelta(days=1), "max-age"),
+    (HALF_HOUR, 0, asks("expires", 2 * HOUR), 2 * HOUR, "expires"),
+    # never sooner than the interval, also when it is longer than the caps
+    (timedelta(days=2), 0, asks("max-age", timedelta(days=3)), timedelta(days=2), "interval"),
+    (timedelta(days=2), 1, None, timedelta(days=2), "backoff"),
+]
+
+
+@pytest.mark.parametrize(("interval", "failures", "asked", "delay", "reason"), NEXT_FETCH)
+def test_next_fetch_is_the_later_of_the_schedule_and_the_servers_wish_capped_at_a_day(
+    interval, failures, asked, delay, reason
+):
+    assert backoff.next_fetch(NOW, interval, failures, asked) == NextFetch(NOW + delay, reason)
+
+
+def http_date(delta: timedelta) -> str:
+    return email.utils.format_datetime(datetime.now(UTC) + delta, usegmt=True)
+
+
+async def polled(fake_web, tmp_path, store, **route) -> SourceState:
+    """One cycle at NOW over a source polled every 30 minutes that answers with ``route``;
+    its stored state."""
+    settings = settings_for(
+        tmp_path, [{"name": "s", "url": fake_web.fixture("/feed/", "ogp.rss", **route)}]
+    )
+    assert settings.fetch.interval == 30
+    await run_cycle(settings, store)
+    [state] = store.run(Store.sources)
+    return state
+
+
+async def test_watch_a_429_with_retry_after_is_fetched_again_when_the_server_says(
+    fake_web, tmp_path, store
+):
+    state = await polled(fake_web, tmp_path, store, status=429, headers={"Retry-After": "7200"})
+    assert state.last_error == "HTTP 429 Too Many Requests" and state.failures == 1
+    # not after the backoff's hour: after the two hours the server asked for
+    assert state.next_due == NOW + 2 * HOUR
+    assert (state.due_reason, state.due_why) == ("retry-after", "Retry-After")
+    assert not state.due(NOW + HOUR) and state.due(NOW + 2 * HOUR)
+
+
+async def test_watch_honours_a_retry_after_http_date(fake_web, tmp_path, store):
+    state = await polled(
+        fake_web, tmp_path, store, status=503, headers={"Retry-After": http_date(3 * HOUR)}
+    )
+    assert state.due_reason == "retry-after"
+    assert NOW + 3 * HOUR - timedelta(seconds=3) <= state.next_due <= NOW + 3 * HOUR
+
+
+@pytest.mark.parametrize("retry_after", ["172800", http_date(timedelta(days=3))])
+async def test_watch_caps_what_a_server_asks_at_a_day(fake_web, tmp_path, store, retry_after):
+    state = await polled(
+        fake_web, tmp_path, store, status=503, headers={"Retry-After": retry_after}
+    )
+    assert (state.next_due, state.due_reason) == (NOW + timedelta(days=1), "retry-after")
+
+
+async def test_watch_a_max_age_longer_than_the_interval_is_the_next_fetch(
+    fake_web, tmp_path, store
+):
+    state = await polled(fake_web, tmp_path, store, headers={"Cache-Control": "max-age=3600"})
+    assert state.items == 6 and state.failures == 0
+    assert (state.next_due, state.due_reason) == (NOW + HOUR, "max-age")
+    assert state.due_why == "Cache-Control max-age"
+
+
+async def test_watch_expires_is_the_next_fetch(fake_web, tmp_path, store):
+    state = await polled(fake_web, tmp_path, store, headers={"Expires": http_date(2 * HOUR)})
+    assert (state.due_reason, state.due_why) == ("expires", "Expires")
+    assert NOW + 2 * HOUR - timedelta(seconds=3) <= state.next_due <= NOW + 2 * HOUR
+
+
+async def test_watch_a_max_age_shorter_than_the_interval_changes_nothing(fake_web, tmp_path, store):
+    state = await polled(fake_web, tmp_path, store, headers={"Cache-Control": "max-age=600"})
+    assert (state.next_due, state.due_reason) == (NOW + HALF_HOUR, "interval")
+    assert state.due_why == "interval"
+
+
+async def test_watch_a_not_modified_answer_keeps_its_validators_and_its_max_age(
+    fake_web, tmp_path, store
+):
+    route = {"etag": '"v1"', "headers": {"Cache-Control": "max-age=5400"}}
+    settings = settings_for(
+        tmp_path, [{"name": "s", "url": fake_web.fixture("/feed/", "ogp.rss", **route)}]
+    )
+    await run_cycle(settings, store)
+    report = await run_cycle(settings, store, NOW + 2 * HOUR)
+    assert lines(report)["s"] == "s: 0 new, 0 updated (not modified)"
+    assert fake_web.requests[-1].headers["if-none-match"] == '"v1"'
+    [state] = store.run(Store.sources)
+    assert (state.next_due, state.due_reason) == (NOW + 3.5 * HOUR, "max-age")
+
+
+async def test_watch_after_the_pause_the_source_is_back_on_its_interval(fake_web, tmp_path, store):
+    state = await polled(fake_web, tmp_path, store, status=429, headers={"Retry-After": "7200"})
+    assert state.due_reason == "retry-after"
+    fake_web.fixture("/feed/", "ogp.rss")  # the server lets us in again
+    settings = settings_for(tmp_path, [{"name": "s", "url": fake_web.url("/feed/")}])
+    await run_cycle(settings, store, NOW + 2 * HOUR)
+    [state] = store.run(Store.sources)
+    assert (state.failures, state.next_due) == (0, NOW + 2 * HOUR + HALF_HOUR)
+    assert state.due_reason == "interval"
+
+
+async def test_watch_the_next_fetch_and_why_in_healthz_and_the_bots_sources(
+    fake_web, tmp_path, store
+):
+    settings = settings_for(
+        tmp_path,
+        [
+            {
+                "name": "limited",
+                "url": fake_web.route("/limited", status=429, headers={"Retry-After": "7200"}),
+            },
+            {"name": "down", "url": fake_web.route("/down", status=500)},
+            {"name": "ok", "url": fake_web.fixture("/ok", "ogp.rss")},
+        ],
+    )
+    await run_cycle(settings, store)
+
+    server = await start_web(settings, store, clock=lambda: NOW, host="127.0.0.1", port=0)
+    try:
+        async with httpx.AsyncClient(timeout=10) as client:
+            health = (await client.get(server.url + "/healthz")).json()
+    finally:
+        await server.stop()
+    sources = {source["name"]: source for source in health["sources"]}
+    assert sources["limited"]["next_fetch"] == "2026-11-23T14:00:00+00:00"
+    assert sources["limited"]["next_fetch_reason"] == "Retry-After"
+    assert sources["down"]["next_fetch"] == "2026-11-23T13:00:00+00:00"
+    assert sources["down"]["next_fetch_reason"] == "backoff after 1 failure"
+    assert sources["ok"]["next_fetch"] == "2026-11-23T12:30:00+00:00"
+    assert sources["ok"]["next_fetch_reason"] == "interval"
+
+    # what a coordinator reads in /sources (Berlin time: UTC+1 in November)
+    html = sources_html(settings.sources, store.run(Store.sources), {}, BERLIN)
+    [limited, down, ok] = [line for line in html.splitlines() if line.startswith(("⚠️", "✅"))]
+    assert "limited" in limited and "(1×): HTTP 429 Too Many Requests" in limited
+    assert limited.endswith("nächster Abruf 23.11.2026 15:00 Uhr (Retry-After des Servers)")
+    assert down.endswith("nächster Abruf 23.11.2026 14:00 Uhr (Backoff nach 1 Fehler)")
+    assert ok.endswith("nächster Abruf 23.11.2026 13:30 Uhr (Intervall)")
