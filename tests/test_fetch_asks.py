@@ -121,6 +121,18 @@ CASES: dict[str, tuple[dict[str, Any], type, str | None, timedelta | None]] = {
         "expires",
         2 * HOUR,
     ),
+    "200, a quoted max-age": (
+        {"headers": {"Cache-Control": 'max-age="3600"'}},
+        Fetched,
+        "max-age",
+        HOUR,
+    ),
+    "an unreadable max-age still wins over Expires": (
+        {"headers": {"Cache-Control": "max-age=soon", "Expires": imf(later(2 * HOUR))}},
+        Fetched,
+        None,
+        None,
+    ),
     "max-age wins over Expires": (
         {"headers": {"Cache-Control": "max-age=600", "Expires": imf(later(2 * HOUR))}},
         Fetched,

@@ -144,7 +144,8 @@ def test_store_migrates_an_older_database_keeping_every_row_and_a_copy(tmp_path,
     assert user_version(path) == NEWEST
     after = rows(path)
     for table, table_rows in before.items():
-        assert after[table] == table_rows, f"{table} changed in the migration"
+        width = len(table_rows[0]) if table_rows else 0  # a column a migration adds comes last
+        assert [row[:width] for row in after[table]] == table_rows, f"{table} changed"
     # the same schema as a database that was new at this version: no migration drifted
     fresh = tmp_path / "fresh" / DB_NAME
     Store(fresh).close()

@@ -48,6 +48,7 @@ from ogbot.watch.model import Fetched, FetchError, NotModified, ServerAsk
 MAX_REDIRECTS = 5
 LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=5)
 PER_HOST = 2  # concurrent requests to one host: polite, and enough for a cycle
+MAX_ASKED_SECONDS = 10 * 365 * 86400  # what a server may ask, read: beyond any cap, fits timedelta
 ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/xml;q=0.9, "
     "text/xml;q=0.9, text/html;q=0.8, */*;q=0.5"
@@ -363,10 +364,9 @@ async def _read_capped(response: httpx.Response, source: str, max_bytes: int) ->
 def retry_after(headers: httpx.Headers) -> ServerAsk | None:
     """``Retry-After``: delay-seconds or an HTTP date (RFC 9110 §10.2.3); None when absent,
     unreadable or not in the future."""
-    value = headers.get("retry-after", "").strip()
-    if value.isascii() and value.isdigit():
-        delay = timedelta(seconds=min(int(value), MAX_ASKED_SECONDS))
-    else:
+    value = headers.get("retry-after", "")
+    delay = _seconds(value)
+    if delay is None:
         moment = _http_date(value)
         if moment is None:
             return None
@@ -381,23 +381,22 @@ def freshness(headers: httpx.Headers) -> ServerAsk | None:
     directives: dict[str, str] = {}
     for part in parse_http_list(headers.get("cache-control", "")):
         name, _, value = part.partition("=")
-        directives.setdefault(name.strip().lower(), value.strip().strip('"'))
+        directives.setdefault(name.strip().lower(), value)
     if "no-store" in directives or "no-cache" in directives:
         return None
-    ask: ServerAsk | None
-    max_age = directives.get("max-age", "")
-    if "max-age" in directives:  # max-age wins over Expires, even when it is unreadable
-        if not (max_age.isascii() and max_age.isdigit()):
+    if "max-age" in directives:  # max-age wins over Expires, also when it is unreadable
+        max_age = _seconds(directives["max-age"])
+        if max_age is None:
             return None
-        ask = ServerAsk("max-age", timedelta(seconds=min(int(max_age), MAX_ASKED_SECONDS)))
+        ask = ServerAsk("max-age", max_age)
     else:
         expires = _http_date(headers.get("expires", ""))  # "0" and junk: expired already
         if expires is None:
             return None
         ask = ServerAsk("expires", expires - _answered(headers))
-    age = headers.get("age", "").strip()
-    if age.isascii() and age.isdigit():
-        ask = ServerAsk(ask.reason, ask.delay - timedelta(seconds=min(int(age), MAX_ASKED_SECONDS)))
+    age = _seconds(headers.get("age", ""))
+    if age is not None:
+        ask = ServerAsk(ask.reason, ask.delay - age)
     return ask if ask.delay > timedelta(0) else None
 
 
@@ -408,7 +407,13 @@ def later(first: ServerAsk | None, second: ServerAsk | None) -> ServerAsk | None
     return second if second.delay > first.delay else first
 
 
-MAX_ASKED_SECONDS = 10 * 365 * 86400  # beyond any cap, within what timedelta holds
+def _seconds(value: str) -> timedelta | None:
+    """A delta-seconds value (digits, quoted or not), at most :data:`MAX_ASKED_SECONDS`; None
+    when it is not one."""
+    value = value.strip().strip('"')
+    if not (value.isascii() and value.isdigit()):
+        return None
+    return timedelta(seconds=min(int(value), MAX_ASKED_SECONDS))
 
 
 def _http_date(value: str) -> datetime | None:
