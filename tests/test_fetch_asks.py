@@ -6,6 +6,7 @@ the interval and the backoff is tests/test_watch.py's."""
 from __future__ import annotations
 
 import email.utils
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -52,109 +53,110 @@ def later(delta: timedelta) -> datetime:
     return datetime.now(UTC) + delta
 
 
-# name: (the answer on /feed, its class, the reason, the delay asked for: None for no wish)
-CASES: dict[str, tuple[dict[str, Any], type, str | None, timedelta | None]] = {
+# name: (the answer on /feed, made as the test runs so its dates count from then; its class;
+#        the reason and the delay asked for, None for no wish)
+CASES: dict[str, tuple[Callable[[], dict[str, Any]], type, str | None, timedelta | None]] = {
     "429, Retry-After in seconds": (
-        {"status": 429, "headers": {"Retry-After": "7200"}},
+        lambda: {"status": 429, "headers": {"Retry-After": "7200"}},
         FetchError,
         "retry-after",
         2 * HOUR,
     ),
     "503, Retry-After as an HTTP date": (
-        {"status": 503, "headers": {"Retry-After": imf(later(3 * HOUR))}},
+        lambda: {"status": 503, "headers": {"Retry-After": imf(later(3 * HOUR))}},
         FetchError,
         "retry-after",
         3 * HOUR,
     ),
     "503, Retry-After in RFC 850's form": (
-        {"status": 503, "headers": {"Retry-After": rfc850(later(3 * HOUR))}},
+        lambda: {"status": 503, "headers": {"Retry-After": rfc850(later(3 * HOUR))}},
         FetchError,
         "retry-after",
         3 * HOUR,
     ),
     "503, Retry-After in asctime's form": (
-        {"status": 503, "headers": {"Retry-After": asctime(later(3 * HOUR))}},
+        lambda: {"status": 503, "headers": {"Retry-After": asctime(later(3 * HOUR))}},
         FetchError,
         "retry-after",
         3 * HOUR,
     ),
     "a 500 with Retry-After is heard too": (
-        {"status": 500, "headers": {"Retry-After": "600"}},
+        lambda: {"status": 500, "headers": {"Retry-After": "600"}},
         FetchError,
         "retry-after",
         timedelta(minutes=10),
     ),
-    "429 without Retry-After": ({"status": 429}, FetchError, None, None),
+    "429 without Retry-After": (lambda: {"status": 429}, FetchError, None, None),
     "Retry-After unreadable": (
-        {"status": 503, "headers": {"Retry-After": "soon"}},
+        lambda: {"status": 503, "headers": {"Retry-After": "soon"}},
         FetchError,
         None,
         None,
     ),
     "Retry-After in the past": (
-        {"status": 503, "headers": {"Retry-After": imf(later(-HOUR))}},
+        lambda: {"status": 503, "headers": {"Retry-After": imf(later(-HOUR))}},
         FetchError,
         None,
         None,
     ),
     "a 200's Retry-After means nothing": (
-        {"headers": {"Retry-After": "7200"}},
+        lambda: {"headers": {"Retry-After": "7200"}},
         Fetched,
         None,
         None,
     ),
     "200, max-age": (
-        {"headers": {"Cache-Control": "public, max-age=3600"}},
+        lambda: {"headers": {"Cache-Control": "public, max-age=3600"}},
         Fetched,
         "max-age",
         HOUR,
     ),
     "200, max-age less what a proxy kept it (Age)": (
-        {"headers": {"Cache-Control": "max-age=3600", "Age": "600"}},
+        lambda: {"headers": {"Cache-Control": "max-age=3600", "Age": "600"}},
         Fetched,
         "max-age",
         timedelta(minutes=50),
     ),
     "200, Expires": (
-        {"headers": {"Expires": imf(later(2 * HOUR))}},
+        lambda: {"headers": {"Expires": imf(later(2 * HOUR))}},
         Fetched,
         "expires",
         2 * HOUR,
     ),
     "200, a quoted max-age": (
-        {"headers": {"Cache-Control": 'max-age="3600"'}},
+        lambda: {"headers": {"Cache-Control": 'max-age="3600"'}},
         Fetched,
         "max-age",
         HOUR,
     ),
     "an unreadable max-age still wins over Expires": (
-        {"headers": {"Cache-Control": "max-age=soon", "Expires": imf(later(2 * HOUR))}},
+        lambda: {"headers": {"Cache-Control": "max-age=soon", "Expires": imf(later(2 * HOUR))}},
         Fetched,
         None,
         None,
     ),
     "max-age wins over Expires": (
-        {"headers": {"Cache-Control": "max-age=600", "Expires": imf(later(2 * HOUR))}},
+        lambda: {"headers": {"Cache-Control": "max-age=600", "Expires": imf(later(2 * HOUR))}},
         Fetched,
         "max-age",
         timedelta(minutes=10),
     ),
-    "Expires: 0 is expired already": ({"headers": {"Expires": "0"}}, Fetched, None, None),
+    "Expires: 0 is expired already": (lambda: {"headers": {"Expires": "0"}}, Fetched, None, None),
     "no-cache": (
-        {"headers": {"Cache-Control": "no-cache, max-age=3600"}},
+        lambda: {"headers": {"Cache-Control": "no-cache, max-age=3600"}},
         Fetched,
         None,
         None,
     ),
-    "no-store": ({"headers": {"Cache-Control": "no-store"}}, Fetched, None, None),
-    "a plain 200": ({}, Fetched, None, None),
+    "no-store": (lambda: {"headers": {"Cache-Control": "no-store"}}, Fetched, None, None),
+    "a plain 200": (lambda: {}, Fetched, None, None),
 }
 
 
 @pytest.mark.parametrize("case", CASES)
 async def test_the_fetch_reads_what_the_server_asks(fake_web: FakeWeb, case: str) -> None:
-    route, kind, reason, delay = CASES[case]
-    got = await fetched(fake_web, **route)
+    answer, kind, reason, delay = CASES[case]
+    got = await fetched(fake_web, **answer())
     assert isinstance(got, kind), got
     asked = got.asked
     if reason is None:
