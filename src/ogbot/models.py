@@ -194,6 +194,9 @@ class StoredItem:
     first_seen: datetime
     updated_at: datetime
     backlog: bool
+    # the name people see: ``[[sources]] title``, else the feed's own title; "" when neither is
+    # known (then ``source``, the configured name, is shown)
+    source_title: str = ""
 
 
 @dataclass(frozen=True)

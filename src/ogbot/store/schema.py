@@ -163,6 +163,13 @@ MIGRATIONS: tuple[str, ...] = (
         VALUES (new.id, new.title, new.summary, new.source, new.categories);
     END;
     """,
+    # 6: the name people see of a source: its configured title ([[sources]] title, kept in step
+    # with the configuration like its url) and the feed's own title from its last successful
+    # parse. (Numbered 6: migration 5 is added in parallel; whichever merges second goes last.)
+    """
+    ALTER TABLE sources ADD COLUMN title TEXT;
+    ALTER TABLE sources ADD COLUMN feed_title TEXT;
+    """,
 )
 
 
