@@ -22,9 +22,9 @@ Decisions, written down here because readers and downstream tools rely on them:
   the Atom feed id is the feed's own URL.
 - **Text**: text from the sources is shown as the channel shows it: cleaned by
   :func:`ogbot.text.clean_text` (control characters, bidi overrides and zero-width spaces
-  removed: "RTL \u202eTXT.EXE" reads "RTL TXT.EXE"), titles shortened to the channel's
-  :data:`~ogbot.publish.post.TITLE_MAX` (a 10,000-character title ends in "…"), a summary's
-  WordPress "[…]" as one "…" (:func:`ogbot.text.without_read_more`).
+  removed: "RTL", U+202E, "TXT.EXE" reads "RTL TXT.EXE", not "RTL EXE.TXT"), titles
+  shortened to the channel's :data:`~ogbot.publish.post.TITLE_MAX` (a 10,000-character title
+  ends in "…"), a summary's WordPress "[…]" as one "…" (:func:`ogbot.text.without_read_more`).
   Titles are plain text, escaped once by the XML writer: Atom ``type="text"``, and in
   RSS the way WordPress and the RSS profile write them. (RSS never said whether ``<title>`` is
   text or HTML: a reader that guesses, feedparser among them, takes a title holding a closing

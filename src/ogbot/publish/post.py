@@ -213,7 +213,7 @@ def source_name(item: StoredItem) -> str:
     """The item's source as people see it in posts, the bot's lists, the page and the feeds:
     its display name (``[[sources]] title``, else the feed's own title), else its configured
     name; cleaned, at most MAX_SOURCE."""
-    return shorten(clean_excerpt(item.source_title or item.source), MAX_SOURCE) or "?"
+    return shorten(clean_excerpt(item.shown_source), MAX_SOURCE) or "?"
 
 
 def item_title(item: StoredItem) -> str:
