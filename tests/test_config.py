@@ -459,6 +459,55 @@ def test_sources_html_listing_keeps_its_selectors(tmp_path: Path) -> None:
     )
 
 
+def test_sources_title_is_the_name_people_see_and_optional(tmp_path: Path) -> None:
+    settings = load(
+        tmp_path,
+        """
+        [[sources]]
+        name = "stadt"
+        url = "https://example.org/feed.xml"
+        title = "  Stadt Musterhausen –  Pressemitteilungen "
+
+        [[sources]]
+        name = "land"
+        url = "https://example.org/land.xml"
+        """,
+    )
+    titles = {s.name: s.title for s in settings.sources}
+    # whitespace as a reader sees it; no title: the feed's own (known once it is fetched)
+    assert titles == {"stadt": "Stadt Musterhausen – Pressemitteilungen", "land": None}
+
+
+def test_defaults_title_the_html_listings_which_have_no_feed_title(tmp_path: Path) -> None:
+    titles = {s.name: s.title for s in load(tmp_path).sources}
+    assert titles == {
+        "ogp": None,  # the feeds' own titles
+        "netzwerk": None,
+        "bundesregierung": "Open Government Deutschland",
+        "kommunen": "Modellkommunen Open Government",
+    }
+
+
+@pytest.mark.parametrize(
+    ("value", "why"),
+    [
+        ('""', "must not be empty"),
+        ('"   "', "must not be empty"),
+        ('"Zwei\\nZeilen"', "one line"),
+        ('"RTL \\u202eTXT.EXE"', "control characters"),
+        ('"Tab\\tTitel"', "control characters"),
+        (f'"{"x" * 101}"', "at most 100 characters"),
+        ("42", "not a string"),
+    ],
+)
+def test_bad_source_title_is_rejected(tmp_path: Path, value: str, why: str) -> None:
+    problem = one_problem(
+        tmp_path, f'[[sources]]\nname = "a"\nurl = "https://example.org/"\ntitle = {value}\n'
+    )
+    assert problem.startswith("sources.a.title:")
+    assert why in problem
+
+
 # --- build_settings and the effective configuration -------------------------------------------
 
 

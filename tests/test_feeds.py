@@ -303,14 +303,25 @@ def test_atom_feed_has_the_required_elements() -> None:
         assert URI.match(alternates[0])
 
 
-def test_atom_entries_name_the_item_author_else_the_network() -> None:
-    feed = parsed(render().atom)
-    assert entry_by_id(feed, ":item/1").author == "OGP Staff"
-    assert entry_by_id(feed, ":item/2").author == NETWORK
-    assert entry_by_id(feed, ":item/2").author_detail.href == CONTACT_URL
-    rss = parsed(render().rss)
-    assert entry_by_id(rss, ":item/1").author == "OGP Staff"  # dc:creator
-    assert entry_by_id(rss, ":item/2").author == NETWORK
+def test_feed_entries_name_the_item_author_else_the_source() -> None:
+    # issue 13: items from the federal site were credited to the network; the source is credited
+    items = realistic_items()
+    items[2] = dataclasses.replace(items[2], source_title="Open Government Deutschland")
+    files = render(items=items)
+    for data in (files.atom, files.rss):  # RSS: dc:creator
+        feed = parsed(data)
+        assert entry_by_id(feed, ":item/1").author == "OGP Staff"
+        assert entry_by_id(feed, ":item/3").author == "Open Government Deutschland"
+        # no title known for the source (never fetched, none configured): its name
+        assert entry_by_id(feed, ":item/2").author == "netzwerk"
+        assert NETWORK not in [
+            entry.get("author") for entry in feed.entries if ":item/" in entry.id
+        ]
+    # the feed itself, and the network's own announcements, are by the network
+    atom = parsed(files.atom)
+    assert atom.feed.author == NETWORK
+    assert atom.feed.author_detail.href == CONTACT_URL
+    assert entry_by_id(atom, ":announcement/1").author == NETWORK
 
 
 def test_empty_feeds_are_valid_and_dated_from_the_epoch() -> None:
@@ -586,6 +597,108 @@ def test_announcements_are_entries_by_the_network() -> None:
         assert len(long.title) <= 120
         assert "zweite Zeile" in body(long)
     assert b"Anna Beispiel" not in files.rss + files.atom
+
+
+# --- what readers see of the sources and the text (issue 13) -------------------------------------
+
+
+def test_feed_source_category_is_labelled_with_the_name_people_see() -> None:
+    federal = item(
+        3,
+        source="bundesregierung",
+        source_title="Open Government Deutschland",
+        title="Fünfter Nationaler Aktionsplan: Ihr Feedback ist gefragt",
+    )
+    files = render(items=[federal], announcements=[])
+    atom = entry_by_id(parsed(files.atom), ":item/3")
+    # the term stays the configured name (an id that never changes); the label is the name
+    assert [(t.term, t.label, t.scheme) for t in atom.tags] == [
+        ("bundesregierung", "Open Government Deutschland", f"{PAGE}#source")
+    ]
+    rss = entry_by_id(parsed(files.rss), ":item/3")
+    assert [t.term for t in rss.tags] == ["Open Government Deutschland"]  # RSS shows the label
+
+
+def test_feed_announcement_urls_are_links_and_the_rest_is_escaped() -> None:
+    text = (
+        "Netzwerktreffen am 20. März: Anmeldung unter https://opengovpartnership.de/treffen/"
+        "?tag=20&ort=berlin.\nProgramm <b>folgt</b> & mehr (siehe https://example.org/programm)"
+    )
+    files = render(items=[], announcements=[announcement(3, text=text)])
+    for data in (files.rss, files.atom):
+        content = body(entry_by_id(parsed(data), ":announcement/3"))
+        root = lxml.html.fragment_fromstring(content, create_parent="div")
+        links = [(a.text_content(), a.get("href")) for a in root.iter("a")]
+        assert links == [
+            (
+                "https://opengovpartnership.de/treffen/?tag=20&ort=berlin",
+                "https://opengovpartnership.de/treffen/?tag=20&ort=berlin",
+            ),
+            ("https://example.org/programm", "https://example.org/programm"),
+        ]
+        # the sentence's full stop and the closing bracket are no part of a link, as in Telegram
+        assert root.text_content() == (
+            "Netzwerktreffen am 20. März: Anmeldung unter "
+            "https://opengovpartnership.de/treffen/?tag=20&ort=berlin."
+            "Programm <b>folgt</b> & mehr (siehe https://example.org/programm)"
+        )
+        assert [b.text for b in root.iter("b")] == []  # typed tags stay text
+
+
+def test_feed_summary_ending_in_wordpress_read_more_after_a_full_stop_ends_in_one_ellipsis() -> (
+    None
+):
+    wordpress = item(
+        6,
+        summary="Die Ergebnisse werden im November veröffentlicht. […]",
+    )
+    dotted = item(7, summary="Mehr dazu auf der Website [...]")
+    files = render(items=[wordpress, dotted], announcements=[])
+    for data in (files.rss, files.atom):
+        feed = parsed(data)
+        assert paragraphs(entry_by_id(feed, ":item/6").summary) == [
+            "Die Ergebnisse werden im November veröffentlicht…"
+        ]
+        assert paragraphs(entry_by_id(feed, ":item/7").summary) == ["Mehr dazu auf der Website…"]
+
+
+def test_feeds_strip_bidi_overrides_and_zero_width_characters() -> None:
+    spoof = item(
+        8,
+        source="netzwerk",
+        source_title="Netz\u200bwerk \u202eDE\u202c",
+        title="RTL \u202eTXT.EXE",
+        summary="Anhang: \u2066rechnung\u2069 \u202egpj.exe\ufeff",
+        author="Re\u200bdaktion \u202d",
+        content_html="<p>Datei \u202efdp.exe</p>",
+        categories=("Da\u200bten",),
+    )
+    files = render(
+        items=[spoof], announcements=[announcement(9, text="Neu: \u202eTXT.EXE\nZeile 2")]
+    )
+    for data in (files.rss, files.atom):
+        text = data.decode("utf-8")
+        assert not re.search("[\u200b\u202a-\u202e\u2066-\u2069\ufeff]", text)
+        feed = parsed(data)
+        entry = entry_by_id(feed, ":item/8")
+        assert entry.title == "RTL TXT.EXE"
+        assert paragraphs(entry.summary) == ["Anhang: rechnung gpj.exe"]
+        assert entry.author == "Redaktion"
+        assert "Datei fdp.exe" in entry.content[0].value
+        assert "Daten" in [tag.term for tag in entry.tags]
+        assert entry_by_id(feed, ":announcement/9").title == "Neu: TXT.EXE"
+    unnamed = dataclasses.replace(spoof, author=None)
+    atom = parsed(render(items=[unnamed], announcements=[]).atom)
+    assert entry_by_id(atom, ":item/8").author == "Netzwerk DE"
+
+
+def test_feed_titles_of_10000_characters_are_shortened_as_in_the_channel() -> None:
+    long = item(9, title=("Sehr langer Titel " * 556)[:10_000])
+    for data in (render(items=[long]).rss, render(items=[long]).atom):
+        title = entry_by_id(parsed(data), ":item/9").title
+        assert title.startswith("Sehr langer Titel Sehr")
+        assert title.endswith("langer…")
+        assert len(title) <= 250
 
 
 # --- order, window, determinism -------------------------------------------------------------------

@@ -43,8 +43,11 @@ def old_database(data_dir: Path, version: int) -> Path:
     return path
 
 
-def rows(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[object, ...]]]:
-    """Every row of every table, in order: what 'nothing lost' is checked against."""
+def rows(
+    path: Path, *, skip: tuple[str, ...] = (), only: dict[str, list[str]] | None = None
+) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every table, in order: what 'nothing lost' is checked against. ``only``:
+    of a table named there, just these columns (those it had before a migration added some)."""
     db = sqlite3.connect(path)
     try:
         tables = [
@@ -54,13 +57,46 @@ def rows(path: Path, *, skip: tuple[str, ...] = ()) -> dict[str, list[tuple[obje
             )
             if row[0] not in skip
         ]
+
+        def select(table: str) -> str:
+            names = (only or {}).get(table)
+            return ", ".join(f'"{name}"' for name in names) if names else "*"
+
         return {
             # a table without rowid (the search index's own tables) in a stable order of its own
-            table: sorted(db.execute(f'SELECT * FROM "{table}"').fetchall(), key=repr)
+            table: sorted(db.execute(f'SELECT {select(table)} FROM "{table}"').fetchall(), key=repr)
             if without_rowid
-            else db.execute(f'SELECT * FROM "{table}" ORDER BY rowid').fetchall()
+            else db.execute(f'SELECT {select(table)} FROM "{table}" ORDER BY rowid').fetchall()
             for table, without_rowid in tables
         }
+    finally:
+        db.close()
+
+
+def columns(path: Path) -> dict[str, list[str]]:
+    """Every table's columns, in order."""
+    db = sqlite3.connect(path)
+    try:
+        found = db.execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        return {
+            table: [row[1] for row in db.execute(f'PRAGMA table_info("{table}")')]
+            for (table,) in found
+        }
+    finally:
+        db.close()
+
+
+def assert_added_columns_hold_their_defaults(path: Path, old: dict[str, list[str]]) -> None:
+    """A column a migration added to a table holds its declared default in every old row."""
+    db = sqlite3.connect(path)
+    try:
+        for table, names in old.items():
+            for _, name, _, _, default, _ in db.execute(f'PRAGMA table_info("{table}")'):
+                if name in names:
+                    continue
+                expected = db.execute(f"SELECT {default or 'NULL'}").fetchone()[0]
+                values = {value for (value,) in db.execute(f'SELECT "{name}" FROM "{table}"')}
+                assert values <= {expected}, f"{table}.{name} was filled in the migration"
     finally:
         db.close()
 
@@ -136,16 +172,18 @@ def test_store_gives_an_empty_database_the_newest_schema_and_keeps_it_private(tm
 def test_store_migrates_an_older_database_keeping_every_row_and_a_copy(tmp_path, version):
     path = old_database(tmp_path / "data", version)
     before = rows(path)
+    old_columns = columns(path)
     assert before["items"], "the fixture holds the items its ogbot stored"
 
     store = Store(path)
     store.close()
 
     assert user_version(path) == NEWEST
-    after = rows(path)
+    # every row keeps every value it had; a column added to a table holds its default
+    after = rows(path, only=old_columns)
     for table, table_rows in before.items():
-        width = len(table_rows[0]) if table_rows else 0  # a column a migration adds comes last
-        assert [row[:width] for row in after[table]] == table_rows, f"{table} changed"
+        assert after[table] == table_rows, f"{table} changed in the migration"
+    assert_added_columns_hold_their_defaults(path, old_columns)
     # the same schema as a database that was new at this version: no migration drifted
     fresh = tmp_path / "fresh" / DB_NAME
     Store(fresh).close()

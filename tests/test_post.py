@@ -513,6 +513,43 @@ def test_item_post_leaves_out_a_summary_that_repeats_the_title(
     assert view.text.count(item.title) == 1
 
 
+@pytest.mark.parametrize(
+    ("summary", "shown"),
+    [
+        # WordPress' excerpt: a full stop, then "[&hellip;]"; issue 13 saw "veröffentlicht.…"
+        (
+            "Die Ergebnisse werden im November veröffentlicht. […]",
+            "Die Ergebnisse werden im November veröffentlicht…",
+        ),
+        (
+            "Die Ergebnisse werden im November veröffentlicht.[...]",
+            "Die Ergebnisse werden im November veröffentlicht…",
+        ),
+        ("Wir laden alle ein, mitzumachen … [mehr]", "Wir laden alle ein, mitzumachen…"),
+        ("Der Bericht ist online [more]", "Der Bericht ist online…"),
+        ("Eine Zusammenfassung ohne Hinweis.", "Eine Zusammenfassung ohne Hinweis."),
+    ],
+)
+def test_item_post_summary_read_more_becomes_one_ellipsis(
+    publish: PublishSettings, summary: str, shown: str
+) -> None:
+    view = assert_valid(item_post(make_item(summary=summary), publish))
+    assert view.lines()[3] == shown
+
+
+def test_item_post_and_digest_name_the_source_as_people_see_it(publish: PublishSettings) -> None:
+    federal = replace(FEDERAL_TEASER, source_title="Open Government Deutschland")
+    view = assert_valid(item_post(federal, publish))
+    assert view.lines()[2] == "Open Government Deutschland"
+    digest = assert_valid(digest_post([federal, make_item()], publish))
+    assert digest.lines()[2] == f"• 🗳 {federal.title} · Open Government Deutschland"
+    assert digest.lines()[3] == f"• {make_item().title} · netzwerk"  # no title known: its name
+    # a feed's own title may be long or hostile: cleaned, and cut at 40 characters
+    odd = make_item(source_title="Beteiligungsportal \u202e- Neuigkeiten aus Stadt und Land\u200b")
+    meta = assert_valid(item_post(odd, publish)).lines()[1]
+    assert meta == "Beteiligungsportal - Neuigkeiten aus… · 1. Oktober 2026"
+
+
 def test_item_post_with_long_contact_settings_keeps_the_contact(tmp_path: Path) -> None:
     settings = build_settings(
         {"publish": {"contact": "@OpenGovGermany", "contact_url": CONTACT_URL + "?" + "x" * 900}},

@@ -131,6 +131,27 @@ async def test_outbox_six_items_make_one_digest_in_order(tmp_path, telegram, sto
     assert message.entity_texts("text_link")[:6] == [title(n) for n in range(6)]
 
 
+async def test_outbox_posts_name_the_source_by_its_feeds_title(tmp_path, telegram, store, clock):
+    # what a cycle leaves: the source registered, its feed's own title from the last parse
+    await store.call(Store.source_state, "netzwerk", "https://opengovpartnership.de/feed/")
+    await store.call(Store.record_feed_title, "netzwerk", "Open Government Netzwerk Deutschland")
+    await post(1, tmp_path, telegram, store, clock)
+    [message] = telegram.sent(CHANNEL)
+    assert message.text.split("\n")[1] == "Open Government Netzwerk Deutschland · 23. November 2026"
+
+
+async def test_outbox_digests_name_the_source_by_its_configured_title(
+    tmp_path, telegram, store, clock
+):
+    await store.call(Store.source_state, "netzwerk", "https://opengovpartnership.de/feed/")
+    await store.call(Store.record_feed_title, "netzwerk", "Open Government Netzwerk Deutschland")
+    await store.call(Store.set_source_titles, {"netzwerk": "OGN Deutschland"})  # wins
+    await post(6, tmp_path, telegram, store, clock)
+    [digest] = telegram.sent(CHANNEL)
+    lines = digest.text.split("\n")[2:8]
+    assert lines == [f"• {title(n)} · OGN Deutschland" for n in range(6)]
+
+
 async def test_outbox_with_nothing_waiting_posts_nothing(tmp_path, telegram, store, clock):
     report = await post(0, tmp_path, telegram, store, clock)
     assert report.sent == 0

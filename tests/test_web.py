@@ -13,15 +13,22 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
+import feedparser
 import httpx
+import lxml.html
 import pytest
 
-from ogbot.config import Settings, build_settings
+from ogbot.app.cycle import run_cycle
+from ogbot.app.house import build_publisher
+from ogbot.config import DEFAULT_SOURCES, Settings, build_settings
 from ogbot.models import Item, Validators
 from ogbot.publish.html import safe_url as safe_link
 from ogbot.store import DB_NAME, AsyncStore, Store
+from ogbot.watch.fetch import make_client
 from ogbot.web import WebError, WebServer, start_web
+from tests.fakes.web import FakeWeb
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW_HTTP = "Mon, 23 Nov 2026 12:00:00 GMT"
@@ -394,6 +401,183 @@ async def test_page_escapes_source_text_and_links_only_http(settings, serve, cli
     assert SNEAKY in page.titles("neuigkeiten")
     assert SNEAKY not in page.anchors  # a javascript: link stays plain text
     assert "javascript:" not in text
+
+
+# --- what readers see of the sources and the text (issue 13) --------------------------------
+
+
+def shown_sources(html: str) -> dict[str, str]:
+    """Each item's title on the page -> the source its "Quelle: …" names."""
+    root = lxml.html.fromstring(html)
+    shown = {}
+    for entry in root.xpath('//li[contains(@class, "item")][h3]'):
+        meta = entry.xpath('string(p[@class="meta"])')
+        if meta.startswith("Quelle: "):
+            shown[entry.xpath("string(h3)")] = meta.removeprefix("Quelle: ").split(" · ")[0]
+    return shown
+
+
+def add(store: AsyncStore, *items: Item) -> None:
+    for item in items:
+        store.run(Store.save_items, item.source, [item], NOW, False)
+
+
+async def test_page_and_feeds_name_each_source_as_configured_else_by_its_feeds_title(
+    tmp_path: Path, fake_web: FakeWeb, client: httpx.AsyncClient
+) -> None:
+    federal = next(s for s in DEFAULT_SOURCES if s["name"] == "bundesregierung")
+    urls = {
+        "netzwerk": fake_web.fixture("/feed/", "netzwerk.rss"),  # titled by its feed
+        "ogp": fake_web.fixture("/ogp/feed/", "ogp.rss"),
+        "bundesregierung": fake_web.fixture("/opengov-de", "bundesregierung.html"),
+    }
+    # an item of each source, by the start of its title
+    firsts = {
+        "netzwerk": "Entwurf des 5. Nationalen Aktionsplans",
+        "ogp": "Civic Tech Roundup",
+        "bundesregierung": "Ihr Feedback ist gefragt",
+    }
+
+    def configured(ogp_title: str | None) -> Settings:
+        sources = [
+            {"name": "netzwerk", "url": urls["netzwerk"]},
+            {"name": "ogp", "url": urls["ogp"]} | ({"title": ogp_title} if ogp_title else {}),
+            # an HTML listing has no feed title: the shipped one is titled in the configuration
+            {**federal, "url": urls["bundesregierung"], "title": "Open Government Deutschland"},
+        ]
+        document = {
+            "publish": {"site_url": "https://news.example.org/og/"},
+            "fetch": {"allow_private": True, "timeout": 5},
+            "sources": sources,
+        }
+        return build_settings(document, {"OGBOT_DATA_DIR": str(tmp_path / "data")}, tmp_path)
+
+    async def cycle(settings: Settings) -> tuple[dict[str, str], feedparser.FeedParserDict]:
+        """A cycle (with the feeds written), then the page: source -> the name shown for it."""
+        async with make_client(5, allow_private=True) as http:
+            publisher = build_publisher(settings, store, None, clock=lambda: NOW)
+            await run_cycle(settings, http, store, lambda: NOW, publisher=publisher)
+        server = await start_web(settings, store, clock=lambda: NOW, host="127.0.0.1", port=0)
+        try:
+            shown = shown_sources((await client.get(server.url + "/")).text)
+        finally:
+            await server.stop()
+        named = {
+            name: {source for title, source in shown.items() if title.startswith(first)}
+            for name, first in firsts.items()
+        }
+        atom = feedparser.parse((settings.data_dir / "public" / "feed.atom").read_bytes())
+        return {name: ", ".join(sorted(names)) for name, names in named.items()}, atom
+
+    def entries_of(atom: feedparser.FeedParserDict, name: str) -> list[Any]:
+        return [e for e in atom.entries if name in [tag.term for tag in e.get("tags", [])]]
+
+    store = AsyncStore.open(tmp_path / "data")
+    try:
+        named, atom = await cycle(configured("Open Government Partnership (weltweit)"))
+        assert named == {
+            "netzwerk": "Open Government Netzwerk Deutschland",
+            "ogp": "Open Government Partnership (weltweit)",
+            "bundesregierung": "Open Government Deutschland",
+        }
+        # the feeds credit the federal site, whose teasers name no author, not the network
+        federal_entries = entries_of(atom, "bundesregierung")
+        assert federal_entries
+        assert {e.author for e in federal_entries} == {"Open Government Deutschland"}
+        assert {e.author for e in entries_of(atom, "netzwerk")} <= {"Redaktion", "Anna Schmidt"}
+
+        # the title taken out of the configuration: the feed's own; a source failing now keeps
+        # the title of its last successful fetch
+        fake_web.route("/feed/", status=503, body=b"busy")
+        named, atom = await cycle(configured(None))
+        assert named == {
+            "netzwerk": "Open Government Netzwerk Deutschland",
+            "ogp": "Open Government Partnership",
+            "bundesregierung": "Open Government Deutschland",
+        }
+        # nothing new was stored, yet the feeds were written again with the new name
+        ogp_entries = entries_of(atom, "ogp")
+        assert ogp_entries
+        assert {tag.label for e in ogp_entries for tag in e.tags if tag.term == "ogp"} == {
+            "Open Government Partnership"
+        }
+    finally:
+        store.close()
+
+
+async def test_page_shows_announcement_urls_as_links_and_the_rest_as_text(
+    settings, store, serve, client
+):
+    text = (
+        "Anmeldung zum Netzwerktreffen: https://opengovpartnership.de/treffen/?tag=10&ort=online."
+        "\nBitte <b>nicht</b> weitersagen & (siehe https://example.org/agenda)"
+    )
+    store.run(Store.add_announcement, text, "shell", NOW, NOW, "published")
+    server = await serve(settings)
+    root = lxml.html.fromstring((await client.get(server.url + "/")).text)
+    [shown] = [
+        p for p in root.xpath('//p[@class="announcement"]') if "Anmeldung" in p.text_content()
+    ]
+    assert [(a.text_content(), a.get("href")) for a in shown.iter("a")] == [
+        (
+            "https://opengovpartnership.de/treffen/?tag=10&ort=online",
+            "https://opengovpartnership.de/treffen/?tag=10&ort=online",
+        ),
+        ("https://example.org/agenda", "https://example.org/agenda"),
+    ]
+    assert shown.text_content() == text  # everything else as written, the tags as text
+    assert not list(shown.iter("b"))
+
+
+async def test_page_strips_bidi_overrides_and_zero_width_characters(settings, store, serve, client):
+    add(
+        store,
+        make_item(
+            "netzwerk",
+            7,
+            "RTL \u202eTXT.EXE\u200b",
+            NOW - timedelta(hours=1),
+            summary="Anhang: \u2066rechnung\u2069 \u202egpj.exe\ufeff",
+        ),
+    )
+    store.run(Store.add_announcement, "Neu: \u202eTXT.EXE", "shell", NOW, NOW, "published")
+    server = await serve(settings)
+    text = (await client.get(server.url + "/")).text
+    assert not re.search("[\u200b\u202a-\u202e\u2066-\u2069\ufeff]", text)
+    root = lxml.html.fromstring(text)
+    assert "RTL TXT.EXE" in [h.text_content() for h in root.iter("h3")]
+    assert "Anhang: rechnung gpj.exe" in [p.text_content() for p in root.iter("p")]
+    assert "Neu: TXT.EXE" in [p.text_content() for p in root.xpath('//p[@class="announcement"]')]
+
+
+async def test_page_shortens_a_10000_character_title_as_the_channel_does(
+    settings, store, serve, client
+):
+    add(store, make_item("ogp", 8, ("Sehr langer Titel " * 556)[:10_000], NOW))
+    server = await serve(settings)
+    root = lxml.html.fromstring((await client.get(server.url + "/")).text)
+    [long] = [h.text_content() for h in root.iter("h3") if h.text_content().startswith("Sehr")]
+    assert long.endswith("langer…")
+    assert len(long) <= 250
+
+
+async def test_page_summary_ending_in_read_more_after_a_full_stop_ends_in_one_ellipsis(
+    settings, store, serve, client
+):
+    add(
+        store,
+        make_item(
+            "netzwerk",
+            9,
+            "Rückblick auf den Open Government Tag",
+            NOW,
+            summary="Die Ergebnisse werden im November veröffentlicht. […]",
+        ),
+    )
+    server = await serve(settings)
+    root = lxml.html.fromstring((await client.get(server.url + "/")).text)
+    summaries = [p.text_content() for p in root.xpath('//p[@class="summary"]')]
+    assert "Die Ergebnisse werden im November veröffentlicht…" in summaries
 
 
 async def test_page_has_feed_autodiscovery_links_at_the_site_url(settings, serve, client):

@@ -223,6 +223,15 @@ class StoredItem:
     first_seen: datetime
     updated_at: datetime
     backlog: bool
+    # the source's display name: ``[[sources]] title``, else the feed's own title; "" when
+    # neither is known
+    source_title: str = ""
+
+    @property
+    def shown_source(self) -> str:
+        """The name people see of the item's source: its display name, else its configured
+        name (raw text: clean it to show it)."""
+        return self.source_title or self.source
 
 
 @dataclass(frozen=True)

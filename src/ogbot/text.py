@@ -9,7 +9,11 @@ the web page, the feeds) and it imports no stage. What each helper is for:
 - :func:`normalise_text` -- text for *reading dates and phrases*: typographic dashes and
   quotes made plain, invisible characters dropped, whitespace collapsed; case and letters stay;
 - :func:`clean_text` -- untrusted text made safe to *show*: control characters, bidi overrides
-  and zero-width spaces removed, whitespace collapsed;
+  and zero-width spaces removed, whitespace collapsed (:func:`drop_unsafe` removes the same
+  characters and leaves whitespace alone, for HTML; :func:`clean_excerpt` reads only the start
+  of a huge text); the posts, the page and the feeds all show text through them;
+- :func:`url_spans` -- where the http(s) URLs in a plain text are, as Telegram links them;
+- :func:`without_read_more` -- a summary's "[…]" (WordPress' "read more") as one "…";
 - :func:`utf16_len` and :func:`shorten` -- lengths as Telegram counts them, and cutting a text
   to a length without splitting a word, an emoji or a letter from its accent;
 - :func:`deadline_text` -- a consultation's deadline as people read it, in German or English.
@@ -98,6 +102,13 @@ _UNWANTED = re.compile(
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
 
 
+def drop_unsafe(text: str) -> str:
+    """``text`` without the characters :func:`clean_text` removes (control characters but line
+    break and tab, lone surrogates, bidi overrides, zero-width space, byte-order mark); its
+    whitespace and everything else as it was (for HTML, where whitespace may matter)."""
+    return _UNWANTED.sub("", text)
+
+
 def clean_text(text: str, *, multiline: bool = False) -> str:
     """Untrusted text made safe to show (NFC, the characters above removed); one line unless
     multiline.
@@ -106,11 +117,55 @@ def clean_text(text: str, *, multiline: bool = False) -> str:
     Multiline: line breaks kept (``\\r\\n`` -> ``\\n``), at most one empty line in a row.
     """
     text = unicodedata.normalize("NFC", text.replace("\r\n", "\n").translate(_LINE_BREAKS))
-    kept = _UNWANTED.sub("", text)
+    kept = drop_unsafe(text)
     if not multiline:
         return " ".join(kept.split())
     lines = [line.rstrip() for line in kept.replace("\t", "    ").split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n").strip()
+
+
+def clean_excerpt(text: str) -> str:
+    """``text`` cleaned as by :func:`clean_text` (one line), reading only its first
+    :data:`SCAN` code points (a 10 MB title costs nothing); a clipped text ends in "…" for
+    :func:`shorten` to cut further."""
+    if len(text) <= SCAN:
+        return clean_text(text)
+    return clean_text(text[:SCAN]) + ELLIPSIS
+
+
+# --- links and summaries ----------------------------------------------------------------------
+
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
+# left out at a URL's end, as Telegram does when it links a URL in a message: "siehe
+# https://example.org/plan." links https://example.org/plan
+_URL_TRAILER = ".,;:!?)]}'\"»«“”„’"
+
+
+def url_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of every http(s) URL in a plain ``text``, in order; a URL ends before
+    whitespace, ``<``, ``>`` or ``"``, and before the punctuation that closes a sentence or a
+    bracket around it."""
+    spans = []
+    for match in _URL_IN_TEXT.finditer(text):
+        url = match.group(0).rstrip(_URL_TRAILER)
+        if len(url) > url.index("://") + 3:  # something after the scheme
+            spans.append((match.start(), match.start() + len(url)))
+    return spans
+
+
+# WordPress ends an excerpt in "[…]" ("[&hellip;]"), some themes in "[...]", "[mehr]", "[more]"
+_READ_MORE = re.compile(r"\[(?:…|\.\.\.|mehr|more)\]\s*$", re.IGNORECASE)
+
+
+def without_read_more(text: str) -> str:
+    """``text`` with a "read more" marker at its end ("[…]", "[...]", "[mehr]", "[more]") as one
+    "…", which also takes the place of a full stop or an ellipsis before it: "Die Ergebnisse
+    werden veröffentlicht. […]" -> "Die Ergebnisse werden veröffentlicht…", never ".…". A text
+    that is only the marker becomes "…". The posts, the page and the feeds show summaries so."""
+    match = _READ_MORE.search(text)
+    if match is None:
+        return text
+    return text[: match.start()].rstrip().rstrip(".…").rstrip() + ELLIPSIS
 
 
 # --- measuring and shortening -----------------------------------------------------------------

@@ -1,12 +1,13 @@
 """One watch cycle, top to bottom (as miniflux's ``RefreshFeed``):
 
-1. read which sources are due (interval, backoff, paused);
+1. read which sources are due (interval, backoff, paused), and keep their configured titles;
 2. fetch and extract every due source at once, each within its deadline -- the time spent
    waiting for a slot at a busy host counts, so ten hanging sources on one host hold nobody's
    items back longer than one deadline;
 3. store the results one source after another **in configuration order**, so the first
    configured source wins a story two sources carry, whatever answered first or failed;
-4. render the feeds and queue the posts for what changed;
+4. render the feeds and queue the posts for what changed (the feeds also when the name people
+   see of a source changed: a ``[[sources]] title``, or a feed's own title);
 5. wake the outbox.
 
 One failing source never stops the cycle; a failing database does (it is not the source's
@@ -66,12 +67,14 @@ async def run_cycle(
     # 1. which sources are due
     due: list[tuple[SourceSettings, SourceState]] = []
     skipped: dict[str, SourceReport] = {}
+    titles = await store.call(Store.source_titles)
     for source in settings.sources:
         state = await store.call(Store.source_state, source.name, source.url)
         if state.paused or (not force and not state.due(started)):
             skipped[source.name] = SourceReport(source.name, skipped=True)
         else:
             due.append((source, state))
+    await store.call(Store.set_source_titles, {s.name: s.title for s in settings.sources})
 
     # 2. fetch and extract them all at once, each within its deadline
     limiter = HostLimiter()
@@ -98,6 +101,8 @@ async def run_cycle(
 
     # 4. the feeds and the posts for what changed
     if publisher is not None:
+        if await store.call(Store.source_titles) != titles:
+            await publisher.write_feeds()  # they credit the sources by name
         await publisher.after_cycle(report)
 
     # 5. the outbox sends what was queued
@@ -195,6 +200,7 @@ async def store_outcome(
                 log.warning("source_malformed", source=name, problem=extracted.problem)
             first_sight = outcome.state.first_success is None
             saved = await store.call(Store.save_items, name, extracted.items, now, first_sight)
+            await store.call(Store.record_feed_title, name, extracted.title)
             status = "ok"
             report = SourceReport(
                 name,

@@ -128,6 +128,9 @@ class SourceSettings:
     # select is wanted depends on the type
     name: str
     url: str = field(metadata=source_key(v.url))
+    # the name people see on the page, in posts, the bot's lists and the feeds; None: the feed's
+    # own title (remembered from its last successful parse), else the name
+    title: str | None = field(default=None, metadata=source_key(v.source_title))
     type: SourceType = field(default="feed", metadata=source_key(v.source_type))
     select: Selectors | None = None
     interval: float | None = field(default=None, metadata=source_key(v.number(0, exclusive=True)))
@@ -204,6 +207,7 @@ DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
     {
         "name": "bundesregierung",
         "url": "https://www.open-government-deutschland.de/opengov-de",
+        "title": "Open Government Deutschland",  # an HTML listing has no feed title to take
         "type": "html",
         "select": {
             "item": "div.teaser",
@@ -217,6 +221,7 @@ DEFAULT_SOURCES: tuple[dict[str, Any], ...] = (
     {
         "name": "kommunen",
         "url": "https://open-government-kommunen.de/",
+        "title": "Modellkommunen Open Government",
         "type": "html",
         "select": {
             "item": "article",

@@ -175,6 +175,20 @@ def nonempty(value: Any) -> str:
     return text
 
 
+SOURCE_TITLE_MAX = 100  # characters of a source's title (posts show at most 40 of them)
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")  # bidi controls too
+
+
+def source_title(value: Any) -> str:
+    """The name people see of a source: one line of text, 1 to 100 characters."""
+    text = nonempty(value)
+    if len(text.splitlines()) > 1 or _CONTROL.search(text):
+        raise Invalid("one line of text, without control characters")
+    if len(text) > SOURCE_TITLE_MAX:
+        raise Invalid(f"at most {SOURCE_TITLE_MAX} characters")
+    return " ".join(text.split())
+
+
 def host(value: Any) -> str:
     text = nonempty(value)
     if any(c.isspace() for c in text) or "/" in text:

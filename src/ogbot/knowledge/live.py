@@ -32,7 +32,7 @@ class LiveItem(Protocol):
     @property
     def link(self) -> str: ...
     @property
-    def source(self) -> str: ...
+    def shown_source(self) -> str: ...  # the name people see of the source
     @property
     def published(self) -> datetime: ...
     @property
@@ -241,7 +241,7 @@ def answer(
             )
         else:
             when = long_date(item.published.astimezone(tz).date(), lang)
-        lines.append(f"• {item.title} ({item.source}, {when})")
+        lines.append(f"• {item.title} ({item.shown_source}, {when})")
     lines.append(texts["more"] if consultations else texts["more_news"])
     links = tuple(Link(item.title, item.link) for item in items)
     return LiveAnswer("\n".join(lines), links)

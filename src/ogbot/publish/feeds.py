@@ -20,7 +20,12 @@ Decisions, written down here because readers and downstream tools rely on them:
   ``localhost`` (a valid, local-only id). Changing ``publish.site_url`` changes every id, so set
   it before the feed is announced. RSS ``guid`` is the same URI with ``isPermaLink="false"``;
   the Atom feed id is the feed's own URL.
-- **Text**: titles are plain text, escaped once by the XML writer: Atom ``type="text"``, and in
+- **Text**: text from the sources is shown as the channel shows it: cleaned by
+  :func:`ogbot.text.clean_text` (control characters, bidi overrides and zero-width spaces
+  removed: "RTL", U+202E, "TXT.EXE" reads "RTL TXT.EXE", not "RTL EXE.TXT"), titles
+  shortened to the channel's :data:`~ogbot.publish.post.TITLE_MAX` (a 10,000-character title
+  ends in "…"), a summary's WordPress "[…]" as one "…" (:func:`ogbot.text.without_read_more`).
+  Titles are plain text, escaped once by the XML writer: Atom ``type="text"``, and in
   RSS the way WordPress and the RSS profile write them. (RSS never said whether ``<title>`` is
   text or HTML: a reader that guesses, feedparser among them, takes a title holding a closing
   tag or an entity reference such as ``&amp;`` for HTML. No encoding serves both kinds of
@@ -31,17 +36,20 @@ Decisions, written down here because readers and downstream tools rely on them:
   An entry with neither summary nor content gets its title as summary (the validator wants
   some text in every entry).
   Characters XML 1.0 forbids (C0/C1 controls, lone surrogates, U+FFFE/U+FFFF) are dropped.
+  An announcement's http(s) URLs are links (as Telegram links them in the channel post).
 - **Consultations** start their summary and content with "Konsultation – Frist: DD.MM.YYYY" so
   every reader shows the deadline, not only readers that display categories.
 - **Categories** (Atom ``term``/``label``/``scheme``; RSS shows the label, ``domain`` = scheme):
   kind — ``consultation`` "Konsultation" or ``announcement`` "Ankündigung", scheme
-  ``{site_url}/#kind`` (news items get none); source — its name, scheme ``{site_url}/#source``;
+  ``{site_url}/#kind`` (news items get none); source — term its configured name, label the name
+  people see (:func:`~ogbot.publish.post.source_name`), scheme ``{site_url}/#source``;
   deadline — term ``YYYY-MM-DD``, label "Frist: YYYY-MM-DD", scheme ``{site_url}/#deadline``;
   then the item's own categories without a scheme, deduplicated ignoring case.
-- **Authors**: every Atom entry names one (the item's author, else the network with
-  ``author_uri``); RSS uses ``dc:creator`` because RSS ``<author>`` must be an e-mail address.
-  Announcements are always by the network: a coordinator speaks for it, and their Telegram
-  names stay out of a public file.
+- **Authors**: every Atom entry names one: the item's author, else its source by the name people
+  see (``[[sources]] title``, else the feed's own title, else the source's name); the feed
+  itself is by the network with ``author_uri``. RSS uses ``dc:creator`` because RSS
+  ``<author>`` must be an e-mail address. Announcements are always by the network: a
+  coordinator speaks for it, and their Telegram names stay out of a public file.
 - **Links**: absolute http(s) only, unsafe characters percent-encoded; an item whose link is not
   http(s) links to the page (``{site_url}/``); an announcement links to
   ``{site_url}/#announcement-{id}``.
@@ -67,8 +75,10 @@ from feedgen.feed import FeedGenerator
 from ogbot import __version__
 from ogbot.config import PROJECT_URL
 from ogbot.models import Announcement, StoredItem
+from ogbot.publish.html import linked_text
+from ogbot.publish.post import TITLE_MAX, source_name
 from ogbot.sanitize import clean_html
-from ogbot.text import shorten
+from ogbot.text import ELLIPSIS, SCAN, clean_text, drop_unsafe, shorten, without_read_more
 
 if TYPE_CHECKING:
     from ogbot.config import Settings
@@ -129,7 +139,7 @@ class _Entry:
     updated: datetime
     summary_html: str
     content_html: str
-    author: str | None  # None: the network
+    author: str | None  # None: the network (an announcement)
     categories: tuple[_Category, ...]
     order: tuple[datetime, int, int]
 
@@ -143,19 +153,30 @@ def xml_text(text: str) -> str:
 
 
 def _line(text: str) -> str:
-    """One line of XML-safe text, whitespace collapsed.
+    """One line of XML-safe text, cleaned (:func:`ogbot.text.clean_text`), whitespace collapsed.
 
     Python counts vertical tab, form feed and the separators U+001C-U+001F as whitespace, so
     they part words; the other forbidden characters just vanish.
     """
-    return " ".join(xml_text(" ".join(text.split())).split())
+    return clean_text(xml_text(" ".join(text.split())))
 
 
-def _paragraphs_html(text: str) -> str:
-    """Plain text as HTML, escaped once: blank lines make paragraphs, line breaks ``<br>``."""
+def _title(text: str) -> str:
+    """A title as the channel shows it: one clean line, at most :data:`TITLE_MAX` long (only
+    its first :data:`SCAN` code points are read)."""
+    line = _line(text[:SCAN]) + (ELLIPSIS if len(text) > SCAN else "")
+    return shorten(line, TITLE_MAX)
+
+
+def _paragraphs_html(text: str, *, links: bool = False) -> str:
+    """Plain text as HTML, escaped once: blank lines make paragraphs, line breaks ``<br>``;
+    with ``links`` its http(s) URLs are links."""
     parts = []
     for block in _BLANK_LINES.split(text.replace("\r\n", "\n").replace("\r", "\n")):
-        lines = [html.escape(_line(line), quote=False) for line in block.split("\n")]
+        lines = [
+            linked_text(_line(line), absolute_url) if links else html.escape(_line(line), False)
+            for line in block.split("\n")
+        ]
         lines = [line for line in lines if line]
         if lines:
             parts.append("<p>" + "<br>".join(lines) + "</p>")
@@ -252,9 +273,11 @@ class _Site:
 
 def _item_entry(item: StoredItem, site: _Site) -> _Entry:
     published = _utc(item.published)
-    summary = item.summary.strip()
-    title = _line(item.title) or shorten(_line(summary), TITLE_LIMIT) or "(ohne Titel)"
-    content = clean_html(xml_text(item.content_html)).strip()
+    summary = without_read_more(item.summary.strip())
+    if summary == ELLIPSIS:  # nothing but "[…]"
+        summary = ""
+    title = _title(item.title) or shorten(_line(summary), TITLE_LIMIT) or "(ohne Titel)"
+    content = clean_html(xml_text(drop_unsafe(item.content_html))).strip()
 
     categories: list[_Category] = []
     if item.kind == "consultation":
@@ -267,7 +290,8 @@ def _item_entry(item: StoredItem, site: _Site) -> _Entry:
             content = f"<p><strong>{html.escape(marker, quote=False)}</strong></p>{content}"
     source = _line(item.source)
     if source:
-        categories.append(_Category(source, source, site.scheme(SOURCE_SCHEME)))
+        name = _line(source_name(item))
+        categories.append(_Category(source, name, site.scheme(SOURCE_SCHEME)))
     if item.deadline is not None:
         day = item.deadline.isoformat()
         categories.append(_Category(day, f"Frist: {day}", site.scheme(DEADLINE_SCHEME)))
@@ -288,7 +312,7 @@ def _item_entry(item: StoredItem, site: _Site) -> _Entry:
         updated=max(published, _utc(item.updated_at)),
         summary_html=_paragraphs_html(summary),
         content_html=content,
-        author=_line(item.author or "") or None,
+        author=_line(item.author or "") or _line(source_name(item)),
         categories=tuple(categories),
         order=(published, 0, item.id),
     )
@@ -305,7 +329,7 @@ def _announcement_entry(announcement: Announcement, site: _Site) -> _Entry:
         published=published,
         updated=published,
         summary_html="",
-        content_html=_paragraphs_html(announcement.text),
+        content_html=_paragraphs_html(announcement.text, links=True),
         author=None,
         categories=(_Category("announcement", "Ankündigung", site.scheme(KIND_SCHEME)),),
         order=(published, 1, announcement.id),

@@ -22,11 +22,11 @@ lists none); :func:`check_post` is the last guard before a send (see
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from ogbot.text import clean_text, utf16_len
+from ogbot.text import clean_text, url_spans, utf16_len
 
 MAX_UNITS = 4096  # UTF-16 code units of the whole HTML string (see the module docstring)
 MAX_ENTITIES = 100
@@ -123,6 +123,20 @@ def link_html(text: str, url: str | None) -> str:
     if safe is None:
         return escape(text)
     return f'<a href="{escape(safe, quote=True)}">{escape(text)}</a>'
+
+
+def linked_text(text: str, href: Callable[[str], str | None] = safe_url) -> str:
+    """Plain ``text`` as HTML: escaped, each http(s) URL in it (:func:`ogbot.text.url_spans`) a
+    link to ``href(url)`` (None: left as text). What Telegram does to the URLs in a message, for
+    the announcements on the page and in the feeds."""
+    parts: list[str] = []
+    done = 0
+    for start, end in url_spans(text):
+        url = text[start:end]
+        parts += [escape(text[done:start]), link_html(url, href(url))]
+        done = end
+    parts.append(escape(text[done:]))
+    return "".join(parts)
 
 
 # --- reading and checking ---------------------------------------------------------------------

@@ -57,12 +57,14 @@ from ogbot.publish.html import (
 )
 from ogbot.text import (
     ELLIPSIS,
-    SCAN,
+    clean_excerpt,
     clean_text,
     deadline_parts,
     deadline_text,
     shorten,
+    url_spans,
     utf16_len,
+    without_read_more,
 )
 
 T = TypeVar("T")
@@ -208,29 +210,22 @@ def _contact_line(publish: PublishSettings, lang: Lang) -> str:
 
 
 def source_name(item: StoredItem) -> str:
-    """The item's source as posts and lists show it (cleaned, at most MAX_SOURCE)."""
-    return shorten(clean_text(item.source), MAX_SOURCE) or "?"
-
-
-def _clipped(text: str) -> str:
-    """``text`` cleaned, reading only its first :data:`SCAN` code points (a 10 MB title costs
-    nothing); a clipped text ends in "…" for :func:`shorten` to cut further."""
-    if len(text) <= SCAN:
-        return clean_text(text)
-    return clean_text(text[:SCAN]) + ELLIPSIS
+    """The item's source as people see it in posts, the bot's lists, the page and the feeds:
+    its display name (``[[sources]] title``, else the feed's own title), else its configured
+    name; cleaned, at most MAX_SOURCE."""
+    return shorten(clean_excerpt(item.shown_source), MAX_SOURCE) or "?"
 
 
 def item_title(item: StoredItem) -> str:
     """The item's title as shown (cleaned; its link when it has none), before shortening."""
-    return _clipped(item.title) or _clipped(item.link) or "?"
+    return clean_excerpt(item.title) or clean_excerpt(item.link) or "?"
 
 
-_READ_MORE = re.compile(r"\s*(\[(…|\.\.\.)\]|\[mehr\]|\[more\])\s*$", re.IGNORECASE)
-
-
-def _summary(item: StoredItem) -> str:
-    """The item's summary without WordPress' "[…]", or "" when it only repeats the title."""
-    summary = _READ_MORE.sub(ELLIPSIS, _clipped(item.summary))
+def item_summary(item: StoredItem) -> str:
+    """The item's summary as shown (cleaned, one line, WordPress' "[…]" as one "…": see
+    :func:`ogbot.text.without_read_more`), before shortening; "" when it only repeats the
+    title. The posts and the page show it."""
+    summary = without_read_more(clean_excerpt(item.summary))
     if summary == ELLIPSIS or summary.casefold().rstrip(" .…") == item_title(item).casefold():
         return ""
     return summary
@@ -283,7 +278,7 @@ def _render_item(
         meta = f"{meta} · {long_date(item.published.astimezone(publish.tz).date(), lang)}"
     lines.append(f"<i>{escape(meta)}</i>")
     blocks = ["\n".join(lines)]
-    summary = shorten(_summary(item), summary_max) if summary_max > 0 else ""
+    summary = shorten(item_summary(item), summary_max) if summary_max > 0 else ""
     if summary.strip(ELLIPSIS + " "):
         blocks.append(escape(summary))
     footer: list[str] = []
@@ -483,9 +478,6 @@ def digest_groups(items: Sequence[T], size: int) -> list[list[T]]:
 
 # --- announcement -----------------------------------------------------------------------------
 
-_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+", re.IGNORECASE)
-_URL_TRAILER = ".,;:!?)]}'\"»«“”„’"
-
 
 def _announcement_body(text: str) -> str:
     body = clean_text(text, multiline=True)
@@ -521,7 +513,7 @@ def announcement_post(
     body = _announcement_body(text)
     html = _announcement_html(body, publish, lang)
     _announcement_check(html)
-    urls = (safe_url(m.group(0).rstrip(_URL_TRAILER)) for m in _URL_IN_TEXT.finditer(body))
+    urls = (safe_url(body[start:end]) for start, end in url_spans(body))
     preview = next((url for url in urls if url), None)
     return Post(_finish(html), preview, preview is None)
 

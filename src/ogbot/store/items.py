@@ -19,8 +19,14 @@ from typing import Any
 
 from ogbot.models import Item, SaveResult, StoredItem
 from ogbot.store.base import Repository, iso
+from ogbot.store.sources import SOURCE_TITLE
 
 SEARCH_WORDS = 16  # words of a search query that count; more are left off
+# a stored item with the name people see of its source (StoredItem.source_title)
+_ITEMS = (
+    f"SELECT items.*, {SOURCE_TITLE} AS source_title"  # noqa: S608 (constants only)
+    " FROM items LEFT JOIN sources ON sources.name = items.source"
+)
 
 
 def search_words(query: str) -> list[str]:
@@ -143,12 +149,12 @@ class ItemsRepository(Repository):
         return SaveResult(len(new_ids), len(updated_ids), tuple(new_ids), tuple(updated_ids))
 
     def latest_items(self, limit: int, kind: str | None = None) -> list[StoredItem]:
-        query = "SELECT * FROM items"
+        query = _ITEMS
         args: list[Any] = []
         if kind:
-            query += " WHERE kind = ?"
+            query += " WHERE items.kind = ?"
             args.append(kind)
-        query += " ORDER BY published DESC, id DESC LIMIT ?"
+        query += " ORDER BY items.published DESC, items.id DESC LIMIT ?"
         args.append(limit)
         return [self._item(row) for row in self._db.execute(query, args)]
 
@@ -171,6 +177,7 @@ class ItemsRepository(Repository):
             first_seen=datetime.fromisoformat(row["first_seen"]),
             updated_at=datetime.fromisoformat(row["updated_at"]),
             backlog=bool(row["backlog"]),
+            source_title=row["source_title"],
         )
 
     def search_items(self, query: str, limit: int, kind: str | None = None) -> list[StoredItem]:
@@ -181,7 +188,7 @@ class ItemsRepository(Repository):
         if expression is None or limit <= 0:
             return []
         sql = (
-            "SELECT items.* FROM items_search JOIN items ON items.id = items_search.rowid"
+            f"{_ITEMS} JOIN items_search ON items_search.rowid = items.id"
             " WHERE items_search MATCH ?"
         )
         args: list[Any] = [expression]
@@ -197,7 +204,7 @@ class ItemsRepository(Repository):
         if not ids:
             return []
         rows = self._db.execute(
-            "SELECT * FROM items WHERE id IN (SELECT value FROM json_each(?))",
+            f"{_ITEMS} WHERE items.id IN (SELECT value FROM json_each(?))",  # noqa: S608
             (json.dumps(list(ids)),),
         )
         found = {row["id"]: self._item(row) for row in rows}
@@ -206,9 +213,9 @@ class ItemsRepository(Repository):
     def open_consultations(self, today: date, limit: int) -> list[StoredItem]:
         """Consultations whose deadline has not passed, soonest first; unknown deadlines last."""
         rows = self._db.execute(
-            "SELECT * FROM items WHERE kind = 'consultation'"
-            " AND (deadline IS NULL OR deadline >= ?)"
-            " ORDER BY deadline IS NULL, deadline, published DESC LIMIT ?",
+            f"{_ITEMS} WHERE items.kind = 'consultation'"
+            " AND (items.deadline IS NULL OR items.deadline >= ?)"
+            " ORDER BY items.deadline IS NULL, items.deadline, items.published DESC LIMIT ?",
             (today.isoformat(), limit),
         )
         return [self._item(row) for row in rows]

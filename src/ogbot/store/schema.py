@@ -168,6 +168,13 @@ MIGRATIONS: tuple[str, ...] = (
     """
     ALTER TABLE sources ADD COLUMN next_due_reason TEXT;
     """,
+    # 6: the name people see of a source: its configured title ([[sources]] title, kept in step
+    # with the configuration like its url) and the feed's own title from its last successful
+    # parse.
+    """
+    ALTER TABLE sources ADD COLUMN title TEXT;
+    ALTER TABLE sources ADD COLUMN feed_title TEXT;
+    """,
 )
 
 

@@ -5,11 +5,16 @@ success or a failure, and why, is the watch stage's decision (``ogbot.watch.back
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from datetime import datetime
 from typing import cast, get_args
 
 from ogbot.models import DueReason, SourceState, Validators
 from ogbot.store.base import Repository, from_iso, iso
+
+# SQL: the name people see of a source (in a query joining ``sources``): its configured title,
+# else the feed's own title, else "" (the caller shows the source's configured name)
+SOURCE_TITLE = "coalesce(nullif(sources.title, ''), nullif(sources.feed_title, ''), '')"
 
 
 class SourcesRepository(Repository):
@@ -123,6 +128,29 @@ class SourcesRepository(Repository):
                 "UPDATE sources SET first_success = NULL, etag = NULL, last_modified = NULL,"
                 " next_due = NULL, next_due_reason = NULL"
             )
+
+    def set_source_titles(self, titles: Mapping[str, str | None]) -> None:
+        """The configured titles (``[[sources]] title``; None: not set) of registered sources."""
+        with self.transaction() as db:
+            db.executemany(
+                "UPDATE sources SET title = ? WHERE name = ? AND title IS NOT ?",
+                [(title, name, title) for name, title in titles.items()],
+            )
+
+    def record_feed_title(self, name: str, title: str) -> None:
+        """The feed's own title, from its last successful parse (an empty one is not kept)."""
+        if title:
+            with self.transaction() as db:
+                db.execute(
+                    "UPDATE sources SET feed_title = ? WHERE name = ? AND feed_title IS NOT ?",
+                    (title, name, title),
+                )
+
+    def source_titles(self) -> dict[str, str]:
+        """Every registered source's name -> the name people see of it ("" when neither a title
+        is configured nor the feed's own is known)."""
+        rows = self._db.execute(f"SELECT name, {SOURCE_TITLE} FROM sources")  # noqa: S608
+        return {str(name): str(title) for name, title in rows}
 
 
 def _due_reason(text: str | None) -> DueReason | None:

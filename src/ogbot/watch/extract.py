@@ -18,14 +18,17 @@ from ogbot.watch.parse import parse_feed
 from ogbot.watch.scrape import scrape_listing
 
 CLASSIFY_LIMIT = 1500  # characters of an item's text the classifier reads
+TITLE_LIMIT = 200  # characters of the feed's own title kept (people see at most 40 of them)
 
 
 @dataclass(frozen=True)
 class Extracted:
-    """What one fetched body yields: items to store, and a recoverable problem to log."""
+    """What one fetched body yields: items to store, a recoverable problem to log, and the
+    feed's own title as plain text ("" when it has none: an HTML listing)."""
 
     items: tuple[Item, ...]
     problem: str | None
+    title: str = ""
 
 
 def extract(source: SourceSettings, fetched: Fetched, tz: ZoneInfo, now: datetime) -> Extracted:
@@ -44,7 +47,7 @@ def extract(source: SourceSettings, fetched: Fetched, tz: ZoneInfo, now: datetim
         if not filters.passes((entry.title, entry.summary, *entry.categories)):
             continue
         items.append(to_item(source, entry, tz, now, today))
-    return Extracted(tuple(items), parsed.problem)
+    return Extracted(tuple(items), parsed.problem, plain_text(parsed.title, TITLE_LIMIT))
 
 
 def to_item(source: SourceSettings, entry: Entry, tz: ZoneInfo, now: datetime, today: date) -> Item:

@@ -6,9 +6,14 @@ that match the words (:meth:`Store.search_items`, the bot's /suche) instead, wit
 in the search form. ``GET /healthz`` is JSON for the operator: 200 with :func:`health_report`
 while the database takes a write, else 503 with :func:`health_failure`.
 
-Every text from a source goes through :func:`html.escape` (no template engine: the page is small,
-and the standard library needs no new dependency); only http(s) links become links. Nothing here
-knows HTTP: :mod:`ogbot.web.server` serves it.
+Items are shown as the channel shows them (:mod:`ogbot.publish.post`): the same title, cut to
+the same length, the same summary, the source by the name people see
+(:func:`~ogbot.publish.post.source_name`: ``[[sources]] title``, else the feed's own title);
+text is cleaned by :func:`ogbot.text.clean_text` (control characters, bidi overrides and
+zero-width spaces removed). Every text goes through :func:`html.escape` (no template engine: the
+page is small, and the standard library needs no new dependency); only http(s) links become
+links, and the URLs in an announcement are links as in the channel. Nothing here knows HTTP:
+:mod:`ogbot.web.server` serves it.
 """
 
 from __future__ import annotations
@@ -24,9 +29,10 @@ from zoneinfo import ZoneInfo
 
 from ogbot.config import Settings
 from ogbot.models import SourceState, StoredAnnouncement, StoredItem, long_date
-from ogbot.publish.html import safe_url
+from ogbot.publish.html import linked_text, safe_url
+from ogbot.publish.post import TITLE_MAX, item_summary, item_title, source_name
 from ogbot.store import AsyncStore, Store
-from ogbot.text import deadline_text, shorten
+from ogbot.text import clean_text, deadline_text, shorten
 
 PAGE_ITEMS = 50  # at most this many latest items on the page (fewer if publish.window is smaller)
 PAGE_CONSULTATIONS = 20
@@ -83,10 +89,10 @@ def _time(moment: datetime, tz: ZoneInfo, prefix: str = "") -> str:
 
 def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
     link = safe_url(item.link)
-    title = _e(item.title or "(ohne Titel)")
+    title = _e(shorten(item_title(item), TITLE_MAX))
     heading = f'<a href="{_e(link)}">{title}</a>' if link else title
     meta = [
-        f"Quelle: {_e(item.source)}",
+        f"Quelle: {_e(source_name(item))}",
         _time(item.published, tz, "" if item.date_known else "gesehen am "),
     ]
     parts = [f'<li class="item {_e(item.kind)}">', f"<h3>{heading}</h3>"]
@@ -97,8 +103,8 @@ def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
             f'<p><span class="deadline{" past" if past else ""}">{_e(deadline)}</span></p>'
         )
     parts.append(f'<p class="meta">{" · ".join(meta)}</p>')
-    if item.summary.strip():
-        summary = shorten(" ".join(item.summary.split()), SUMMARY_CHARS)
+    summary = shorten(item_summary(item), SUMMARY_CHARS)
+    if summary:
         parts.append(f'<p class="summary">{_e(summary)}</p>')
     parts.append("</li>")
     return "".join(parts)
@@ -106,12 +112,13 @@ def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
 
 def _render_announcement(announcement: StoredAnnouncement, tz: ZoneInfo) -> str:
     when = announcement.published or announcement.publish_at
+    text = linked_text(clean_text(announcement.text, multiline=True))  # URLs as links
     return (
         # the feeds link each announcement here (publish/feeds.py)
         f'<li class="item announcement-item" id="announcement-{announcement.id}">'
         "<h3>Ankündigung des Netzwerks</h3>"
         f'<p class="meta">{_time(when, tz)}</p>'
-        f'<p class="announcement">{_e(announcement.text.strip())}</p>'
+        f'<p class="announcement">{text}</p>'
         "</li>"
     )
 
