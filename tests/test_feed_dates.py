@@ -1,4 +1,4 @@
-"""Dates from the wild: ogbot.dates.feed_date, and the dates a feed's entries get (issue 13).
+"""Dates from the wild: ogbot.feed_dates.feed_date, and the dates a feed's entries get (issue 13).
 
 MINIFLUX holds the 54 real-world date strings of miniflux's date parser tests
 (internal/reader/date/parser_test.go) with the moment each names, checked by hand (and against
@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from ogbot.dates import feed_date
+from ogbot.feed_dates import feed_date
 from ogbot.store import AsyncStore, Store
 from tests.test_watch import NOW, run_cycle, settings_for
 

@@ -12,14 +12,8 @@ and normalising twice changes nothing).
 
 :func:`read_when` reads the moment a person gives for publishing ("morgen 9:00",
 "01.12.2026 9:00", an ISO date-time): one reader for the bot's coordinators and
-``ogbot announce --at``.
-
-:func:`feed_date` reads the date field of a feed entry as the wild writes it ("Di, 23 Jan 2018
-00:00:00 +0100", "Sun, 17 Dec 2017 1:55 PM EST", "… America/Los_Angeles", "1520932969"): the
-grammar is python-dateutil's parser (the one module that imports it), with the month names of
-this module, French ones and the weekdays of the three languages; the zones are its own table
-of abbreviations and IANA names (zoneinfo). What stays ambiguous is None, never a guess. This
-module imports no stage of ogbot.
+``ogbot announce --at``. The date field of a feed entry is read by :mod:`ogbot.feed_dates`,
+with this module's month names. This module imports no stage of ogbot.
 """
 
 from __future__ import annotations
@@ -31,15 +25,15 @@ from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from dateutil import parser as dateutil_parser
-
 from ogbot.text import fold, normalise_text
 
 __all__ = [
     "FUTURE_HORIZON_DAYS",
+    "MONTH_ABBREVIATIONS",
+    "MONTH_NAMES",
     "PAST_TOLERANCE_DAYS",
+    "YEAR4",
     "FoundDate",
-    "feed_date",
     "find_dates",
     "is_range_gap",
     "normalise_text",
@@ -60,7 +54,7 @@ class FoundDate:
 
 # --------------------------------------------------------------------------- month names
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("januar", "jänner", "jaenner", "january"),
     2: ("februar", "feber", "february"),
     3: ("märz", "maerz", "marz", "march"),
@@ -75,7 +69,7 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     12: ("dezember", "december"),
 }
 # abbreviations, each optionally followed by a full stop
-_MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
+MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
     1: ("jan",),
     2: ("febr", "feb"),
     3: ("mär", "mrz", "mar"),
@@ -96,7 +90,7 @@ def _fold_month(name: str) -> str:
 
 _MONTHS: dict[str, int] = {
     _fold_month(name): number
-    for table in (_MONTH_NAMES, _MONTH_ABBREVIATIONS)
+    for table in (MONTH_NAMES, MONTH_ABBREVIATIONS)
     for number, names in table.items()
     for name in names
 }
@@ -109,10 +103,10 @@ def _alternation(table: dict[int, tuple[str, ...]]) -> str:
 
 # a month name not glued to further letters ("Mai-Ergebnisse" is not a date)
 _MONTH = (
-    rf"(?P<mon>(?:{_alternation(_MONTH_NAMES)})|(?:{_alternation(_MONTH_ABBREVIATIONS)})\.?)"
+    rf"(?P<mon>(?:{_alternation(MONTH_NAMES)})|(?:{_alternation(MONTH_ABBREVIATIONS)})\.?)"
     r"(?!-?[^\W\d_])"
 )
-_YEAR4 = r"(?:19|20|21)\d{2}"
+YEAR4 = r"(?:19|20|21)\d{2}"
 _END = r"(?!\d|[.,]\d)"  # not followed by more digits ("1.2.3", "2023.5")
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _RANGE_WORD = r"(?:-|bis(?:\s(?:zum|zur))?|to|until|till|through|and|und)"
@@ -125,42 +119,42 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "day_range_named",
             rf"(?<![\w.,:/])(?P<first>(?P<d1>\d{{1,2}}){_ORDINAL}\.?)\s?{_RANGE_WORD}\s?(?:the\s)?"
             rf"(?P<d2>\d{{1,2}}){_ORDINAL}\.?\s?(?:of\s)?{_MONTH}"
-            rf"(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "March 5-29, 2024", "March 5 to 29"
         (
             "month_day_range",
             rf"(?<![\w.]){_MONTH}\s(?P<first>(?P<d1>\d{{1,2}}){_ORDINAL})\s?(?:-|to|until|through)\s?"
-            rf"(?P<d2>\d{{1,2}}){_ORDINAL}(?![\d:]|\.\d)(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?P<d2>\d{{1,2}}){_ORDINAL}(?![\d:]|\.\d)(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "24.-28.4.2023"
         (
             "day_range_numeric",
             rf"(?<![\w.,:/])(?P<first>(?P<d1>\d{{1,2}})\.)\s?(?:-|bis)\s?(?P<d2>\d{{1,2}})\.(?P<m>\d{{1,2}})\."
-            rf"(?:\s?(?P<y>{_YEAR4})|(?P<yy>\d{{2}}))?{_END}",
+            rf"(?:\s?(?P<y>{YEAR4})|(?P<yy>\d{{2}}))?{_END}",
         ),
         # "30. August 2023", "30 Aug 2023", "15. Dezember", "7th of November 2026"
         (
             "day_month",
             rf"(?<![\w.,:/])(?P<d>\d{{1,2}}){_ORDINAL}\.?\s?(?:of\s)?{_MONTH}"
-            rf"(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "August 30, 2023", "November 7", "Aug 30 2023"
         (
             "month_day",
             rf"(?<![\w.]){_MONTH}\s(?:the\s)?(?P<d>\d{{1,2}}){_ORDINAL}(?![\d:]|\.\d)"
-            rf"(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "6.8.2023", "22.08.2021", "06.08.23", "24.4." (the second full stop is required)
         (
             "numeric",
             rf"(?<![\w.,:/])(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\."
-            rf"(?:\s?(?P<y>{_YEAR4})|(?P<yy>\d{{2}}))?{_END}",
+            rf"(?:\s?(?P<y>{YEAR4})|(?P<yy>\d{{2}}))?{_END}",
         ),
         # "2023-08-06", also the date part of "2023-08-30T10:00:00+02:00"
         (
             "iso",
-            rf"(?<![\w.\-/])(?P<y>{_YEAR4})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_END}",
+            rf"(?<![\w.\-/])(?P<y>{YEAR4})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_END}",
         ),
     )
 )
@@ -176,7 +170,7 @@ _MONTH_FIRST = frozenset(("month_day_range", "month_day"))
 assert _MONTH_FIRST.issubset(name for name, _ in _PATTERNS)
 _MONTH_REACH = len(". the ") + max(  # "Sept. the 5": the full stop, \s, "the\s"
     len(name)
-    for table in (_MONTH_NAMES, _MONTH_ABBREVIATIONS)
+    for table in (MONTH_NAMES, MONTH_ABBREVIATIONS)
     for names in table.values()
     for name in names
 )
@@ -460,263 +454,3 @@ def read_when(text: str, now: datetime.datetime, tz: zoneinfo.ZoneInfo) -> datet
     except ValueError:
         return None
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=tz)
-
-
-# --------------------------------------------------------------------------- feed dates
-
-_FRENCH_MONTHS: dict[int, tuple[str, ...]] = {
-    1: ("janvier", "janv"),
-    2: ("février", "fevrier", "févr", "fevr"),
-    3: ("mars",),
-    4: ("avril", "avr"),
-    5: ("mai",),
-    6: ("juin",),
-    7: ("juillet", "juil"),
-    8: ("août", "aout"),
-    9: ("septembre",),
-    10: ("octobre",),
-    11: ("novembre",),
-    12: ("décembre", "decembre", "déc"),
-}
-# Monday first: English, German, French. "mar" (mardi) is March as well, so it is a weekday
-# only where a weekday stands: first, before a comma ("mar., 01 déc. 2020").
-_WEEKDAYS: tuple[tuple[str, ...], ...] = (
-    ("mon", "monday", "mo", "montag", "lun", "lundi"),
-    ("tue", "tues", "tuesday", "di", "dienstag", "mardi"),
-    ("wed", "wednesday", "mi", "mittwoch", "mer", "mercredi"),
-    ("thu", "thur", "thurs", "thursday", "do", "donnerstag", "jeu", "jeudi"),
-    ("fri", "friday", "fr", "freitag", "ven", "vendredi"),
-    ("sat", "saturday", "sa", "samstag", "sonnabend", "sam", "samedi"),
-    ("sun", "sunday", "so", "sonntag", "dim", "dimanche"),
-)
-_WEEKDAY_NUMBERS = {name: number for number, names in enumerate(_WEEKDAYS) for name in names}
-_FEED_MONTHS: tuple[tuple[str, ...], ...] = tuple(
-    tuple(dict.fromkeys((*_MONTH_NAMES[m], *_MONTH_ABBREVIATIONS.get(m, ()), *_FRENCH_MONTHS[m])))
-    for m in range(1, 13)
-)
-_MONTH_WORDS = frozenset(name for names in _FEED_MONTHS for name in names)
-
-
-class _FeedDateWords(dateutil_parser.parserinfo):
-    """The words dateutil's parser knows in a feed's date: this module's month names and French
-    ones, weekdays in three languages, and filler words ("Montag, den 1. Dezember um 10 Uhr").
-    Not "and" or "ad", which dateutil skips too: "5 and 6 May 2020" is not one date."""
-
-    # class attributes dateutil reads as lists; its stubs say pairs where it takes any tuple
-    JUMP = [  # noqa: RUF012
-        *(word for word in dateutil_parser.parserinfo.JUMP if word not in ("and", "ad")),
-        *("den", "um", "uhr", "le"),
-    ]
-    WEEKDAYS = list(_WEEKDAYS)  # type: ignore[arg-type]  # noqa: RUF012
-    MONTHS = list(_FEED_MONTHS)  # type: ignore[arg-type]  # noqa: RUF012
-
-
-def _hours(hours: int) -> datetime.timezone:
-    return datetime.timezone(datetime.timedelta(hours=hours))
-
-
-# Zone abbreviations that mean one thing. Left out because they do not: IST (India, Ireland,
-# Israel), BST (British summer, Bangladesh), AST/ADT (Atlantic, Arabia), the military letters
-# but Z (RFC 1123 §5.2.14: their signs were printed backwards). Those dates stay unknown.
-_ZONES: dict[str, datetime.tzinfo] = {
-    **dict.fromkeys(("UT", "UTC", "GMT", "Z", "WET", "WEZ"), datetime.UTC),
-    # RFC 822
-    **{"EST": _hours(-5), "EDT": _hours(-4), "CST": _hours(-6), "CDT": _hours(-5)},
-    **{"MST": _hours(-7), "MDT": _hours(-6), "PST": _hours(-8), "PDT": _hours(-7)},
-    **{"AKST": _hours(-9), "AKDT": _hours(-8), "HST": _hours(-10)},
-    # Europe, in English and German
-    **dict.fromkeys(("CET", "MET", "MEZ", "WEST", "WESZ"), _hours(1)),
-    **dict.fromkeys(("CEST", "MEST", "MESZ", "EET", "OEZ"), _hours(2)),
-    **dict.fromkeys(("EEST", "OESZ"), _hours(3)),
-    # North America's times without the season: the zone knows whether it is summer
-    "ET": zoneinfo.ZoneInfo("America/New_York"),
-    "CT": zoneinfo.ZoneInfo("America/Chicago"),
-    "MT": zoneinfo.ZoneInfo("America/Denver"),
-    "PT": zoneinfo.ZoneInfo("America/Los_Angeles"),
-}
-
-
-def _zone_named(name: str) -> datetime.tzinfo | None:
-    """A zone abbreviation of the table, or an IANA name ("Europe/Brussels"); else None."""
-    if name in _ZONES:
-        return _ZONES[name]
-    if "/" not in name:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
-        return None
-
-
-class _UnknownZone(Exception):
-    """The date names a zone nobody can place: the moment is unknown."""
-
-
-def _dateutil_zone(name: str | None, offset: int | None) -> datetime.tzinfo | None:
-    """dateutil's ``tzinfos``: a numeric offset as written, a name by the table."""
-    if offset is not None:
-        return datetime.timezone(datetime.timedelta(seconds=offset))  # ValueError past 24 h
-    if name is None:
-        return None
-    zone = _zone_named(name)
-    if zone is None:
-        raise _UnknownZone(name)
-    return zone
-
-
-_FEED_DATE_LIMIT = 200  # characters; longer is not a date field
-_COMMENT = re.compile(r"\([^()]*\)")  # RFC 822 comments: "(Coordinated Universal Time)"
-# "GMT-07:00" means seven hours behind (dateutil reads it the POSIX way round)
-_NAMED_OFFSET = re.compile(r"\b(?:GMT|UTC|UT)\s?(?P<sign>[+-])(?P<h>\d{1,2})(?::?(?P<m>\d{2}))?\b")
-_OFFSET_AND_Z = re.compile(r"(?P<offset>[+-]\d{2}:?\d{2})Z$")  # "16:20:00-05:00Z"
-# Unix timestamps of ten digits, 2001-09-09 to 2100: past that, ten digits are not a feed's date
-_EARLIEST_TIMESTAMP, _LATEST_TIMESTAMP = 1_000_000_000, 4_102_444_800
-_RFC822 = re.compile(
-    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun),\s?)?(?P<d>\d{1,2})\s(?P<mon>[A-Z][a-z]{2})\s"
-    r"(?P<y>\d{4})\s(?P<H>\d{2}):(?P<M>\d{2})(?::(?P<S>\d{2}))?\s(?P<zone>[+-]\d{4}|GMT|UTC?|Z)"
-)
-_RFC822_MONTHS = {
-    name: n for n, name in enumerate("Jan Feb Mar Apr May Jun Jul Aug Sep Oct Nov Dec".split(), 1)
-}
-_LEADING_WEEKDAY = re.compile(r"(?P<name>[^\W\d_]+)\.?(?P<comma>\s?,)?\s*")
-_TRAILING_WORD = re.compile(r"\s(?P<word>[A-Za-z][\w/+\-]*)$")
-_WORD = re.compile(r"[^\W\d_]+")
-_YEAR_NUMBER = re.compile(rf"(?<!\d){_YEAR4}(?!\d)")
-_SHORT_YEAR = re.compile(r"(?<!\d)\d{1,2}\.?\s?[^\W\d_]+\.?,?\s\d{2}(?![\d:])")  # 01 Jan 04
-_NUMERIC_DATE = re.compile(
-    r"(?<!\d)(?P<first>\d{1,4})(?P<sep>[./-])\d{1,2}(?P=sep)(?:\d{4}|\d{2})(?!\d)"
-)
-# two defaults that share no field: where the readings differ, the text lacked that field
-_DEFAULTS = (datetime.datetime(2001, 1, 1), datetime.datetime(2002, 2, 2))  # noqa: DTZ001
-_MONTH_DAY, _DAY_MONTH = _FeedDateWords(dayfirst=False), _FeedDateWords(dayfirst=True)
-
-
-def _rfc822(text: str) -> datetime.datetime | None:
-    """The RFC 822 date most feeds write ("Tue, 10 Nov 2026 12:00:00 +0100"), read fast."""
-    match = _RFC822.fullmatch(text)
-    if match is None or match["mon"] not in _RFC822_MONTHS:
-        return None
-    zone = match["zone"]
-    offset = (
-        0 if zone[0] not in "+-" else int(zone[0] + "1") * (int(zone[1:3]) * 60 + int(zone[3:]))
-    )
-    return datetime.datetime(
-        int(match["y"]),
-        _RFC822_MONTHS[match["mon"]],
-        int(match["d"]),
-        int(match["H"]),
-        int(match["M"]),
-        int(match["S"] or 0),
-        tzinfo=datetime.timezone(datetime.timedelta(minutes=offset)),
-    )
-
-
-def _dateutil_reading(text: str, words: _FeedDateWords) -> datetime.datetime | None:
-    """dateutil's reading of ``text``, naive when it names no zone; None when it lacks the
-    year, the month or the day, or names a zone nobody can place."""
-    try:
-        first, second = (
-            dateutil_parser.parse(text, default=default, parserinfo=words, tzinfos=_dateutil_zone)
-            for default in _DEFAULTS
-        )
-    except (ValueError, OverflowError, _UnknownZone):
-        return None
-    return first if first == second else None
-
-
-def _read_loosely(text: str) -> datetime.datetime | None:
-    """Everything but the two standard forms, with dateutil, and no guess."""
-    weekday = None
-    leading = _LEADING_WEEKDAY.match(text)
-    if leading is not None:
-        name = leading["name"].lower()
-        if name in _WEEKDAY_NUMBERS or (name == "mar" and leading["comma"]):
-            weekday = _WEEKDAY_NUMBERS.get(name, 1)
-            text = text[leading.end() :]
-    zone: datetime.tzinfo | None = None
-    trailing = _TRAILING_WORD.search(text)
-    if trailing is not None and (trailing["word"] in _ZONES or "/" in trailing["word"]):
-        zone = _zone_named(trailing["word"])
-        if zone is None:
-            return None  # "… Mars/Olympus": a zone nobody can place
-        text = text[: trailing.start()]
-    has_month = any(w.lower() in _MONTH_WORDS for w in _WORD.findall(text))
-    numeric = _NUMERIC_DATE.search(text)
-    if not (numeric or _YEAR_NUMBER.search(text) or _SHORT_YEAR.search(text)):
-        return None  # "1 2 3", "Mar 202", "12": no year written as years are
-    orders: tuple[_FeedDateWords, ...]
-    if numeric is not None and len(numeric["first"]) == 4:
-        orders = (_MONTH_DAY,)  # 2006/01/02: year, month, day
-    elif numeric is not None and numeric["sep"] == ".":
-        orders = (_DAY_MONTH,)  # 30.10.23: day first, as German writes it
-    elif has_month:
-        orders = (_MONTH_DAY,)  # the month is named: the order of numbers does not matter
-    else:
-        orders = (_MONTH_DAY, _DAY_MONTH)  # 03/04/2020 can be either
-    years = {int(year) for year in _YEAR_NUMBER.findall(text)}
-    if len(years) > 1:
-        return None  # "Jan 5 2020 2021": which is the year, which a time?
-    readings = {
-        r
-        for r in (_dateutil_reading(text, words) for words in orders)
-        if r is not None and years <= {r.year}  # "2020" is the year, not 20:20
-    }
-    if len(readings) > 1 and weekday is not None:  # "Sat, 11 04 2020": the weekday decides
-        readings = {r for r in readings if r.weekday() == weekday}
-    if len(readings) != 1:
-        return None
-    moment = readings.pop()
-    if zone is not None:
-        if (
-            moment.tzinfo is not None
-            and moment.utcoffset() != moment.replace(tzinfo=zone).utcoffset()
-        ):
-            return None  # "+0100 EST": which one?
-        moment = moment.replace(tzinfo=zone)
-    return moment
-
-
-def feed_date(text: str) -> datetime.datetime | None:
-    """The moment a feed entry's date field names, in UTC, to the second; None when it names
-    none, or none for sure.
-
-    Read: RFC 822 and ISO 8601 / RFC 3339 as the standards say; what the wild writes
-    (weekdays and months in English, German or French, "1:55 PM", "16th", "a.m.", German
-    "30.10.23"); zone abbreviations (EST, PDT, CET, MEZ, MESZ, GMT, UTC, Z, ...), IANA names
-    ("America/Los_Angeles"), "GMT-07:00" (seven hours behind); Unix timestamps of ten digits
-    up to 2100. A date without a zone is UTC, as feedparser reads it.
-
-    None, rather than a guess: a date without year, month or day ("Nov. 2020"); numbers that
-    read both ways ("03/04/2020"), unless the weekday tells which; a zone that is not known
-    or means several ("IST"); a local time a clock change skips or repeats; anything else.
-    """
-    text = " ".join(_COMMENT.sub(" ", text[: _FEED_DATE_LIMIT + 1]).split())
-    if not text or len(text) > _FEED_DATE_LIMIT:
-        return None
-    if text.isascii() and text.isdigit():
-        if len(text) == 10 and _EARLIEST_TIMESTAMP <= int(text) < _LATEST_TIMESTAMP:
-            return datetime.datetime.fromtimestamp(int(text), datetime.UTC)
-        if len(text) != 8:  # 20201108 is ISO 8601's basic form; other numbers are not dates
-            return None
-    text = _NAMED_OFFSET.sub(
-        lambda m: f" {m['sign']}{int(m['h']):02d}:{m['m'] or '00'}", text
-    ).strip()
-    text = _OFFSET_AND_Z.sub(r"\g<offset>", text)
-    try:
-        moment = _rfc822(text)
-        if moment is None and text[:4].isdigit():
-            try:
-                moment = datetime.datetime.fromisoformat(text)
-            except ValueError:
-                moment = None
-        if moment is None:
-            moment = _read_loosely(text)
-        if moment is None:
-            return None
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=datetime.UTC)
-        if moment.utcoffset() != moment.replace(fold=1).utcoffset():
-            return None  # 02:30 on the night the clocks change: twice, or never
-        return moment.astimezone(datetime.UTC).replace(microsecond=0)
-    except (ValueError, OverflowError):  # no such day or hour, an offset past a day
-        return None

@@ -31,7 +31,7 @@ import feedparser
 import feedparser.sanitizer
 import feedparser.urls
 
-from ogbot.dates import feed_date
+from ogbot.feed_dates import feed_date
 from ogbot.sanitize import clean_html, plain_text
 from ogbot.watch.model import Entry, Parsed, ParseError
 
@@ -81,7 +81,7 @@ def _feed_title(data: Any, url: str) -> str:
 
 def _time(raw: Any, *keys: str) -> datetime | None:
     """The first date of ``keys`` (feedparser's ``published_parsed``, ...) that names a moment,
-    read by :func:`~ogbot.dates.feed_date` from the text feedparser parsed it from (its own
+    read by :func:`~ogbot.feed_dates.feed_date` from the text feedparser parsed it from (its own
     reading drops "PM" and zone names such as "America/Los_Angeles"); None when none does.
     The fields are read as stored (``dict.get``): feedparser's alias of a missing "updated" to
     "published" would only read the same text again, with a DeprecationWarning."""
