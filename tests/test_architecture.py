@@ -29,6 +29,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "logs": set(STAGES),
     "text": set(STAGES),
     "dates": set(STAGES),
+    "feed_dates": set(STAGES),
 }
 CLI_MAY_IMPORT = {"app", "config", "models", "logs", ""}  # "": the package itself (__version__)
 

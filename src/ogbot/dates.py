@@ -12,7 +12,8 @@ and normalising twice changes nothing).
 
 :func:`read_when` reads the moment a person gives for publishing ("morgen 9:00",
 "01.12.2026 9:00", an ISO date-time): one reader for the bot's coordinators and
-``ogbot announce --at``. This module imports no stage of ogbot.
+``ogbot announce --at``. The date field of a feed entry is read by :mod:`ogbot.feed_dates`,
+with this module's month names. This module imports no stage of ogbot.
 """
 
 from __future__ import annotations
@@ -28,7 +29,10 @@ from ogbot.text import fold, normalise_text
 
 __all__ = [
     "FUTURE_HORIZON_DAYS",
+    "MONTH_ABBREVIATIONS",
+    "MONTH_NAMES",
     "PAST_TOLERANCE_DAYS",
+    "YEAR4",
     "FoundDate",
     "find_dates",
     "is_range_gap",
@@ -50,7 +54,7 @@ class FoundDate:
 
 # --------------------------------------------------------------------------- month names
 
-_MONTH_NAMES: dict[int, tuple[str, ...]] = {
+MONTH_NAMES: dict[int, tuple[str, ...]] = {
     1: ("januar", "jänner", "jaenner", "january"),
     2: ("februar", "feber", "february"),
     3: ("märz", "maerz", "marz", "march"),
@@ -65,7 +69,7 @@ _MONTH_NAMES: dict[int, tuple[str, ...]] = {
     12: ("dezember", "december"),
 }
 # abbreviations, each optionally followed by a full stop
-_MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
+MONTH_ABBREVIATIONS: dict[int, tuple[str, ...]] = {
     1: ("jan",),
     2: ("febr", "feb"),
     3: ("mär", "mrz", "mar"),
@@ -86,7 +90,7 @@ def _fold_month(name: str) -> str:
 
 _MONTHS: dict[str, int] = {
     _fold_month(name): number
-    for table in (_MONTH_NAMES, _MONTH_ABBREVIATIONS)
+    for table in (MONTH_NAMES, MONTH_ABBREVIATIONS)
     for number, names in table.items()
     for name in names
 }
@@ -99,10 +103,10 @@ def _alternation(table: dict[int, tuple[str, ...]]) -> str:
 
 # a month name not glued to further letters ("Mai-Ergebnisse" is not a date)
 _MONTH = (
-    rf"(?P<mon>(?:{_alternation(_MONTH_NAMES)})|(?:{_alternation(_MONTH_ABBREVIATIONS)})\.?)"
+    rf"(?P<mon>(?:{_alternation(MONTH_NAMES)})|(?:{_alternation(MONTH_ABBREVIATIONS)})\.?)"
     r"(?!-?[^\W\d_])"
 )
-_YEAR4 = r"(?:19|20|21)\d{2}"
+YEAR4 = r"(?:19|20|21)\d{2}"
 _END = r"(?!\d|[.,]\d)"  # not followed by more digits ("1.2.3", "2023.5")
 _ORDINAL = r"(?:st|nd|rd|th)?"
 _RANGE_WORD = r"(?:-|bis(?:\s(?:zum|zur))?|to|until|till|through|and|und)"
@@ -115,42 +119,42 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
             "day_range_named",
             rf"(?<![\w.,:/])(?P<first>(?P<d1>\d{{1,2}}){_ORDINAL}\.?)\s?{_RANGE_WORD}\s?(?:the\s)?"
             rf"(?P<d2>\d{{1,2}}){_ORDINAL}\.?\s?(?:of\s)?{_MONTH}"
-            rf"(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "March 5-29, 2024", "March 5 to 29"
         (
             "month_day_range",
             rf"(?<![\w.]){_MONTH}\s(?P<first>(?P<d1>\d{{1,2}}){_ORDINAL})\s?(?:-|to|until|through)\s?"
-            rf"(?P<d2>\d{{1,2}}){_ORDINAL}(?![\d:]|\.\d)(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?P<d2>\d{{1,2}}){_ORDINAL}(?![\d:]|\.\d)(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "24.-28.4.2023"
         (
             "day_range_numeric",
             rf"(?<![\w.,:/])(?P<first>(?P<d1>\d{{1,2}})\.)\s?(?:-|bis)\s?(?P<d2>\d{{1,2}})\.(?P<m>\d{{1,2}})\."
-            rf"(?:\s?(?P<y>{_YEAR4})|(?P<yy>\d{{2}}))?{_END}",
+            rf"(?:\s?(?P<y>{YEAR4})|(?P<yy>\d{{2}}))?{_END}",
         ),
         # "30. August 2023", "30 Aug 2023", "15. Dezember", "7th of November 2026"
         (
             "day_month",
             rf"(?<![\w.,:/])(?P<d>\d{{1,2}}){_ORDINAL}\.?\s?(?:of\s)?{_MONTH}"
-            rf"(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "August 30, 2023", "November 7", "Aug 30 2023"
         (
             "month_day",
             rf"(?<![\w.]){_MONTH}\s(?:the\s)?(?P<d>\d{{1,2}}){_ORDINAL}(?![\d:]|\.\d)"
-            rf"(?:,?\s(?P<y>{_YEAR4}){_END})?",
+            rf"(?:,?\s(?P<y>{YEAR4}){_END})?",
         ),
         # "6.8.2023", "22.08.2021", "06.08.23", "24.4." (the second full stop is required)
         (
             "numeric",
             rf"(?<![\w.,:/])(?P<d>\d{{1,2}})\.(?P<m>\d{{1,2}})\."
-            rf"(?:\s?(?P<y>{_YEAR4})|(?P<yy>\d{{2}}))?{_END}",
+            rf"(?:\s?(?P<y>{YEAR4})|(?P<yy>\d{{2}}))?{_END}",
         ),
         # "2023-08-06", also the date part of "2023-08-30T10:00:00+02:00"
         (
             "iso",
-            rf"(?<![\w.\-/])(?P<y>{_YEAR4})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_END}",
+            rf"(?<![\w.\-/])(?P<y>{YEAR4})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}}){_END}",
         ),
     )
 )
@@ -166,7 +170,7 @@ _MONTH_FIRST = frozenset(("month_day_range", "month_day"))
 assert _MONTH_FIRST.issubset(name for name, _ in _PATTERNS)
 _MONTH_REACH = len(". the ") + max(  # "Sept. the 5": the full stop, \s, "the\s"
     len(name)
-    for table in (_MONTH_NAMES, _MONTH_ABBREVIATIONS)
+    for table in (MONTH_NAMES, MONTH_ABBREVIATIONS)
     for names in table.values()
     for name in names
 )

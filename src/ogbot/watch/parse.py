@@ -18,7 +18,6 @@ of attributes, which is sorted here as feedparser sorts it: the entries come out
 
 from __future__ import annotations
 
-import calendar
 import hashlib
 import html.entities
 import json
@@ -32,6 +31,7 @@ import feedparser
 import feedparser.sanitizer
 import feedparser.urls
 
+from ogbot.feed_dates import feed_date
 from ogbot.sanitize import clean_html, plain_text
 from ogbot.watch.model import Entry, Parsed, ParseError
 
@@ -80,13 +80,15 @@ def _feed_title(data: Any, url: str) -> str:
 
 
 def _time(raw: Any, *keys: str) -> datetime | None:
+    """The first date of ``keys`` (feedparser's ``published_parsed``, ...) that names a moment,
+    read by :func:`~ogbot.feed_dates.feed_date` from the text feedparser parsed it from (its own
+    reading drops "PM" and zone names such as "America/Los_Angeles"); None when none does.
+    The fields are read as stored (``dict.get``): feedparser's alias of a missing "updated" to
+    "published" would only read the same text again, with a DeprecationWarning."""
     for key in keys:
-        value = raw.get(key)
-        if value:
-            try:
-                return datetime.fromtimestamp(calendar.timegm(value), UTC)
-            except (OverflowError, ValueError, TypeError):
-                continue
+        text = dict.get(raw, key.removesuffix("_parsed"))
+        if isinstance(text, str) and (moment := feed_date(text)) is not None:
+            return moment
     return None
 
 
