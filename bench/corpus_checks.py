@@ -28,6 +28,7 @@ class BaseEntry:
     title: str  # the visible text
     date: datetime | None
     showable: bool  # a title, a link, some text or an enclosure: something a reader could see
+    raw_date: str = ""  # the date as the feed writes it
 
 
 class _Text(html.parser.HTMLParser):
@@ -46,11 +47,20 @@ def visible(markup: str) -> str:
     return " ".join("".join(parser.parts).split())
 
 
+def shows(markup: str) -> bool:
+    """Whether an entry's text or markup shows a reader something: words or an image."""
+    return bool(visible(markup)) or "<img" in markup.lower()
+
+
 def baseline(body: bytes, headers: dict[str, str]) -> tuple[list[BaseEntry], str | None]:
-    """feedparser's entries (for a JSON Feed, its items), and feedparser's bozo reason."""
+    """feedparser's entries (for a JSON Feed, its items), and feedparser's bozo reason (or
+    "raised: ..." when feedparser itself fails on the document: no baseline then)."""
     import feedparser
 
-    data = feedparser.parse(body, response_headers=headers)
+    try:
+        data = feedparser.parse(body, response_headers=headers)
+    except Exception as exc:  # e.g. UnicodeEncodeError on surrogate character references
+        return [], f"raised: {exc!r}"
     bozo = repr(data.get("bozo_exception")) if data.get("bozo") else None
     if not data.get("version") and body.lstrip()[:1] == b"{":
         return json_baseline(body), bozo
@@ -73,8 +83,10 @@ def baseline(body: bytes, headers: dict[str, str]) -> tuple[list[BaseEntry], str
             *(str(c.get("value") or "") for c in raw.get("content") or []),
         ]
         enclosures = [e for e in raw.get("enclosures") or [] if e.get("href")]
-        showable = bool(text or link or enclosures or any(visible(t) for t in texts))
-        entries.append(BaseEntry(str(raw.get("id", "") or "").strip(), link, text, stamp, showable))
+        showable = bool(text or link or enclosures or any(map(shows, texts)))
+        written = next((str(raw[k]) for k in ("published", "updated", "created") if raw.get(k)), "")
+        entry_id = str(raw.get("id", "") or "").strip()
+        entries.append(BaseEntry(entry_id, link, text, stamp, showable, written))
     return entries, bozo
 
 
@@ -92,7 +104,8 @@ def json_baseline(body: bytes) -> list[BaseEntry]:
         value = raw.get("date_published") or raw.get("date_modified")
         if isinstance(value, str):
             try:
-                stamp = datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+                parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+                stamp = parsed.astimezone(UTC) if parsed.tzinfo else None  # RFC 3339: an offset
             except ValueError:
                 stamp = None
         title = " ".join(str(raw.get("title") or "").split())
@@ -100,9 +113,10 @@ def json_baseline(body: bytes) -> list[BaseEntry]:
         texts = (raw.get(k) for k in ("content_html", "content_text", "summary"))
         attachments = raw.get("attachments")
         showable = bool(
-            title or link or attachments or any(isinstance(t, str) and visible(t) for t in texts)
+            title or link or attachments or any(isinstance(t, str) and shows(t) for t in texts)
         )
-        entries.append(BaseEntry(str(raw.get("id") or ""), link, title, stamp, showable))
+        written = str(value) if value else ""
+        entries.append(BaseEntry(str(raw.get("id") or ""), link, title, stamp, showable, written))
     return entries
 
 
@@ -198,10 +212,10 @@ class Result:
     control: list[str] = field(default_factory=list)  # field: repr of the text around
     dates_off: list[str] = field(default_factory=list)
     dates_unknown: list[str] = field(default_factory=list)
-    dates_extra: int = 0  # ogbot knows a date feedparser does not
+    dates_extra: list[str] = field(default_factory=list)  # ogbot knows one, feedparser does not
     dates_compared: int = 0
     unmatched: int = 0  # items not paired with a feedparser entry
-    bozo: str | None = None
+    bozo: str | None = None  # feedparser's; "raised: ..." when it failed on the document
     seconds: float = 0.0
 
     @property
@@ -210,8 +224,11 @@ class Result:
 
 
 def pair(items: Sequence[Any], entries: Sequence[BaseEntry]) -> Iterator[tuple[Any, BaseEntry]]:
-    """Items with the feedparser entries they came from, in document order: by id, link or
-    title, the entries ogbot dropped passed over."""
+    """Items with the feedparser entries they came from, in document order: one to one when
+    ogbot dropped none, else by id, link or title, the entries ogbot dropped passed over."""
+    if len(items) == len(entries):
+        yield from zip(items, entries, strict=True)
+        return
     start = 0
     for item in items:
         for index in range(start, len(entries)):
@@ -273,13 +290,15 @@ def judge(
         result.dates_compared += 1
         if not same_title(item.title, entry.title):
             result.differ.append(f"{item.title[:70]!r} | {entry.title[:70]!r}")
+        ours = f"{item.published:%Y-%m-%d %H:%M}Z" if item.date_known else "unknown"
+        theirs = f"{entry.date:%Y-%m-%d %H:%M}Z" if entry.date else "unknown"
+        line = f"ogbot {ours}, feedparser {theirs}: {entry.raw_date!r}"
         if entry.date is None:
-            result.dates_extra += item.date_known
+            result.dates_extra += [line] if item.date_known else []
         elif not item.date_known:
-            result.dates_unknown.append(f"feedparser {entry.date:%Y-%m-%d %H:%M}Z")
+            result.dates_unknown.append(line)
         elif abs(item.published - entry.date) > DATE_TOLERANCE:
-            ours, theirs = f"{item.published:%Y-%m-%d %H:%M}", f"{entry.date:%Y-%m-%d %H:%M}"
-            result.dates_off.append(f"ogbot {ours}Z, feedparser {theirs}Z")
+            result.dates_off.append(line)
     result.unmatched = len(items) - result.dates_compared
 
 
@@ -304,6 +323,7 @@ def figures(results: Sequence[Result]) -> dict[str, int]:
         "ok": sum(r.error is None for r in results),
         "failing": sum(r.error is not None for r in results),
         "crashes": sum(r.crash for r in results),
+        "raised": sum((r.bozo or "").startswith("raised:") for r in results),
         "entries": sum(r.entries for r in results),
         "showable": sum(r.showable for r in results),
         "kept": sum(r.kept for r in results),
@@ -322,7 +342,7 @@ def figures(results: Sequence[Result]) -> dict[str, int]:
         "unpaired": sum(r.unmatched for r in results),
         "dates_off": sum(len(r.dates_off) for r in results),
         "dates_unknown": sum(len(r.dates_unknown) for r in results),
-        "dates_extra": sum(r.dates_extra for r in results),
+        "dates_extra": sum(len(r.dates_extra) for r in results),
     }
 
 
@@ -372,9 +392,10 @@ def summary(results: Sequence[Result], skipped: int, seconds: float) -> list[str
     lines += [
         "",
         f"sources   ok {t['ok']} ({ratio(t['ok'], t['files'])}), failing {t['failing']}"
-        f" ({ratio(t['failing'], t['files'])}), internal errors {t['crashes']}",
+        f" ({ratio(t['failing'], t['files'])}), internal errors {t['crashes']};"
+        f" feedparser itself raised on {t['raised']} (no baseline there)",
         f"items     feedparser sees {t['entries']} entries, {shown} with something to show"
-        " (a title, a link, text or an enclosure)",
+        " (a title, a link, text, an image or an enclosure)",
         f"          ogbot keeps {t['kept']} ({ratio(t['kept'], shown)}); lost {t['lost']}"
         f" ({ratio(t['lost'], shown)}) in {t['lost_files']} files; more than feedparser in"
         f" {t['more_files']} files",
@@ -420,6 +441,9 @@ def details(results: Sequence[Result]) -> list[str]:
 
     sections = {
         "internal errors": rows(lambda r: [r.error] if r.crash else []),
+        "feedparser raised": rows(
+            lambda r: [r.bozo] if (r.bozo or "").startswith("raised:") else []
+        ),
         "lost items": rows(
             lambda r: (
                 [f"feedparser {r.showable} to show ({r.entries} entries), kept {r.kept}"]
@@ -436,6 +460,9 @@ def details(results: Sequence[Result]) -> list[str]:
         "control characters": rows(lambda r: r.control),
         "dates off": rows(lambda r: r.dates_off),
         "dates unknown": rows(lambda r: r.dates_unknown),
+        "dates ogbot knows and feedparser does not (to check by eye)": rows(
+            lambda r: r.dates_extra
+        ),
     }
     out: list[str] = []
     for title, found in sections.items():
