@@ -16,7 +16,18 @@ STAGES = ("watch", "store", "publish", "bot", "web", "knowledge", "app")
 
 # part -> the parts it must not import
 FORBIDDEN: dict[str, set[str]] = {
-    "models": {*STAGES, "config", "cli", "logs", "sanitize", "text", "dates", "backup", "lock"},
+    "models": {
+        *STAGES,
+        "config",
+        "cli",
+        "logs",
+        "sanitize",
+        "text",
+        "dates",
+        "feed_dates",
+        "backup",
+        "lock",
+    },
     "watch": {"store", "publish", "bot", "web", "knowledge", "app"},
     "store": {"watch", "publish", "bot", "web", "knowledge", "app"},
     "knowledge": {"watch", "store", "publish", "bot", "web", "app"},
