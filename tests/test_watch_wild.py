@@ -63,6 +63,25 @@ async def test_podcast_episodes_without_links_are_items_of_their_own(fake_web, t
     ]
 
 
+async def test_a_new_episode_sharing_the_home_page_link_is_new(fake_web, tmp_path, store):
+    """One episode linking to the show's home page, then a second one with the same link: the
+    second is new and the first is not updated (the guid tells them apart)."""
+    body = site_bytes("podcast.rss")
+    start, end = body.index(b"<item>"), body.rindex(b"</item>") + len(b"</item>")
+    episodes = body[start:end].split(b"</item>")
+    last = episodes[-2] + b"</item>"  # "Folge 9", linking to the home page
+    feed = fake_web.route("/feed.xml", body=body[:start] + last + body[end:])
+    settings = settings_for(tmp_path, [{"name": "podcast", "url": feed}])
+    assert await poll_twice(settings, store) == {"podcast": "podcast: 1 new, 0 updated"}
+    before = episodes[-3] + b"</item>"  # "Folge 10", the same link
+    fake_web.route("/feed.xml", body=body[:start] + before + last + body[end:])
+    assert await poll_twice(settings, store) == {"podcast": "podcast: 1 new, 0 updated"}
+    assert [i.title for i in items_of(store, "podcast")] == [
+        "Folge 10: Der Nationale Aktionsplan",
+        "Folge 9: Informationsfreiheit",
+    ]
+
+
 async def test_json_feed_items_without_url_stay_apart_and_link_where_they_can(
     fake_web, tmp_path, store
 ):

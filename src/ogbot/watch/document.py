@@ -126,8 +126,8 @@ def _expanded(source: str, document: bytes, declared: dict[bytes, bytes]) -> byt
     if total > ENTITY_EXPANSION_LIMIT:
         raise ParseError(
             source,
-            f"its entities would expand to {total:,} characters, more than {ENTITY_EXPANSION_LIMIT:,}"
-            " (refused: an entity bomb)",
+            f"its entities would expand to {total:,} characters, more than"
+            f" {ENTITY_EXPANSION_LIMIT:,} (refused: an entity bomb)",
         )
     written: dict[bytes, bytes] = {}
 
