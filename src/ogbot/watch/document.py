@@ -54,7 +54,11 @@ _ENTITY_REFERENCE = re.compile(rb"&([A-Za-z_:][-\w.:]*);")
 _DOCUMENT_REFERENCE = re.compile(
     rb"<!\[CDATA\[.*?\]\]>|<!--.*?-->|&([A-Za-z_:][-\w.:]*);", re.DOTALL
 )
-_ELEMENT = re.compile(rb"<[A-Za-z_]")
+# what may stand before a DOCTYPE: white space, the XML declaration, processing instructions,
+# comments
+_PROLOG = re.compile(rb"(?:\s++|<\?.*?\?>|<!--.*?-->)*+", re.DOTALL)
+# where feedparser ends the head in which it looks for entity declarations (replace_doctype)
+_HEAD_END = re.compile(rb"<\w")
 _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _NESTING_LIMIT = 32
 
@@ -84,8 +88,9 @@ def _without_internal_subset(source: str, body: bytes) -> bytes:
     written out where the document refers to them, as an XML parser expands them. More than
     :data:`ENTITY_EXPANSION_LIMIT` characters of them, or entities nested deeper than an XML
     document needs, make an entity bomb: ParseError."""
-    doctype = _DOCTYPE.search(body)
-    if doctype is not None and _ELEMENT.search(body, 0, doctype.start()) is None:
+    prolog = _PROLOG.match(body)  # it always matches, at least nothing
+    doctype = _DOCTYPE.match(body, prolog.end() if prolog else 0)
+    if doctype is not None:
         subset = _SUBSET.match(body, doctype.end())
         if subset is not None:
             declared: dict[bytes, bytes] = {}
@@ -97,8 +102,9 @@ def _without_internal_subset(source: str, body: bytes) -> bytes:
             body = head + _expanded(source, body[subset.end() :], declared)
         elif body[doctype.end() : doctype.end() + 1] == b"[":
             raise ParseError(source, "its DOCTYPE's internal subset does not end (refused)")
-    root = _ELEMENT.search(body)
-    if _ENTITY_DECLARATION.search(body, 0, root.start() if root else len(body)):
+    # a declaration this did not take out (a DOCTYPE out of place): feedparser would expand it
+    head_end = _HEAD_END.search(body)
+    if _ENTITY_DECLARATION.search(body, 0, head_end.start() if head_end else len(body)):
         raise ParseError(source, "it declares XML entities outside a DOCTYPE (refused)")
     return body
 
