@@ -14,6 +14,9 @@ the web page, the feeds) and it imports no stage. What each helper is for:
   of a huge text); the posts, the page and the feeds all show text through them;
 - :func:`url_spans` -- where the http(s) URLs in a plain text are, as Telegram links them;
 - :func:`without_read_more` -- a summary's "[…]" (WordPress' "read more") as one "…";
+  and zero-width spaces removed, whitespace collapsed;
+- :func:`strip_controls` -- text made fit to *store*: control characters (and lone surrogates)
+  removed, nothing else touched;
 - :func:`utf16_len` and :func:`shorten` -- lengths as Telegram counts them, and cutting a text
   to a length without splitting a word, an emoji or a letter from its accent;
 - :func:`deadline_text` -- a consultation's deadline as people read it, in German or English.
@@ -92,13 +95,15 @@ def normalise_text(text: str) -> str:
 
 # --- cleaning (for showing) -------------------------------------------------------------------
 
-# removed everywhere: control characters but line break and tab, lone surrogates (they cannot be
-# encoded for sending), bidi embeddings, overrides and isolates (they can reorder what follows),
-# zero-width space, byte-order mark. LRM/RLM, ZWJ and ZWNJ stay (right-to-left text and emoji
-# sequences need them).
-_UNWANTED = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff\u200b\u202a-\u202e\u2066-\u2069\ufeff]"
-)
+# C0 and C1 control characters but tab, line feed and carriage return (whitespace), DEL, and lone
+# surrogates (they cannot be encoded, for storing or sending): never part of any text
+_CONTROLS = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+_CONTROL = re.compile(f"[{_CONTROLS}]")
+# removed everywhere: the controls above (clean_text turns carriage returns into line breaks
+# first), bidi embeddings, overrides and isolates (they can reorder what follows), zero-width
+# space, byte-order mark. LRM/RLM, ZWJ and ZWNJ stay (right-to-left text and emoji sequences
+# need them).
+_UNWANTED = re.compile(f"[{_CONTROLS}\u200b\u202a-\u202e\u2066-\u2069\ufeff]")
 _LINE_BREAKS = str.maketrans({"\r": "\n", "\u2028": "\n", "\u2029": "\n", "\x85": "\n"})
 
 
@@ -166,6 +171,14 @@ def without_read_more(text: str) -> str:
     if match is None:
         return text
     return text[: match.start()].rstrip().rstrip(".…").rstrip() + ELLIPSIS
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without C0/C1 control characters (tab, line feed and carriage return stay: they
+    are whitespace, and text that keeps its lines needs them), DEL and lone surrogates; nothing
+    else changes. For text as it is stored (titles, summaries, content): mojibake carries C1
+    controls, and a page with them is not valid HTML."""
+    return _CONTROL.sub("", text)
 
 
 # --- measuring and shortening -----------------------------------------------------------------

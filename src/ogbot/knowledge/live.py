@@ -243,5 +243,5 @@ def answer(
             when = long_date(item.published.astimezone(tz).date(), lang)
         lines.append(f"• {item.title} ({item.shown_source}, {when})")
     lines.append(texts["more"] if consultations else texts["more_news"])
-    links = tuple(Link(item.title, item.link) for item in items)
+    links = tuple(Link(item.title, item.link) for item in items if item.link)
     return LiveAnswer("\n".join(lines), links)

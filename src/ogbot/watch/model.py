@@ -78,8 +78,8 @@ class NotModified:
 class Entry:
     """One item as a source publishes it, normalised.
 
-    Absolute link, aware UTC date (None when the source gives none), plain-text summary,
-    sanitised HTML content.
+    Absolute http(s) link ("" when the entry has none), aware UTC date (None when the source
+    gives none), plain-text summary, sanitised HTML content.
     """
 
     guid: str

@@ -1,4 +1,5 @@
-"""Normalised links (one story, one key) and the per-source include/exclude filters."""
+"""Normalised links (one story, one key), the key of an item without a link, and the per-source
+include/exclude filters."""
 
 from __future__ import annotations
 
@@ -37,6 +38,13 @@ def link_key(url: str) -> str:
     if query:
         key += "?" + urlencode(sorted(query))
     return key
+
+
+def guid_key(source: str, guid: str) -> str:
+    """The identity of an item without a link of its own: its source and guid. Never a
+    :func:`link_key` (whose host holds no ":" but before a port, and a port's digits are
+    followed by "/", "?" or nothing), so it never merges with another source's story."""
+    return f"guid:{source}:{guid}"
 
 
 @dataclass(frozen=True)

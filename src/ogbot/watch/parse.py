@@ -3,9 +3,17 @@
 feedparser never fetches here: it gets the bytes and the response headers, with
 ``content-location`` set to the final URL so relative links resolve. It is pure Python and slow,
 so callers run :func:`parse_feed` in a thread. RSS 0.9x/1.0/2.0 and Atom go through feedparser;
-JSON Feed is read with the standard library. A document that declares XML entities is refused
-before any XML parser sees it: feeds have no use for them, and it makes entity bombs
-(exponential and quadratic) cost nothing.
+JSON Feed is read with the standard library.
+
+Before feedparser sees a document, :func:`ogbot.watch.document.prepared` makes it fit: the
+encoding a byte-order mark says, no DOCTYPE internal subset (entity bombs refused), repaired
+character references.
+
+An entry is kept when it has something to show: a title, some text, or a link. Its link is its
+own, else its guid when that is a permalink, else its first enclosure; never the feed's address.
+Without a title, the start of its text names it. A title is plain text unless the feed says it is
+HTML (feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
+odd field makes unreadable is left out and noted; it never fails the others.
 
 feedparser's own pass over embedded HTML (resolve relative URIs, then sanitise: two sgmllib
 parses of every title, summary and content) costs about half of its parse time, and nh3 (see
@@ -22,7 +30,7 @@ import hashlib
 import html.entities
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin, urlsplit
@@ -33,23 +41,29 @@ import feedparser.urls
 
 from ogbot.feed_dates import feed_date
 from ogbot.sanitize import clean_html, plain_text
+from ogbot.text import shorten, strip_controls
+from ogbot.watch.document import prepared, repaired_references
 from ogbot.watch.model import Entry, Parsed, ParseError
 
 SUMMARY_LIMIT = 600
-_ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
+TITLE_FROM_TEXT = 100  # characters of its text that name an entry without a title
 _JSON_TYPES = ("application/feed+json", "application/json")
+# what one odd entry may raise, in feedparser's result or a JSON Feed: noted, the entry left out
+_ENTRY_ERRORS = (AttributeError, LookupError, TypeError, ValueError)
 
 
 def parse_feed(source: str, body: bytes, url: str, headers: Mapping[str, str]) -> Parsed:
-    """Entries of an RSS, Atom or JSON feed; raise ParseError when nothing usable is in it."""
+    """Entries of an RSS, Atom or JSON feed; raise ParseError when the document is no feed."""
     content_type = headers.get("content-type", "").lower()
     if content_type.startswith(_JSON_TYPES) or body.lstrip()[:1] == b"{":
         return _parse_json_feed(source, body, url)
-    if _ENTITY_DECLARATION.search(body):
-        raise ParseError(source, "the document declares XML entities (refused: entity bombs)")
     response_headers = {k.lower(): v for k, v in headers.items()}
-    response_headers["content-location"] = url
     response_headers.setdefault("content-type", "application/xml")
+    body, charset = prepared(source, body)
+    if charset:  # the byte-order mark's, now UTF-8
+        media = response_headers["content-type"].split(";", 1)[0].strip()
+        response_headers["content-type"] = f"{media or 'application/xml'}; charset={charset}"
+    response_headers["content-location"] = url
     data = feedparser.parse(
         body,
         response_headers=response_headers,
@@ -67,10 +81,39 @@ def parse_feed(source: str, body: bytes, url: str, headers: Mapping[str, str]) -
             raise ParseError(source, what + (f" ({problem})" if problem else ""))
         return Parsed(entries=(), title=_feed_title(data, url), problem=problem)
     encoding = str(data.get("encoding") or "utf-8")
-    entries = tuple(e for e in (_entry(raw, url, encoding) for raw in raw_entries) if e is not None)
-    if not entries:
-        raise ParseError(source, "no entry has a title or a link")
+    entries, left_out = _entries(raw_entries, lambda raw: _entry(raw, url, encoding))
+    problem = "; ".join(p for p in (problem, left_out) if p) or None
     return Parsed(entries=entries, title=_feed_title(data, url), problem=problem)
+
+
+def _entries(
+    raws: Iterable[Any], read: Callable[[Any], Entry | None]
+) -> tuple[tuple[Entry, ...], str | None]:
+    """The entries ``read`` makes of ``raws``, and a note on those left out: entries with
+    nothing to show, and entries that one odd field made unreadable (the others are kept)."""
+    entries: list[Entry] = []
+    empty = 0
+    failed: list[str] = []
+    for raw in raws:
+        try:
+            entry = read(raw)
+        except _ENTRY_ERRORS as exc:
+            failed.append(f"{type(exc).__name__}: {exc}")
+            continue
+        if entry is None:
+            empty += 1
+        else:
+            entries.append(entry)
+    notes = []
+    if empty:
+        notes.append(f"{_count(empty, 'entry')} with nothing to show left out")
+    if failed:
+        notes.append(f"{_count(len(failed), 'unreadable entry')} left out ({failed[0]})")
+    return tuple(entries), "; ".join(notes) or None
+
+
+def _count(n: int, what: str) -> str:
+    return f"{n} {what}" if n == 1 else f"{n} {what.removesuffix('y')}ies"
 
 
 def _feed_title(data: Any, url: str) -> str:
@@ -93,44 +136,90 @@ def _time(raw: Any, *keys: str) -> datetime | None:
 
 
 def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
-    def markup(value: str, detail: Any) -> str:
-        return _as_feedparser_would(value, detail, base, encoding)
+    """One feedparser entry, or None when it has nothing to show (no title, text or link)."""
 
-    title = plain_text(markup(str(raw.get("title", "")), raw.get("title_detail")))
-    link = str(raw.get("link", "")).strip()
-    link = urljoin(base, link) if link else ""
-    if link and urlsplit(link).scheme not in ("http", "https"):
-        link = ""
-    if not title and not link:
-        return None
+    def markup(value: Any, detail: Any) -> str:
+        text = _raw_text(value)
+        if detail and detail.get("value") == value and text != value:
+            detail = {**detail, "value": text}  # still this value's detail (its xml:base)
+        return _as_feedparser_would(text, detail, base, encoding)
+
+    detail = raw.get("title_detail")
+    kind = str(detail.get("type") or "text/html") if detail else "text/html"
+    if kind in _HTML_TYPES:
+        title = plain_text(markup(raw.get("title"), detail))
+    else:  # plain text: its angle brackets are text ("History of the <blink> tag")
+        title = " ".join(_raw_text(raw.get("title")).split())
     content = ""
     for part in raw.get("content", []) or []:
-        value = markup(str(part.get("value") or ""), part)
+        value = markup(part.get("value"), part)
         if value:
             content = value
             break
-    summary_html = markup(str(raw.get("summary", "") or ""), raw.get("summary_detail"))
+    summary_html = markup(raw.get("summary"), raw.get("summary_detail"))
     content = content or summary_html
-    summary = plain_text(summary_html or content, SUMMARY_LIMIT)
-    guid = str(raw.get("id", "") or "").strip() or link or _digest(title)
+    text = plain_text(summary_html or content)
+    link = _link(raw, base)
+    if not title and not text and not link:
+        return None
+    title = title or shorten(text, TITLE_FROM_TEXT)
+    guid = _raw_text(raw.get("id")).strip() or link or _digest(title)
     categories = tuple(
         dict.fromkeys(
-            plain_text(str(tag.get("term", "")))
+            plain_text(_raw_text(tag.get("term")))
             for tag in raw.get("tags", []) or []
             if tag.get("term")
         )
     )
-    author = plain_text(str(raw.get("author", ""))) or None
+    author = plain_text(_raw_text(raw.get("author"))) or None
     return Entry(
         guid=guid,
-        link=link or base,
-        title=title or link,
-        summary=summary,
+        link=link,
+        title=title,
+        summary=shorten(text, SUMMARY_LIMIT),
         content_html=clean_html(content),
         published=_time(raw, "published_parsed", "updated_parsed", "created_parsed"),
         categories=tuple(c for c in categories if c),
         author=author,
     )
+
+
+def _link(raw: Any, base: str) -> str:
+    """The entry's own http(s) link; else its guid when that is a permalink (feedparser makes
+    it the link then, unless RSS says ``isPermaLink="false"``); else its first enclosure."""
+    link = _http(_raw_text(raw.get("link")), base)
+    if link:
+        return link
+    if raw.get("guidislink") is not False:
+        link = _http(_raw_text(raw.get("id")))
+        if link:
+            return link
+    for enclosure in raw.get("enclosures") or []:
+        link = _http(_raw_text(enclosure.get("href")), base)
+        if link:
+            return link
+    return ""
+
+
+def _http(url: str, base: str = "") -> str:
+    """``url`` made absolute against ``base`` when it is an http(s) URL with a host, else ""."""
+    url = url.strip()
+    if not url:
+        return ""
+    try:
+        absolute = urljoin(base, url) if base else url
+        parts = urlsplit(absolute)
+    except ValueError:  # a broken IPv6 literal, say
+        return ""
+    return absolute if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
+
+
+def _raw_text(value: Any) -> str:
+    """A value from a feed as text fit to process: numeric character references repaired,
+    control characters and lone surrogates (nh3 and the store cannot take them) removed."""
+    if value is None or isinstance(value, dict | list | bool):
+        return ""
+    return strip_controls(repaired_references(str(value)))
 
 
 # What feedparser's pass keeps and nh3 treats alike: tags feedparser accepts that are not raw
@@ -232,43 +321,96 @@ def _digest(text: str) -> str:
     return "sha1:" + hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
 
 
+# --- JSON Feed ---------------------------------------------------------------------------------
+
+
 def _parse_json_feed(source: str, body: bytes, url: str) -> Parsed:
+    """A JSON Feed (1.0 or 1.1). Fields of an unexpected shape count as missing."""
     try:
         data = json.loads(body)
     except (ValueError, UnicodeDecodeError) as exc:
         raise ParseError(source, f"not a feed (invalid JSON: {exc})") from exc
     if not isinstance(data, dict) or "jsonfeed.org" not in str(data.get("version", "")):
         raise ParseError(source, "not a feed (JSON without a JSON Feed version)")
-    entries = []
-    for raw in data.get("items", []) or []:
-        if not isinstance(raw, dict):
-            continue
-        link = urljoin(url, str(raw.get("url") or raw.get("external_url") or ""))
-        title = plain_text(str(raw.get("title", "")))
-        content = str(raw.get("content_html") or "")
-        text = str(raw.get("summary") or raw.get("content_text") or "")
-        if not title and not link:
-            continue
-        published = None
-        stamp = raw.get("date_published") or raw.get("date_modified")
-        if isinstance(stamp, str):
-            try:
-                parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-                published = parsed.astimezone(UTC) if parsed.tzinfo else None
-            except ValueError:
-                published = None
-        authors = raw.get("authors") or []
-        author = authors[0].get("name") if authors and isinstance(authors[0], dict) else None
-        entries.append(
-            Entry(
-                guid=str(raw.get("id") or link or _digest(title)),
-                link=link or url,
-                title=title or link,
-                summary=plain_text(text or content, SUMMARY_LIMIT),
-                content_html=clean_html(content) if content else "",
-                published=published,
-                categories=tuple(str(t) for t in raw.get("tags", []) or [] if str(t).strip()),
-                author=str(author) if author else None,
-            )
+    raw_items = data.get("items")
+    items = [raw_items] if isinstance(raw_items, dict) else raw_items
+    if not isinstance(items, list):
+        items = []
+    author = _json_author(data)  # the items' author when they name none (as JSON Feed says)
+    entries, left_out = _entries(
+        (raw for raw in items if isinstance(raw, dict)), lambda raw: _json_entry(raw, url, author)
+    )
+    return Parsed(entries=entries, title=_scalar(data.get("title")), problem=left_out)
+
+
+def _json_entry(raw: dict[str, Any], url: str, author: str | None = None) -> Entry | None:
+    title = " ".join(_scalar(raw.get("title")).split())  # plain text, as JSON Feed says
+    guid = _scalar(raw.get("id")).strip()
+    link = (
+        _http(_scalar(raw.get("url")), url)
+        or _http(_scalar(raw.get("external_url")), url)
+        or _http(guid)
+        or next(
+            (
+                found
+                for attachment in _objects(raw.get("attachments"))
+                if (found := _http(_scalar(attachment.get("url")), url))
+            ),
+            "",
         )
-    return Parsed(entries=tuple(entries), title=str(data.get("title", "")))
+    )
+    content = _scalar(raw.get("content_html"))
+    text = plain_text(_scalar(raw.get("summary")) or _scalar(raw.get("content_text")) or content)
+    if not title and not text and not link:
+        return None
+    title = title or shorten(text, TITLE_FROM_TEXT)
+    return Entry(
+        guid=guid or link or _digest(title),
+        link=link,
+        title=title,
+        summary=shorten(text, SUMMARY_LIMIT),
+        content_html=clean_html(content) if content else "",
+        published=_json_time(raw),
+        categories=tuple(t for t in map(_scalar, _listed(raw.get("tags"))) if t.strip()),
+        author=_json_author(raw) or author,
+    )
+
+
+def _json_time(raw: dict[str, Any]) -> datetime | None:
+    published = None
+    stamp = raw.get("date_published") or raw.get("date_modified")
+    if isinstance(stamp, str):
+        try:
+            parsed = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            published = parsed.astimezone(UTC) if parsed.tzinfo else None
+        except ValueError:
+            published = None
+    return published
+
+
+def _json_author(raw: dict[str, Any]) -> str | None:
+    """The first author's name, of an item or the feed: JSON Feed 1.1's ``authors`` (a list;
+    an object is read as one), else 1.0's ``author`` (an object; a string is read as the
+    name)."""
+    for field in ("authors", "author"):
+        for person in _listed(raw.get(field)):
+            name = _scalar(person.get("name")) if isinstance(person, dict) else _scalar(person)
+            if name.strip():
+                return " ".join(name.split())
+    return None
+
+
+def _scalar(value: Any) -> str:
+    """A JSON value as text when it is a string or a number, else ""."""
+    return _raw_text(value) if isinstance(value, str | int | float) else ""
+
+
+def _listed(value: Any) -> list[Any]:
+    """A JSON value that should be a list: a list as it is, one other value as a list of it."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
+
+
+def _objects(value: Any) -> list[dict[str, Any]]:
+    return [item for item in _listed(value) if isinstance(item, dict)]
