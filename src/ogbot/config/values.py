@@ -66,7 +66,7 @@ def from_toml(parse: Parser, key: str, value: Any) -> Any:
     example = _NOT_TEXT_IN_TOML.get(parse)
     if example is not None and isinstance(value, str):
         raise Invalid(
-            f"{value!r} is a string; in the TOML file write it without quotes: "
+            f"{value!r} is a string; write it without quotes in the TOML file, e.g. "
             + example.format(key=key)
         )
     return parse(value)

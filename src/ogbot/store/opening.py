@@ -75,6 +75,10 @@ def how_to_restore(path: Path) -> str:
     )
 
 
+def _first_upper(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def check_not_lost(path: Path, *, start_afresh: bool) -> None:
     """Raise :class:`DatabaseLost` when ``path`` is missing or empty although its data directory
     was in use, unless the operator asked to start afresh."""
@@ -89,7 +93,7 @@ def check_not_lost(path: Path, *, start_afresh: bool) -> None:
     raise DatabaseLost(
         f"database {path} {what}, but the data directory was in use ({'; '.join(signs)}): "
         "its subscribers, scheduled announcements and the record of sent posts are not there, "
-        f"so ogbot does not start afresh. {how_to_restore(path).capitalize()}; "
+        f"so ogbot does not start afresh. {_first_upper(how_to_restore(path))}; "
         f"{HOW_TO_START_AFRESH}"
     )
 
