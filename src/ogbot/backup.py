@@ -78,7 +78,8 @@ def backup(data_dir: Path, target: Path, now: datetime, keep: int | None = None)
         raise StoreError(f"no database at {database}: nothing to back up (is OGBOT_DATA_DIR set?)")
     if database.stat().st_size == 0:  # an empty copy must never count as (or prune) a backup
         raise StoreError(
-            f"database {database} is empty (0 bytes): nothing to back up; {how_to_restore(database)}"
+            f"database {database} is empty (0 bytes): nothing to back up; "
+            + how_to_restore(database)
         )
     directory = target.is_dir()
     if keep is not None and not directory:
