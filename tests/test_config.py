@@ -555,3 +555,88 @@ def test_effective_toml_feeds_back_into_the_same_settings(tmp_path: Path) -> Non
     assert again.fetch == original.fetch
     assert again.web == original.web
     assert again.sources == original.sources
+
+
+# --- odd configuration, through the real command ----------------------------------------------
+
+
+def test_a_non_utf8_byte_names_the_file_and_line(tmp_path: Path) -> None:
+    from tests.shell import ogbot
+
+    config = tmp_path / "ogbot.toml"
+    # saved as Latin-1 by an editor: "Straße" with the byte 0xdf
+    config.write_bytes(b'[publish]\ntitle = "Neuigkeiten"\ncontact = "Stra\xdfe 1"\n')
+    result = ogbot(tmp_path, "check")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert result.stderr == (
+        "ogbot: the configuration is not valid:\n"
+        f"  config file {config}: line 3, column 16: not UTF-8 (byte 0xdf);"
+        " save the file as UTF-8\n"
+    )
+
+
+def test_a_url_the_fetcher_cannot_read_is_refused_at_check(tmp_path: Path) -> None:
+    from tests.shell import ogbot
+
+    write(
+        tmp_path / "ogbot.toml",
+        '[[sources]]\nname = "lokal"\nurl = "http://0177.0.0.1/feed"\n\n'
+        '[[sources]]\nname = "port"\nurl = "https://example.org:99999/feed"\n',
+    )
+    result = ogbot(tmp_path, "check")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1:] == [
+        "  sources.lokal.url: not a URL the fetcher can use: Invalid IPv4 address: '0177.0.0.1'",
+        "  sources.port.url: not a URL the fetcher can use: port 99999 is out of range",
+    ]
+
+
+def test_quoted_numbers_and_ids_in_toml_are_refused_with_the_way_to_write_them(
+    tmp_path: Path,
+) -> None:
+    from tests.shell import ogbot
+
+    write(
+        tmp_path / "ogbot.toml",
+        '[telegram]\ncoordinators = "123"\n\n[fetch]\ntimeout = "20"\nallow_private = "yes"\n\n'
+        '[[sources]]\nname = "eigene"\nurl = "https://example.org/feed"\ninterval = "60"\n',
+    )
+    result = ogbot(tmp_path, "check")
+    assert result.returncode == 2
+    assert result.stderr.splitlines()[1:] == [
+        "  telegram.coordinators: '123' is a string; write it without quotes in the TOML file,"
+        " e.g. coordinators = [123456789]",
+        "  fetch.timeout: '20' is a string; write it without quotes in the TOML file,"
+        " e.g. timeout = 20",
+        "  fetch.allow_private: 'yes' is a string; write it without quotes in the TOML file,"
+        " e.g. allow_private = true",
+        "  sources.eigene.interval: '60' is a string; write it without quotes in the TOML file,"
+        " e.g. interval = 20",
+    ]
+
+
+def test_the_environment_still_gives_numbers_and_ids_as_text(tmp_path: Path) -> None:
+    settings = load(
+        tmp_path, env={"OGBOT_TELEGRAM_COORDINATORS": "123", "OGBOT_FETCH_TIMEOUT": "20"}
+    )
+    assert settings.telegram.coordinators == (123,)
+    assert settings.fetch.timeout == 20
+
+
+def test_a_token_in_the_toml_file_is_accepted_with_a_warning(tmp_path: Path) -> None:
+    from tests.shell import clean_env, ogbot
+
+    config = write(tmp_path / "ogbot.toml", f'[telegram]\ntoken = "{TOKEN}"\n')
+    result = ogbot(tmp_path, "check")
+    assert result.returncode == 0
+    assert result.stderr == (
+        f"ogbot: warning: telegram.token is set in {config}: the token is a password; put it "
+        "only into the env file (OGBOT_TELEGRAM_TOKEN=...) and remove it from the TOML file\n"
+    )
+    assert TOKEN not in result.stderr + result.stdout
+
+    config.write_text("", encoding="utf-8")
+    from_env = ogbot(tmp_path, "check", env=clean_env(OGBOT_TELEGRAM_TOKEN=TOKEN))
+    assert from_env.returncode == 0
+    assert from_env.stderr == ""

@@ -23,6 +23,7 @@ from ogbot.config import (
     DEFAULT_SOURCES,
     ENV_CONFIG,
     ENV_DATA_DIR,
+    ENV_START_AFRESH,
     SCHEMA,
     SELECT_KEYS,
     SOURCE_KEYS,
@@ -130,7 +131,7 @@ def test_readme_config_table_has_a_row_per_key_with_its_real_default() -> None:
 
 def test_readme_names_only_environment_variables_ogbot_knows() -> None:
     known = {env_name(s, k) for s, fields in SCHEMA.items() for k in fields}
-    known |= {ENV_DATA_DIR, ENV_CONFIG}
+    known |= {ENV_DATA_DIR, ENV_CONFIG, ENV_START_AFRESH}
     named = set(re.findall(r"\bOGBOT_[A-Z][A-Z_]*[A-Z]\b", readme()))
     assert named - known == TYPO_EXAMPLES
 

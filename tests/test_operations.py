@@ -566,3 +566,150 @@ def test_restore_as_root_leaves_the_files_to_the_services_user(tmp_path, shell):
     data = tmp_path / "data"
     for made in (data / DB_NAME, data / "backups", data / "backups" / "before-restore.sqlite3"):
         assert made.stat().st_uid == service_user, made
+
+
+# --- a broken or lost database: named, with the backup to restore, never started afresh ------
+
+EVERY_COMMAND = (
+    ("sources",),
+    ("poll",),
+    ("announce", "Netzwerktreffen am Montag"),
+    ("ask", "Welche Konsultationen laufen gerade?"),
+    ("backup", "copy.sqlite3"),
+    ("run",),
+)
+
+
+def used_data_directory(tmp_path: Path, shell: Shell) -> tuple[Path, Path]:
+    """A data directory in use: an upgraded database with its rows, and a daily backup."""
+    path = migrated(tmp_path)
+    made = shell("backup", str(tmp_path / "data" / "backups") + "/")
+    assert made.returncode == 0, made.stderr
+    (daily,) = (tmp_path / "data" / "backups").glob("ogbot-*.sqlite3")
+    os.utime(daily, (2_000_000_000, 2_000_000_000))  # the newest backup there
+    return path, daily
+
+
+def garble(path: Path, offset: int) -> None:
+    """4 KiB of garbage over the file at ``offset``, as a failing disk or a stray write leaves."""
+    garbage = bytes((i * 151 + 7) % 256 for i in range(4096))
+    with path.open("r+b") as file:
+        file.seek(offset)
+        file.write(garbage)
+
+
+@pytest.mark.parametrize("offset", [0, 4096, 16384], ids=["header", "page-2", "page-5"])
+def test_a_garbled_database_is_named_by_every_command_with_the_backup_to_restore(
+    tmp_path, shell, offset
+):
+    path, daily = used_data_directory(tmp_path, shell)
+    assert path.stat().st_size > offset + 4096
+    garble(path, offset)
+    damaged = path.read_bytes()
+    for command in EVERY_COMMAND:
+        result = shell(*command)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr, command
+        assert f"database {path} is damaged" in result.stderr, (command, result.stderr)
+        assert f"ogbot restore {daily}" in result.stderr, command
+    assert path.read_bytes() == damaged  # nothing wrote over it
+    assert not (tmp_path / "copy.sqlite3").exists()
+
+    restored = shell("restore", str(daily))
+    assert restored.returncode == 0, restored.stderr
+    assert shell("sources").returncode == 0
+    store = Store(path)
+    try:
+        assert [s.chat_id for s in store.subscribers()] == [4242]
+    finally:
+        store.close()
+
+
+def test_four_kib_of_garbage_for_a_database_is_not_a_database(tmp_path, shell):
+    (tmp_path / "data").mkdir()
+    path = tmp_path / "data" / DB_NAME
+    path.write_bytes(b"")
+    garble(path, 0)
+    result = shell("sources")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"database {path} is damaged (file is not a database)" in result.stderr
+    assert "ogbot restore PATH" in result.stderr
+
+
+def test_an_empty_database_where_ogbot_ran_is_refused_until_restored_or_told(tmp_path, shell):
+    path, daily = used_data_directory(tmp_path, shell)
+    path.write_bytes(b"")  # truncated to zero length
+    for command in EVERY_COMMAND:
+        result = shell(*command)
+        assert result.returncode == 1, (command, result.stdout, result.stderr)
+        assert "Traceback" not in result.stderr, command
+        assert f"ogbot restore {daily}" in result.stderr, command
+        if command[0] == "backup":
+            assert f"database {path} is empty (0 bytes): nothing to back up" in result.stderr
+            continue
+        assert f"database {path} is empty (0 bytes), but the data directory was in use" in (
+            result.stderr
+        ), (command, result.stderr)
+        assert "--start-afresh (or OGBOT_START_AFRESH=1)" in result.stderr, command
+        assert path.stat().st_size == 0, command  # nothing started afresh
+    assert not (tmp_path / "copy.sqlite3").exists()  # an empty copy is no backup
+
+    restored = shell("restore", str(daily))
+    assert restored.returncode == 0, restored.stderr
+    store = Store(path)
+    try:
+        assert [s.chat_id for s in store.subscribers()] == [4242]
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("how", ["option", "environment"])
+def test_start_afresh_when_told(tmp_path, shell, how):
+    path, _ = used_data_directory(tmp_path, shell)
+    path.write_bytes(b"")
+    if how == "option":
+        result = shell("sources", "--start-afresh")
+    else:
+        result = shell("sources", OGBOT_START_AFRESH="1")
+    assert result.returncode == 0, result.stderr
+    assert "never fetched" in result.stdout
+    assert shell("sources").returncode == 0  # a database again: no need to say it twice
+    store = Store(path)
+    try:
+        assert store.subscribers() == []
+    finally:
+        store.close()
+
+
+def test_a_missing_database_next_to_feed_files_is_refused(tmp_path, shell):
+    public = tmp_path / "data" / "public"
+    public.mkdir(parents=True)
+    (public / "feed.rss").write_text("<rss/>", encoding="utf-8")
+    result = shell("sources")
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"database {tmp_path / 'data' / DB_NAME} is missing" in result.stderr
+    assert f"feed files in {public} (feed.rss)" in result.stderr
+    assert "there is none in" in result.stderr  # no backup here: says where to look
+    assert not (tmp_path / "data" / DB_NAME).exists()
+
+
+def test_a_new_data_directory_starts_without_being_told(tmp_path, shell):
+    assert shell("ask", "Was ist OGP?").returncode == 0  # builds its cache: no sign of use
+    result = shell("sources")
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / DB_NAME).stat().st_size > 0
+
+
+def test_help_names_the_way_to_start_afresh(tmp_path):
+    result = ogbot(tmp_path, "--help")
+    assert "--start-afresh" in result.stdout
+    assert "OGBOT_START_AFRESH=1" in " ".join(result.stdout.split())
+
+
+def test_the_store_knows_where_the_feeds_are_written():
+    from ogbot.publish.feeds import PUBLIC_DIR
+    from ogbot.store.opening import FEEDS_DIR
+
+    assert FEEDS_DIR == PUBLIC_DIR

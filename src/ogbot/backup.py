@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from ogbot.store import BACKUPS_DIR, DB_NAME, MIGRATIONS, Store, StoreError, online_copy
+from ogbot.store.opening import check_intact, damaged, how_to_restore, is_damage
 
 BACKUP_PREFIX = "ogbot-"
 BACKUP_SUFFIX = ".sqlite3"
@@ -74,12 +76,23 @@ def backup(data_dir: Path, target: Path, now: datetime, keep: int | None = None)
     database = data_dir / DB_NAME
     if not database.is_file():
         raise StoreError(f"no database at {database}: nothing to back up (is OGBOT_DATA_DIR set?)")
+    if database.stat().st_size == 0:  # an empty copy must never count as (or prune) a backup
+        raise StoreError(
+            f"database {database} is empty (0 bytes): nothing to back up; "
+            + how_to_restore(database)
+        )
     directory = target.is_dir()
     if keep is not None and not directory:
         raise ValueError("--keep needs a directory as PATH")
     path = backup_target(target, now)
     if path.resolve() == database.resolve():
         raise ValueError(f"{path} is the database itself")
+    try:  # a damaged database is named with the backup to restore, and never copied
+        with contextlib.closing(_connect(database)) as db:
+            check_intact(db, database)
+    except sqlite3.Error as exc:
+        if is_damage(exc):
+            raise damaged(database, exc) from exc
     with _failing_as(f"backup of {database} to {path}"):
         # no migration here: a backup before an upgrade must be the old schema, untouched
         _copy(database, path)
@@ -151,7 +164,7 @@ def restore(data_dir: Path, source: Path) -> RestoreReport:
     with _failing_as(f"restore of {source} to {database}"):
         if database.exists():
             previous = data_dir / BACKUPS_DIR / BEFORE_RESTORE
-            _copy(database, previous)
+            _keep(database, previous)
         # the replaced database's journal must never be applied to the restored one
         for suffix in ("-wal", "-shm", "-journal"):
             Path(f"{database}{suffix}").unlink(missing_ok=True)
@@ -189,6 +202,19 @@ def _failing_as(what: str) -> Iterator[None]:
         yield
     except (sqlite3.Error, OSError) as exc:
         raise StoreError(f"{what}: {exc}") from exc
+
+
+def _keep(database: Path, previous: Path) -> None:
+    """The database being replaced, kept: an online copy, or a damaged one byte for byte (the
+    usual reason for a restore; SQLite cannot copy it)."""
+    try:
+        _copy(database, previous)
+    except (sqlite3.Error, StoreError) as exc:
+        if isinstance(exc, sqlite3.Error) and not is_damage(exc):
+            raise
+        previous.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        shutil.copyfile(database, previous)
+        previous.chmod(0o600)
 
 
 def _copy(source: Path, target: Path) -> None:

@@ -15,7 +15,14 @@ from typing import TextIO
 
 from ogbot import __version__, logs
 from ogbot.app.errors import ContentError, RunError, StoreError, TelegramRefused, UsageError
-from ogbot.config import ConfigError, Settings, effective_toml, load_settings
+from ogbot.config import (
+    ENV_START_AFRESH,
+    START_AFRESH_OPTION,
+    ConfigError,
+    Settings,
+    effective_toml,
+    load_settings,
+)
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -38,6 +45,14 @@ def _global_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
         choices=logs.LEVELS,
         default="info" if top else argparse.SUPPRESS,
         help="the least important events to log",
+    )
+    parser.add_argument(
+        START_AFRESH_OPTION,
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="begin an empty database although the data directory shows it was in use (its "
+        f"database missing or empty, backups or feeds there); also {ENV_START_AFRESH}=1. "
+        "Without it ogbot refuses and names the backup to restore",
     )
 
 
@@ -219,12 +234,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logs.configure(args.log_format, args.log_level)
     try:
-        settings = load_settings(args.config)
+        settings = load_settings(args.config, start_afresh=args.start_afresh)
     except ConfigError as exc:
         print("ogbot: the configuration is not valid:", file=sys.stderr)
         for problem in exc.problems:
             print(f"  {problem}", file=sys.stderr)
         return EXIT_USAGE
+    for warning in settings.warnings:
+        print(f"ogbot: warning: {warning}", file=sys.stderr)
     logs.configure(args.log_format, args.log_level, secrets=(settings.telegram.token,))
     try:
         return COMMANDS[args.command](args, settings, sys.stdout)

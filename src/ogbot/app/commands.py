@@ -36,7 +36,11 @@ class Asker:
     def _stored_items(self) -> Store | None:
         """The database, for questions about consultations and news; never created here."""
         data = self.settings.data_dir
-        return Store.open(data) if (data / DB_NAME).exists() else None
+        return (
+            Store.open(data, start_afresh=self.settings.start_afresh)
+            if (data / DB_NAME).exists()
+            else None
+        )
 
     def answer(self, question: str, lang: Lang | None) -> Answer:
         from ogbot.knowledge.answer import Pending
@@ -94,7 +98,7 @@ def poll(settings: Settings, say: Say) -> None:
         )
         return
     try:
-        store = AsyncStore.open(settings.data_dir)
+        store = AsyncStore.open(settings.data_dir, start_afresh=settings.start_afresh)
 
         async def cycle() -> None:
             async with sources_client(settings) as client, publishing(settings, store) as pub:
@@ -140,7 +144,7 @@ def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
 
     lock = DataLock(settings.data_dir)
     holder = lock.acquire()
-    store = AsyncStore.open(settings.data_dir)
+    store = AsyncStore.open(settings.data_dir, start_afresh=settings.start_afresh)
 
     async def publish() -> None:
         async with publishing(settings, store) as publisher:
@@ -190,7 +194,7 @@ def announce_time(text: str, settings: Settings, now: datetime | None = None) ->
 
 def sources(settings: Settings) -> list[str]:
     """Each configured source with its state (``ogbot sources``)."""
-    store = Store.open(settings.data_dir)
+    store = Store.open(settings.data_dir, start_afresh=settings.start_afresh)
     try:
         states = {state.name: state for state in store.sources()}
     finally:

@@ -71,7 +71,7 @@ class Service:
         lock = DataLock(settings.data_dir)
         if not lock.acquire():
             raise RunError(f"another ogbot process holds {lock.path}")
-        store = AsyncStore.open(settings.data_dir)
+        store = AsyncStore.open(settings.data_dir, start_afresh=settings.start_afresh)
         try:
             await self._run(store)
         finally:

@@ -14,7 +14,7 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +25,7 @@ from ogbot.config.settings import (
     ENV_CONFIG,
     ENV_DATA_DIR,
     ENV_PREFIX,
+    ENV_START_AFRESH,
     KEY,
     REQUIRED_SELECTORS,
     SCHEMA,
@@ -38,7 +39,7 @@ from ogbot.config.settings import (
     env_name,
     known_keys,
 )
-from ogbot.config.values import Invalid, Parser
+from ogbot.config.values import Invalid, Parser, boolean, from_toml
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
@@ -79,21 +80,43 @@ def load_settings(
     config: str | None = None,
     env: Mapping[str, str] | None = None,
     cwd: Path | None = None,
+    *,
+    start_afresh: bool = False,
 ) -> Settings:
-    """Read, merge and validate the configuration; raise ConfigError listing every problem."""
+    """Read, merge and validate the configuration; raise ConfigError listing every problem.
+    ``start_afresh``: the command line's --start-afresh (else $OGBOT_START_AFRESH decides)."""
     env = dict(os.environ) if env is None else dict(env)
     cwd = Path.cwd() if cwd is None else cwd
     path = find_config_file(config, env, cwd)
     document: dict[str, Any] = {}
     if path is not None:
-        try:
-            with path.open("rb") as handle:
-                document = tomllib.load(handle)
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError([f"config file {path}: not valid TOML ({exc})"]) from exc
-        except OSError as exc:
-            raise ConfigError([f"config file {path}: cannot be read ({exc.strerror})"]) from exc
-    return build_settings(document, env, cwd, path)
+        document = read_toml(path)
+    settings = build_settings(document, env, cwd, path)
+    return replace(settings, start_afresh=True) if start_afresh else settings
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """The TOML file's document; a file that cannot be read, is not UTF-8 or not TOML is a
+    ConfigError naming the file and the line."""
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ConfigError([f"config file {path}: cannot be read ({exc.strerror})"]) from exc
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ConfigError(
+            [
+                f"config file {path}: line {line}, column {column}: not UTF-8 (byte "
+                f"0x{data[exc.start]:02x}); save the file as UTF-8"
+            ]
+        ) from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError([f"config file {path}: not valid TOML ({exc})"]) from exc
 
 
 def build_settings(
@@ -123,18 +146,21 @@ def build_settings(
         values: dict[str, Any] = {}
         for key, (default, parse) in keys.items():
             origin = f"{section}.{key}"
-            value = raw.get(key, default)
             name = env_name(section, key)
-            if name in env:
-                value, origin = env[name], name
             try:
-                values[key] = parse(value)
+                if name in env:
+                    origin = name
+                    values[key] = parse(env[name])
+                elif key in raw:
+                    values[key] = from_toml(parse, key, raw[key])
+                else:
+                    values[key] = parse(default)
             except Invalid as exc:
                 problems.append(f"{origin}: {exc}")
         sections[section] = values
 
     known_env = {env_name(s, k) for s, keys in SCHEMA.items() for k in keys}
-    known_env |= {ENV_CONFIG, ENV_DATA_DIR}
+    known_env |= {ENV_CONFIG, ENV_DATA_DIR, ENV_START_AFRESH}
     for name in sorted(env):
         if name.startswith(ENV_PREFIX) and name not in known_env:
             problems.append(f"{name}: unknown environment variable{_hint(name, sorted(known_env))}")
@@ -146,6 +172,21 @@ def build_settings(
     data_dir = Path(env.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
     if not data_dir.is_absolute():
         data_dir = cwd / data_dir
+    start_afresh = _check(problems, ENV_START_AFRESH, boolean, env.get(ENV_START_AFRESH, "0"))
+
+    warnings: list[str] = []
+    telegram = document.get("telegram")
+    if isinstance(telegram, dict) and telegram.get("token"):
+        where = config_file or "the TOML file"
+        overridden = (
+            " (OGBOT_TELEGRAM_TOKEN overrides it here)"
+            if env_name("telegram", "token") in env
+            else ""
+        )
+        warnings.append(
+            f"telegram.token is set in {where}{overridden}: the token is a password; put it "
+            "only into the env file (OGBOT_TELEGRAM_TOKEN=...) and remove it from the TOML file"
+        )
 
     if problems:
         raise ConfigError(problems)
@@ -155,6 +196,8 @@ def build_settings(
         data_dir=data_dir,
         config_file=config_file,
         sources_from_defaults=from_defaults,
+        start_afresh=bool(start_afresh),
+        warnings=tuple(warnings),
     )
 
 
@@ -196,7 +239,7 @@ def _parse_sources(raw: Any, problems: list[str], candidates: list[str]) -> list
             elif spec is None:  # the name, read above
                 continue
             elif f.name in entry:
-                values[f.name] = _check(problems, where, spec.parse, entry[f.name])
+                values[f.name] = _check_toml(problems, where, spec.parse, entry[f.name])
             elif f.default is MISSING:
                 problems.append(f"{where}: missing")
             else:
@@ -209,6 +252,14 @@ def _parse_sources(raw: Any, problems: list[str], candidates: list[str]) -> list
 def _check(problems: list[str], key: str, parse: Parser, value: Any) -> Any:
     try:
         return parse(value)
+    except Invalid as exc:
+        problems.append(f"{key}: {exc}")
+        return None
+
+
+def _check_toml(problems: list[str], key: str, parse: Parser, value: Any) -> Any:
+    try:
+        return from_toml(parse, key.rsplit(".", 1)[-1], value)
     except Invalid as exc:
         problems.append(f"{key}: {exc}")
         return None

@@ -21,6 +21,10 @@ from ogbot.config.values import Parser, parse_quiet_hours
 ENV_PREFIX = "OGBOT_"
 ENV_CONFIG = "OGBOT_CONFIG"
 ENV_DATA_DIR = "OGBOT_DATA_DIR"
+# the operator's "yes, an empty database" where the data directory shows it was in use (the
+# store refuses otherwise: ogbot.store.opening); an option or a variable, never a TOML key
+ENV_START_AFRESH = "OGBOT_START_AFRESH"
+START_AFRESH_OPTION = "--start-afresh"
 DEFAULT_CONFIG_FILE = "ogbot.toml"
 DEFAULT_DATA_DIR = "data"
 PROJECT_URL = "https://opengovpartnership.de"
@@ -151,6 +155,8 @@ class Settings:
     data_dir: Path
     config_file: Path | None = None
     sources_from_defaults: bool = field(default=True)
+    start_afresh: bool = False  # --start-afresh or OGBOT_START_AFRESH=1
+    warnings: tuple[str, ...] = ()  # accepted, but worth telling (a token in the TOML file)
 
     @property
     def site_url(self) -> str:

@@ -14,6 +14,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 Parser = Callable[[Any], Any]
 
+# Parsers that read text only because environment variables are text: in the TOML file such a
+# value is written as what it is (timeout = 20, coordinators = [123]), and a quoted one is
+# refused rather than silently converted (see :func:`from_toml`). Parser -> an example.
+_NOT_TEXT_IN_TOML: dict[Parser, str] = {}
+
 
 class Invalid(ValueError):
     """A value that does not fit its key; the message says why."""
@@ -26,11 +31,45 @@ def string(value: Any) -> str:
 
 
 def url(value: Any) -> str:
+    """An http(s) URL as the fetcher reads it: httpx's own parser (imported only here, when a
+    URL is read) refuses what it would refuse at every fetch (``http://0177.0.0.1/``: an IPv4
+    address with a leading zero; a port that is not a number), and a port must exist."""
+    import httpx
+
     text = string(value).strip()
     parts = urlsplit(text)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise Invalid("not an http(s) URL")
+    try:
+        port = httpx.URL(text).port
+    except httpx.InvalidURL as exc:
+        raise Invalid(f"not a URL the fetcher can use: {exc}") from None
+    if port is not None and not 0 < port < 65536:
+        raise Invalid(f"not a URL the fetcher can use: port {port} is out of range")
     return text
+
+
+def not_text_in_toml(example: str) -> Callable[[Parser], Parser]:
+    """Marks a parser whose values are no strings in the TOML file; ``example`` shows how one is
+    written (``{key}`` is replaced by the key)."""
+
+    def mark(parse: Parser) -> Parser:
+        _NOT_TEXT_IN_TOML[parse] = example
+        return parse
+
+    return mark
+
+
+def from_toml(parse: Parser, key: str, value: Any) -> Any:
+    """``parse(value)`` for a value from the TOML file: a quoted number, boolean or list is
+    refused with the way to write it (an environment variable, always text, is not)."""
+    example = _NOT_TEXT_IN_TOML.get(parse)
+    if example is not None and isinstance(value, str):
+        raise Invalid(
+            f"{value!r} is a string; write it without quotes in the TOML file, e.g. "
+            + example.format(key=key)
+        )
+    return parse(value)
 
 
 def optional_url(value: Any) -> str:
@@ -39,6 +78,7 @@ def optional_url(value: Any) -> str:
 
 
 def whole(minimum: int, maximum: int | None = None) -> Parser:
+    @not_text_in_toml("{key} = 20")
     def parse(value: Any) -> int:
         if isinstance(value, str):
             try:
@@ -57,6 +97,7 @@ def whole(minimum: int, maximum: int | None = None) -> Parser:
 
 
 def number(minimum: float, *, exclusive: bool = False) -> Parser:
+    @not_text_in_toml("{key} = 20")
     def parse(value: Any) -> float:
         if isinstance(value, str):
             try:
@@ -78,6 +119,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
+@not_text_in_toml("{key} = true")
 def boolean(value: Any) -> bool:
     if isinstance(value, str):
         lowered = value.strip().lower()
@@ -112,6 +154,7 @@ def channel(value: Any) -> str:
     return text
 
 
+@not_text_in_toml("{key} = [123456789]")
 def user_ids(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):  # environment: "123,456" or "[123, 456]"
         items: list[Any] = [p for p in re.split(r"[\s,\[\]]+", value) if p]
@@ -131,6 +174,7 @@ def user_ids(value: Any) -> tuple[int, ...]:
     return tuple(ids)
 
 
+@not_text_in_toml('{key} = ["Konsultation", "Beteiligung"]')
 def string_list(value: Any) -> tuple[str, ...]:
     if isinstance(value, str):
         return tuple(p.strip() for p in value.split(",") if p.strip())

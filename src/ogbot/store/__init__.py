@@ -19,7 +19,11 @@ due again is the watch stage's (``ogbot.watch.backoff``); how long what is store
 is kept, the stages' that own it (:class:`ogbot.models.Retention`, passed in by the
 application layer).
 
-The store imports no stage: only :mod:`ogbot.models` and the standard library.
+Opening (``opening``): a damaged file, or a database missing or empty where the data directory
+was in use, is a :class:`StoreError` naming the backup to restore; never started afresh unasked.
+
+The store imports no stage: only :mod:`ogbot.models`, :mod:`ogbot.config` (the name of the
+start-afresh option) and the standard library.
 """
 
 from ogbot.store.asyncstore import AsyncStore

@@ -8,6 +8,7 @@ of every call against the method's signature, and the result has the method's re
 from __future__ import annotations
 
 import asyncio
+import functools
 import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,13 +26,19 @@ T = TypeVar("T")
 class AsyncStore:
     """The store for asyncio code: every call runs on the store's own thread."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, start_afresh: bool = False) -> None:
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ogbot-store")
-        self._store: Store = self._executor.submit(Store, path).result()
+        try:
+            self._store: Store = self._executor.submit(
+                functools.partial(Store, path, start_afresh=start_afresh)
+            ).result()
+        except BaseException:
+            self._executor.shutdown(wait=False)
+            raise
 
     @classmethod
-    def open(cls, data_dir: Path) -> AsyncStore:
-        return cls(data_dir / DB_NAME)
+    def open(cls, data_dir: Path, *, start_afresh: bool = False) -> AsyncStore:
+        return cls(data_dir / DB_NAME, start_afresh=start_afresh)
 
     async def call(
         self, function: Callable[Concatenate[Store, P], T], *args: P.args, **kwargs: P.kwargs

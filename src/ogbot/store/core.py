@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import os
 import sqlite3
+from collections.abc import Callable
 from pathlib import Path
+from types import FunctionType
+from typing import Any
 
 from ogbot.store import schema
 from ogbot.store.base import StoreError
 from ogbot.store.items import ItemsRepository
+from ogbot.store.opening import check_intact, check_not_lost, damaged, is_damage
 from ogbot.store.outbox import OutboxRepository
 from ogbot.store.people import PeopleRepository
 from ogbot.store.schema import BACKUPS_DIR, DB_NAME, MIGRATIONS, online_copy
@@ -18,9 +24,14 @@ from ogbot.store.sources import SourcesRepository
 class Store(SourcesRepository, ItemsRepository, OutboxRepository, PeopleRepository):
     """One SQLite connection. Use from one thread (AsyncStore takes care of that)."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, start_afresh: bool = False) -> None:
+        """Open (or, in a new data directory, create) the database ``path``. A damaged file, and
+        a missing or empty one where the data directory was in use, raise a :class:`StoreError`
+        that says how to restore (see :mod:`ogbot.store.opening`); ``start_afresh``: the
+        operator wants an empty database there all the same."""
         self.path = path
         try:
+            check_not_lost(path, start_afresh=start_afresh)
             path.parent.mkdir(parents=True, exist_ok=True)
             if not path.exists():
                 # private from the start, whatever the umask: it holds subscribers' chat ids
@@ -29,7 +40,12 @@ class Store(SourcesRepository, ItemsRepository, OutboxRepository, PeopleReposito
             self._db = sqlite3.connect(path, isolation_level=None, timeout=10)
             self._db.row_factory = sqlite3.Row
             self._db.execute("PRAGMA busy_timeout = 10000")
-            found = self.version
+            try:
+                found = self.version  # "file is not a database" here
+                check_intact(self._db, path)
+            except BaseException:
+                self._db.close()
+                raise
             if found > len(MIGRATIONS):  # refused before anything, even the journal, changes
                 self._db.close()
                 raise StoreError(
@@ -45,11 +61,13 @@ class Store(SourcesRepository, ItemsRepository, OutboxRepository, PeopleReposito
                 online_copy(self._db, self.backups / f"before-schema-{len(MIGRATIONS)}.sqlite3")
             self.migrate()
         except (sqlite3.Error, OSError) as exc:
+            if isinstance(exc, sqlite3.Error) and is_damage(exc):
+                raise damaged(path, exc) from exc
             raise StoreError(f"database {path}: {exc}") from exc
 
     @classmethod
-    def open(cls, data_dir: Path) -> Store:
-        return cls(data_dir / DB_NAME)
+    def open(cls, data_dir: Path, *, start_afresh: bool = False) -> Store:
+        return cls(data_dir / DB_NAME, start_afresh=start_afresh)
 
     def close(self) -> None:
         self._db.close()
@@ -83,3 +101,27 @@ class Store(SourcesRepository, ItemsRepository, OutboxRepository, PeopleReposito
                 " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
                 (key, value),
             )
+
+
+def _guarded(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` with SQLite's errors as :class:`StoreError` (damage named with the way to
+    restore): a command that reads the store without :class:`AsyncStore` never shows a
+    traceback for a database that breaks after it was opened."""
+
+    @functools.wraps(method)
+    def call(self: Store, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            if is_damage(exc):
+                raise damaged(self.path, exc) from exc
+            raise StoreError(f"database {self.path}: {exc}") from exc
+
+    return call
+
+
+for _name in dir(Store):
+    if not _name.startswith("_") and _name not in ("transaction", "close"):
+        _member = inspect.getattr_static(Store, _name)
+        if isinstance(_member, FunctionType):
+            setattr(Store, _name, _guarded(_member))
