@@ -119,7 +119,10 @@ def test_cli_announce_names_an_invisible_text_empty_and_hashtags_the_entity_limi
     tagged = operator.run("announce", "-", stdin=hashtags)
     assert tagged.returncode == 2
     # 150 and the heading's and contact line's own entities
-    assert "too many links, hashtags or mentions for one post: 153, at most 100" in tagged.stderr
+    assert (
+        "too many entities (links, hashtags, mentions) for one post: 153, at most 100"
+        in tagged.stderr
+    )
     assert "too long" not in tagged.stderr
     assert operator.posts() == []
 

@@ -114,9 +114,7 @@ class PostTooLong(ValueError):
         self.limit = limit
         self.unit = unit
         if unit == ENTITIES_UNIT:
-            message = (
-                f"too many links, hashtags or mentions for one post: {size}, at most {limit}"
-            )
+            message = f"too many {unit} for one post: {size}, at most {limit}"
         else:
             message = f"too long for one post: {size} {unit}, at most {limit}"
         super().__init__(message)
