@@ -231,6 +231,13 @@ def connection_cap(limit: int | None = None) -> int:
     return max(1, min(MAX_CONNECTIONS, limit // 2))
 
 
+def accept_backlog(cap: int) -> int:
+    """The listen backlog, which is also how many connections asyncio accepts in one go before
+    the guard's closes take effect: a quarter of the cap (16..128), so a burst stays within the
+    file limit's other half."""
+    return max(16, min(128, cap // 4))
+
+
 _BUSY_ANSWER = (
     b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
     b"Retry-After: 5\r\nContent-Length: 19\r\nConnection: close\r\n\r\n"
@@ -388,7 +395,9 @@ async def start_web(
     try:
         # the runner's server behind the guard, on a listener of our own (aiohttp's TCPSite
         # cannot take another protocol factory); stop() closes it before the runner's cleanup
-        listener = await asyncio.get_running_loop().create_server(guard, host, port)
+        listener = await asyncio.get_running_loop().create_server(
+            guard, host, port, backlog=accept_backlog(cap)
+        )
     except OSError as exc:
         await runner.cleanup()
         raise WebError(f"web: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
