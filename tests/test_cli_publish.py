@@ -108,6 +108,25 @@ def test_cli_announce_reads_stdin_and_refuses_too_long_text(operator):
     assert len(operator.posts()) == 1
 
 
+def test_cli_announce_names_an_invisible_text_empty_and_hashtags_the_entity_limit(operator):
+    # what a paste from a chat app can be: zero-width spaces, a BOM and a word joiner, no text
+    invisible = operator.run("announce", "-", stdin="\u200b\u200b\ufeff\u2060\n\u200b\n")
+    assert invisible.returncode == 2
+    assert "the text is empty" in invisible.stderr
+    assert "too long" not in invisible.stderr
+    # 150 hashtags are 1,200 characters, far below the length limit: Telegram counts entities
+    hashtags = " ".join(f"#Thema{n}" for n in range(150))
+    tagged = operator.run("announce", "-", stdin=hashtags)
+    assert tagged.returncode == 2
+    # 150 and the heading's and contact line's own entities
+    assert (
+        "too many entities (links, hashtags, mentions) for one post: 153, at most 100"
+        in tagged.stderr
+    )
+    assert "too long" not in tagged.stderr
+    assert operator.posts() == []
+
+
 def test_cli_announce_at_schedules_and_poll_publishes_when_due(operator):
     result = operator.run("announce", "--at", "2099-01-01T09:00", "Zukunft")
     assert result.returncode == 0, result.stderr

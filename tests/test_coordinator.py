@@ -21,9 +21,11 @@ from ogbot.app.coordination import Coordination
 from ogbot.app.house import publishing
 from ogbot.app.people import People
 from ogbot.bot import coordinator, notices
+from ogbot.bot.conversation import FLOOD_LIMIT
 from ogbot.bot.coordinator import parse_post_link, tell_coordinators
 from ogbot.bot.coordinator_views import REFUSAL, sources_html
 from ogbot.bot.services import BotServices
+from ogbot.bot.texts import TEXTS
 from ogbot.bot.wiring import build_application
 from ogbot.config import Settings, SourceSettings, build_settings
 from ogbot.knowledge.answer import Answerer
@@ -695,3 +697,89 @@ def test_parse_post_link_reads_public_and_private_channel_links() -> None:
         "-1001234567890", 7
     )
     assert parse_post_link("https://example.org/ogbot_test/42") is None
+
+
+# --- under abuse ------------------------------------------------------------------------------
+
+
+async def _settled(bot: Harness) -> None:
+    """Every pushed update taken and answered: the coordinator's own command is answered last."""
+    await bot.until(lambda: not bot.telegram.pending_updates, "all updates taken")
+    await bot.say(COORDINATOR, "/scheduled")
+    await asyncio.sleep(0.3)
+
+
+async def test_a_stranger_flooding_announce_gets_few_replies_and_few_log_lines(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="ogbot")
+    for n in range(100):
+        bot.telegram.push_message(STRANGER, f"/announce Versuch {n}")
+    await _settled(bot)
+
+    # the refusal while under the gate's limit, one "slow down", then silence (updates run
+    # concurrently, so the order of the replies is not fixed)
+    replies = sorted(m.text for m in bot.telegram.sent(STRANGER))
+    assert replies == sorted([REFUSAL["de"]] * FLOOD_LIMIT + [TEXTS["de"].slow_down])
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == FLOOD_LIMIT + 1
+    assert {r.getMessage() for r in warnings} == {"coordinator_refused"}
+    assert await bot.store.call(Store.draft, 1) is None
+
+
+async def test_a_flood_limit_from_telegram_is_one_warning_line_not_a_traceback(
+    bot: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    bot.telegram.fail_next("sendMessage", status=429, retry_after=7)
+    bot.telegram.push_message(STRANGER, "/announce Hallo")
+    await _settled(bot)
+
+    [limited] = [r for r in caplog.records if r.getMessage() == "reply_flood_limited"]
+    assert limited.levelno == logging.WARNING and not limited.exc_info
+    assert limited.fields["retry_after"] == 7  # type: ignore[attr-defined]
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        "ann:send:" + "9" * 40,  # an id no database holds: OverflowError before
+        "ann:send:²",  # a digit to str.isdigit(), not to int()
+        "ann:send:-1",
+        "ann:send:01",
+        "ann:launch:1",
+        "ann:send:1:extra",
+        "ann:",
+    ],
+)
+async def test_a_forged_button_is_answered_and_does_nothing(
+    bot: Harness, caplog: pytest.LogCaptureFixture, data: str
+) -> None:
+    caplog.set_level(logging.INFO)
+    preview = await bot.announce("Nur echte Knöpfe.")
+
+    answer = await bot.press(COORDINATOR, preview.message_id, data, check_button=False)
+    stranger = await bot.press(
+        STRANGER, preview.message_id, data, chat=COORDINATOR, check_button=False
+    )
+    await bot.drain()
+
+    assert answer.get("text") in (None, "")
+    assert stranger["text"] == REFUSAL["de"]
+    assert bot.channel() == []
+    assert [r for r in caplog.records if r.levelno >= logging.ERROR] == []
+    draft = await bot.store.call(Store.draft, 1)
+    assert draft is not None and draft.state == "open"
+
+
+async def test_a_stranger_pressing_buttons_in_a_flood_is_still_answered(bot: Harness) -> None:
+    preview = await bot.announce("Nicht für alle.")
+    answers = [
+        await bot.press(STRANGER, preview.message_id, "ann:send:1", chat=COORDINATOR)
+        for _ in range(FLOOD_LIMIT + 3)
+    ]
+    alerts = [a for a in answers if a.get("show_alert")]
+    assert len(alerts) == FLOOD_LIMIT + 1  # the refusal while under the limit, then silence
+    assert all(a["text"] == REFUSAL["de"] for a in alerts)
+    assert bot.channel() == []

@@ -651,6 +651,8 @@ def test_ogbot_service_runs_the_venv_as_its_own_user_and_stops_on_bad_configurat
     assert service["Restart"] == ["on-failure"]
     assert service["RestartPreventExitStatus"] == ["2"]
     assert service["TimeoutStopSec"] == ["20"]
+    # room for the web server's 1,024 connections (half the limit) and everything else
+    assert int(service["LimitNOFILE"][0]) >= 2048
     environment = unit_environment(service)
     assert environment["OGBOT_DATA_DIR"] == f"/var/lib/{service['StateDirectory'][0]}"
     # the feeds must be readable by nginx: the directories 0755 (ogbot makes public/ under the

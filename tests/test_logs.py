@@ -3,10 +3,13 @@ emitted it; httpx's request log (its URLs contain the token) held at WARNING."""
 
 from __future__ import annotations
 
+import asyncio
+import errno
 import io
 import json
 import logging
 import re
+import socket
 from collections.abc import Iterator
 
 import pytest
@@ -226,3 +229,53 @@ def test_line_breaks_stay_inside_one_line(fmt: str) -> None:
     logs.get_logger("ogbot.x").info("ev", title="first\nsecond")
     logging.getLogger("somelib").warning("line one\nline two")
     assert len(lines(stream)) == 2
+
+
+# --- storms ---------------------------------------------------------------------------------
+
+
+def _accept_failed(loop: asyncio.AbstractEventLoop, server: socket.socket) -> None:
+    """What asyncio's selector loop reports when accept() finds no file descriptor left."""
+    loop.call_exception_handler(
+        {
+            "message": "socket.accept() out of system resource",
+            "exception": OSError(errno.EMFILE, "Too many open files"),
+            "socket": server,
+        }
+    )
+
+
+def test_a_failing_accept_is_logged_once_per_interval_not_per_try() -> None:
+    stream = capture()
+    loop = asyncio.new_event_loop()
+    try:
+        with socket.socket() as server:
+            for _ in range(1000):
+                _accept_failed(loop, server)
+    finally:
+        loop.close()
+    [line] = lines(stream)
+    assert " error asyncio " in line and "out of system resource" in line
+    assert "Too many open files" in line
+
+
+def test_after_the_interval_the_next_one_says_how_many_were_held_back() -> None:
+    now = [0.0]
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.KeyValueFormatter())
+    handler.addFilter(logs.RateLimitFilter(interval=60.0, clock=lambda: now[0]))
+    logger = logging.getLogger("asyncio")
+    logger.addHandler(handler)
+    try:
+        for step in range(300):  # five minutes, one try a second
+            now[0] = float(step)
+            logger.error("socket.accept() out of system resource\nsocket: <socket>")
+        logger.error("Task exception was never retrieved")  # other asyncio errors all pass
+        logger.error("Task exception was never retrieved")
+    finally:
+        logger.removeHandler(handler)
+    output = stream.getvalue()
+    assert output.count("out of system resource") == 5
+    assert output.count("suppressed=59") == 4
+    assert output.count("Task exception was never retrieved") == 2

@@ -4,6 +4,7 @@ pushed updates, as its users meet it; stopped with SIGTERM."""
 from __future__ import annotations
 
 import json
+import resource
 import signal
 import socket
 import subprocess
@@ -72,6 +73,12 @@ class Running:
             }
         self.env |= env
         self.process: subprocess.Popen[bytes] | None = None
+        self.max_files: int | None = None  # RLIMIT_NOFILE of the process (as ulimit -n)
+
+    def _limits(self) -> None:
+        if self.max_files is not None:
+            hard = resource.getrlimit(resource.RLIMIT_NOFILE)[1]
+            resource.setrlimit(resource.RLIMIT_NOFILE, (self.max_files, hard))
 
     def start(self) -> Running:
         self.log = self.log_path.open("ab")
@@ -81,6 +88,7 @@ class Running:
             env=self.env,
             stdout=self.log,
             stderr=subprocess.STDOUT,
+            preexec_fn=self._limits,
         )
         wait_for(self.healthy, what="the web server")
         return self
@@ -384,3 +392,28 @@ def test_run_tells_the_coordinator_of_an_announcement_missed_while_it_was_down(
     assert "01.11.2026 09:00 Uhr" in notice and "Treffen im Rathaus" in notice
     assert "verpasst" in notice
     assert fake_telegram.sent(CHANNEL) == []
+
+
+def test_run_under_a_low_file_limit_answers_healthz_past_hundreds_of_idle_sockets(
+    tmp_path: Path, fake_web: FakeWeb
+):
+    # the attack on `ulimit -n 1024`, scaled down: 128 descriptors, 200 idle connections
+    run = Running(tmp_path, fake_web, None)
+    run.max_files = 128
+    run.start()
+    idle: list[socket.socket] = []
+    try:
+        for _ in range(200):
+            idle.append(socket.create_connection(("127.0.0.1", run.port), timeout=5))
+        for _ in range(3):
+            response = httpx.get(f"{run.url}/healthz", timeout=5)
+            assert response.status_code == 200
+    finally:
+        for sock in idle:
+            sock.close()
+        code, _ = run.stop()
+    assert code == 0
+    log = run.logged()
+    assert "out of system resource" not in log
+    assert log.count("web_connections_full") == 1  # once a minute, not once per connection
+    assert "Traceback" not in log

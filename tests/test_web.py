@@ -28,6 +28,7 @@ from ogbot.publish.html import safe_url as safe_link
 from ogbot.store import DB_NAME, AsyncStore, Store
 from ogbot.watch.fetch import make_client
 from ogbot.web import WebError, WebServer, start_web
+from ogbot.web.server import connection_cap
 from tests.fakes.web import FakeWeb
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
@@ -810,6 +811,87 @@ async def test_start_web_on_a_taken_port_is_a_web_error(settings, store, serve):
     server = await serve(settings)
     with pytest.raises(WebError, match="cannot listen"):
         await start_web(settings, store, host="127.0.0.1", port=server.port)
+
+
+# --- idle and slow connections --------------------------------------------------------------
+
+
+async def _closed_within(reader: asyncio.StreamReader, seconds: float) -> bool:
+    """Whether the server closes the connection within ``seconds`` (reading all it sends)."""
+    try:
+        async with asyncio.timeout(seconds):
+            while await reader.read(4096):
+                pass
+    except TimeoutError:
+        return False
+    except ConnectionResetError:
+        return True
+    return True
+
+
+async def test_a_connection_that_sends_nothing_is_closed_after_the_idle_timeout(settings, serve):
+    server = await serve(settings, idle_timeout=0.5)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        assert await _closed_within(reader, 5.0)
+    finally:
+        writer.close()
+
+
+async def test_a_half_sent_header_dripping_a_byte_at_a_time_is_closed(settings, serve):
+    # slowloris: a request line and part of a header, then one byte every 0.1 s, forever
+    server = await serve(settings, idle_timeout=0.5)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ")
+    closed = False
+    try:
+        for _ in range(50):  # 5 s at most
+            try:
+                writer.write(b"a")
+                await writer.drain()
+            except ConnectionError:
+                closed = True
+                break
+            if await _closed_within(reader, 0.1):
+                closed = True
+                break
+    finally:
+        writer.close()
+    assert closed
+
+
+async def test_a_kept_alive_connection_is_closed_when_idle_after_its_answer(settings, serve):
+    server = await serve(settings, idle_timeout=0.5)
+    reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+    try:
+        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        status = await asyncio.wait_for(reader.readline(), 5.0)
+        assert status.startswith(b"HTTP/1.1 200")
+        assert await _closed_within(reader, 5.0)
+    finally:
+        writer.close()
+
+
+async def test_many_idle_connections_do_not_lock_out_healthz(settings, serve, client):
+    # 40 idle sockets against a cap of 8 (a low file limit), with a timeout far away: the
+    # oldest idle ones make room, and /healthz answers at once
+    server = await serve(settings, idle_timeout=60.0, max_connections=8)
+    idle = [await asyncio.open_connection("127.0.0.1", server.port) for _ in range(40)]
+    try:
+        for _ in range(3):
+            response = await asyncio.wait_for(client.get(server.url + "/healthz"), 5.0)
+            assert response.status_code == 200
+        still_open = [reader for reader, _ in idle if not await _closed_within(reader, 0.05)]
+        assert len(still_open) <= 8
+    finally:
+        for _, writer in idle:
+            writer.close()
+
+
+def test_the_connection_cap_is_half_the_file_limit_at_most_1024():
+    assert connection_cap(1024) == 512  # systemd's default soft limit
+    assert connection_cap(64) == 32
+    assert connection_cap(65536) == 1024
 
 
 # --- a real browser -------------------------------------------------------------------------

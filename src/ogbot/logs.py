@@ -10,7 +10,9 @@ Levels: ``debug`` for detail while developing, ``info`` for what happened (cycle
 ``warning`` for a problem ogbot works around (a failing source), ``error`` for something that
 needs an operator. The text of users' messages is never passed to a logger. Bot tokens are
 masked in every record, whatever logger emitted it, and httpx's request log (whose URLs contain
-the token) is held at WARNING.
+the token) is held at WARNING. A few records that come in storms (asyncio's failed ``accept()``
+when the process is out of file descriptors, logged on every try) pass once per
+:data:`RATE_INTERVAL`; the next one that passes says how many were held back (``suppressed=N``).
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ import json
 import logging
 import re
 import sys
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, TextIO
 
@@ -27,6 +31,51 @@ _TOKEN_PATTERN = re.compile(r"\d{3,}:[A-Za-z0-9_-]{20,}")
 # httpx logs request URLs (Bot API URLs hold the token); PTB logs whole updates (users' text) at
 # debug; APScheduler and aiohttp's access log say at info what ogbot's own events already say
 QUIET_LOGGERS = ("httpx", "httpcore", "telegram", "apscheduler", "aiohttp.access")
+
+
+# (logger, first words of the message): records that repeat by the thousand in a storm
+RATE_LIMITED = (("asyncio", "socket.accept() out of system resource"),)
+RATE_INTERVAL = 60.0  # seconds
+
+
+class RateLimitFilter(logging.Filter):
+    """Lets one record of each :data:`RATE_LIMITED` kind through per ``interval`` seconds; the
+    next one that passes carries ``suppressed``: how many were dropped meanwhile."""
+
+    def __init__(
+        self,
+        interval: float = RATE_INTERVAL,
+        limited: tuple[tuple[str, str], ...] = RATE_LIMITED,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        super().__init__()
+        self.interval = interval
+        self.limited = limited
+        self.clock = clock
+        self._passed: dict[tuple[str, str], float] = {}
+        self._held: dict[tuple[str, str], int] = {}
+
+    def _kind(self, record: logging.LogRecord) -> tuple[str, str] | None:
+        message = record.msg if isinstance(record.msg, str) else ""
+        for name, start in self.limited:
+            if record.name == name and message.startswith(start):
+                return name, start
+        return None
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        kind = self._kind(record)
+        if kind is None:
+            return True
+        now = self.clock()
+        passed = self._passed.get(kind)
+        if passed is not None and now - passed < self.interval:
+            self._held[kind] = self._held.get(kind, 0) + 1
+            return False
+        self._passed[kind] = now
+        held = self._held.pop(kind, 0)
+        if held:
+            record.fields = {**_fields(record), "suppressed": held}
+        return True
 
 
 class RedactingFilter(logging.Filter):
@@ -119,6 +168,7 @@ def configure(
     """Install ogbot's one handler on the root logger (idempotent)."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter() if fmt == "json" else KeyValueFormatter())
+    handler.addFilter(RateLimitFilter())
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     for old in list(root.handlers):

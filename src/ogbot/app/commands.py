@@ -130,14 +130,15 @@ def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
     """Publish an announcement now, or schedule it for ``at`` (``ogbot announce``)."""
     from ogbot.app.house import publishing
     from ogbot.lock import DataLock
-    from ogbot.publish.post import announcement_fits
+    from ogbot.publish.post import announcement_problem
     from ogbot.store import AsyncStore
 
     text = text.strip()
     if not text:
         raise UsageError("announce: the text is empty")
-    if not announcement_fits(text, settings.publish):
-        raise UsageError("announce: the text is too long for one Telegram post; shorten it")
+    problem = announcement_problem(text, settings.publish)
+    if problem is not None:
+        raise UsageError(f"announce: {problem}")
     when = announce_time(at, settings) if at else None
     if when is not None and when <= utc_now():
         raise UsageError(f"announce: --at {at} is in the past")

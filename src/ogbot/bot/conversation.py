@@ -230,6 +230,8 @@ class Conversation:
         if verdict == "notice":
             log.info("flood_slowed", chat_type=_chat_type(update))
             await self._reply(update, context, TEXTS[_lang(update)].slow_down)
+        if update.callback_query is not None:
+            await _answer_query(update.callback_query, "")  # a press is answered either way
         return False
 
     async def _reply(
@@ -482,9 +484,14 @@ def _chat_type(update: Update) -> str:
     return chat.type if chat is not None else "none"
 
 
-def register(application: Application, services: BotServices) -> None:  # type: ignore[type-arg]
-    """Add the handlers for everyone to ``application`` (after the coordinator's, group 0)."""
-    conversation = Conversation(services)
+def register(
+    application: Application,  # type: ignore[type-arg]
+    services: BotServices,
+    gate: FloodGate | None = None,
+) -> None:
+    """Add the handlers for everyone to ``application`` (after the coordinator's, group 0);
+    ``gate`` is the flood gate shared with the coordinator's refusals."""
+    conversation = Conversation(services, gate)
     gated = conversation.gated
     new_messages = filters.UpdateType.MESSAGE  # never edited messages or channel posts
     commands: dict[str, Callback] = {

@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Literal, cast
 from zoneinfo import ZoneInfo
 
 from telegram import (
@@ -50,8 +51,9 @@ from telegram.ext import (
 from ogbot import logs
 from ogbot.app.coordination import Awaiting
 from ogbot.bot import coordinator_views as views
+from ogbot.bot.conversation import FloodGate, Verdict
 from ogbot.bot.services import BotServices
-from ogbot.bot.texts import client_lang
+from ogbot.bot.texts import TEXTS, client_lang
 from ogbot.dates import read_when
 from ogbot.models import StoredAnnouncement
 from ogbot.publish.post import PostTooLong, announcement_post
@@ -76,7 +78,9 @@ def parse_when(text: str, now: datetime, tz: ZoneInfo) -> datetime | None:
 
 _POST_LINK = re.compile(
     r"(?:https?://)?(?:www\.)?(?:t|telegram)\.me/(?:s/)?"
-    r"(?:c/(?P<internal>\d+)|(?P<name>[A-Za-z][A-Za-z0-9_]{3,31}))/(?P<message>\d+)/?(?:\?\S*)?",
+    # ids as Telegram's: a channel id has at most 13 digits after -100, a message id fits int32
+    r"(?:c/(?P<internal>\d{1,13})|(?P<name>[A-Za-z][A-Za-z0-9_]{3,31}))/(?P<message>\d{1,10})/?"
+    r"(?:\?\S*)?",
     re.IGNORECASE,
 )
 
@@ -96,6 +100,27 @@ def parse_post_link(text: str) -> PostLink | None:
         return None
     chat = f"-100{match['internal']}" if match["internal"] else f"@{match['name']}"
     return PostLink(chat, int(match["message"]))
+
+
+@dataclass(frozen=True)
+class Button:
+    """A press of one of the coordinator's buttons: ``ann:<action>:<id>``, parsed strictly."""
+
+    action: Literal["send", "plan", "cancel", "drop"]
+    ref: int
+
+
+# ASCII digits only (str.isdigit() takes "²" too), and an id SQLite can hold (int64)
+_BUTTON = re.compile(rf"{views.CALLBACK_PREFIX}:(send|plan|cancel|drop):([1-9][0-9]{{0,17}})")
+
+
+def parse_button(data: str | None) -> Button | None:
+    """The press ``data`` stands for, or None for anything a forged or outdated button sends."""
+    match = _BUTTON.fullmatch(data or "")
+    if match is None:
+        return None
+    action = cast(Literal["send", "plan", "cancel", "drop"], match[1])
+    return Button(action, int(match[2]))
 
 
 # --- the handlers ----------------------------------------------------------------------------
@@ -133,8 +158,10 @@ def _command_text(message: Message) -> str:
 class Coordinator:
     """The handlers, bound to the services they use."""
 
-    def __init__(self, services: BotServices) -> None:
+    def __init__(self, services: BotServices, gate: FloodGate | None = None) -> None:
         self.services = services
+        # the same gate as every other reply's: a stranger's refusals count in their window
+        self.gate = gate or FloodGate()
         self.settings = services.settings
         self.coordination = services.coordination
         self.tz = services.settings.publish.tz
@@ -149,13 +176,27 @@ class Coordinator:
         if message is None or user is None:
             return None
         if not self.is_coordinator(user.id):
-            log.warning("coordinator_refused", user=user.id, command=command)
-            await _reply(message, views.REFUSAL[client_lang(user.language_code)])
+            lang = client_lang(user.language_code)
+            verdict = self._gate(user.id, command)
+            if verdict == "pass":
+                await _reply(message, views.REFUSAL[lang])
+            elif verdict == "notice":
+                await _reply(message, TEXTS[lang].slow_down)
             return None
         if message.chat.type != ChatType.PRIVATE:
             await _reply(message, views.PRIVATE_ONLY)
             return None
         return message
+
+    def _gate(self, user_id: int, command: str) -> Verdict:
+        """A stranger's attempt through the flood gate: logged (a warning while it is answered,
+        debug once the user is flooding), and the verdict on answering it."""
+        verdict = self.gate.check(user_id, self.services.clock().timestamp())
+        if verdict == "drop":
+            log.debug("coordinator_refused", user=user_id, command=command, answered=False)
+        else:
+            log.warning("coordinator_refused", user=user_id, command=command)
+        return verdict
 
     def _example(self) -> str:
         """Tomorrow at nine, as the coordinator may write a time."""
@@ -191,12 +232,16 @@ class Coordinator:
         if query is None:
             raise ApplicationHandlerStop
         user = query.from_user
-        action, _, ref = (query.data or "").removeprefix(f"{views.CALLBACK_PREFIX}:").partition(":")
+        press = parse_button(query.data)
         if not self.is_coordinator(user.id):
-            log.warning("coordinator_refused", user=user.id, command=f"button:{action}")
-            await _answer(query, views.REFUSAL[client_lang(user.language_code)], alert=True)
+            verdict = self._gate(user.id, f"button:{press.action if press else 'invalid'}")
+            if verdict == "drop":
+                await _answer(query)  # the spinner stops; nothing more for a flood
+            else:
+                await _answer(query, views.REFUSAL[client_lang(user.language_code)], alert=True)
             raise ApplicationHandlerStop
-        if not ref.isdigit():
+        if press is None:  # forged, or from an older version: answered, nothing done
+            log.info("button_invalid", user=user.id)
             await _answer(query)
             raise ApplicationHandlerStop
         handlers = {
@@ -205,11 +250,7 @@ class Coordinator:
             "cancel": self._cancel,
             "drop": self._drop,
         }
-        handler = handlers.get(action)
-        if handler is None:
-            await _answer(query)
-        else:
-            await handler(query, user.id, int(ref))
+        await handlers[press.action](query, user.id, press.ref)
         raise ApplicationHandlerStop
 
     async def _is_open(self, query: CallbackQuery, draft_id: int) -> bool:
@@ -436,9 +477,14 @@ class Coordinator:
         raise ApplicationHandlerStop
 
 
-def register(application: Application, services: BotServices) -> None:  # type: ignore[type-arg]
-    """Add the coordinator's handlers to ``application`` (group :data:`GROUP`)."""
-    coordinator = Coordinator(services)
+def register(
+    application: Application,  # type: ignore[type-arg]
+    services: BotServices,
+    gate: FloodGate | None = None,
+) -> None:
+    """Add the coordinator's handlers to ``application`` (group :data:`GROUP`); ``gate`` is the
+    flood gate the conversation's replies share."""
+    coordinator = Coordinator(services, gate)
     commands = {
         "announce": coordinator.announce,
         "scheduled": coordinator.scheduled,

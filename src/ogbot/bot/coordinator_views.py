@@ -87,7 +87,7 @@ def local_time(moment: datetime, tz: ZoneInfo) -> str:
 def too_long_text(error: PostTooLong) -> str:
     """What the coordinator reads when the announcement does not fit one post."""
     over = error.size - error.limit
-    if error.unit == "UTF-16 units":
+    if not error.entities:
         return (
             f"Der Text ist {over} Zeichen zu lang für einen Beitrag ({error.size} von höchstens "
             f"{error.limit}, mit Überschrift und Kontaktzeile; &amp;, &lt; und &gt; zählen "

@@ -7,9 +7,11 @@ is not used: ogbot's own scheduler runs with or without Telegram.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
+from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from ogbot import logs
@@ -30,18 +32,35 @@ def build_application(services: BotServices, bot: Bot | None = None) -> Applicat
         .concurrent_updates(8)
         .build()
     )
-    coordinator.register(application, services)
-    conversation.register(application, services)
+    # one flood gate for every reply: a stranger's refused /announce counts like any message
+    gate = conversation.FloodGate()
+    coordinator.register(application, services, gate)
+    conversation.register(application, services, gate)
     application.add_error_handler(on_error)
     return application
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    """One place for every handler's error: logged with its type, never the user's text."""
-    kind = type(context.error).__name__ if context.error else "unknown"
+    """One place for every handler's error: logged with its type, never the user's text.
+
+    What Telegram is expected to answer now and then is one warning line, no traceback: a flood
+    limit (429, ``RetryAfter``; the reply is lost, the flood gate keeps them rare) or a network
+    failure (a timeout, a connection cut). Anything else is an error with its traceback.
+    """
+    error = context.error
+    kind = type(error).__name__ if error else "unknown"
     where: dict[str, Any] = {}
     if isinstance(update, Update):
         where["update"] = update.update_id
         if update.effective_chat is not None:
             where["chat_type"] = update.effective_chat.type
-    log.error("handler_failed", error=kind, **where, exc_info=context.error)
+    if isinstance(error, RetryAfter):
+        log.warning("reply_flood_limited", retry_after=_seconds(error.retry_after), **where)
+    elif isinstance(error, TimedOut) or type(error) is NetworkError:  # not BadRequest, a subclass
+        log.warning("reply_failed", error=kind, reason=str(error), **where)
+    else:
+        log.error("handler_failed", error=kind, **where, exc_info=error)
+
+
+def _seconds(value: int | timedelta) -> float:
+    return value.total_seconds() if isinstance(value, timedelta) else float(value)

@@ -101,14 +101,28 @@ class Post:
     item_ids: tuple[int, ...] = ()
 
 
+ENTITIES_UNIT = "entities (links, hashtags, mentions)"
+
+
 class PostTooLong(ValueError):
-    """The text does not fit in one post; ``size`` and ``limit`` are in ``unit``."""
+    """The text does not fit in one post; ``size`` and ``limit`` are in ``unit``: UTF-16 units
+    (too long) or :data:`ENTITIES_UNIT` (too many links, hashtags and mentions: Telegram's limit
+    on entities, whatever the length)."""
 
     def __init__(self, size: int, limit: int, unit: str = "UTF-16 units") -> None:
         self.size = size
         self.limit = limit
         self.unit = unit
-        super().__init__(f"too long for one post: {size} {unit}, at most {limit}")
+        if unit == ENTITIES_UNIT:
+            message = f"too many {unit} for one post: {size}, at most {limit}"
+        else:
+            message = f"too long for one post: {size} {unit}, at most {limit}"
+        super().__init__(message)
+
+    @property
+    def entities(self) -> bool:
+        """Whether the limit hit is Telegram's on entities, not the length."""
+        return self.unit == ENTITIES_UNIT
 
 
 # --- hashtags ---------------------------------------------------------------------------------
@@ -479,9 +493,19 @@ def digest_groups(items: Sequence[T], size: int) -> list[list[T]]:
 # --- announcement -----------------------------------------------------------------------------
 
 
+# blank characters that are letters or symbols to Unicode: Hangul fillers, the Braille blank
+_BLANK_GLYPHS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
+
+
+def _visible(char: str) -> bool:
+    return not (
+        char.isspace() or char in _BLANK_GLYPHS or unicodedata.category(char) in ("Cf", "Cc")
+    )
+
+
 def _announcement_body(text: str) -> str:
     body = clean_text(text, multiline=True)
-    if not body:
+    if not any(_visible(char) for char in body):  # zero-width spaces and joiners only
         raise ValueError("an announcement needs text")
     return body
 
@@ -498,7 +522,7 @@ def _announcement_check(html: str) -> None:
     parsed = parse_html(html)
     count = len(parsed.entities) + auto_entities(parsed.text)
     if count > MAX_ENTITIES:
-        raise PostTooLong(count, MAX_ENTITIES, "entities (links, hashtags, mentions)")
+        raise PostTooLong(count, MAX_ENTITIES, ENTITIES_UNIT)
 
 
 def announcement_post(
@@ -518,10 +542,23 @@ def announcement_post(
     return Post(_finish(html), preview, preview is None)
 
 
-def announcement_fits(text: str, publish: PublishSettings, lang: Lang = "de") -> bool:
-    """Whether ``text`` fits in one announcement post (``ogbot announce`` refuses it otherwise)."""
+def announcement_problem(text: str, publish: PublishSettings, lang: Lang = "de") -> str | None:
+    """Why ``text`` cannot be one announcement post, in words for the operator, or None when it
+    fits: empty (nothing visible left once invisible characters are dropped), too long, or too
+    many links, hashtags and mentions (``ogbot announce`` refuses it with this)."""
     try:
-        _announcement_check(_announcement_html(_announcement_body(text), publish, lang))
-    except ValueError:  # PostTooLong is one, and so is an empty text
-        return False
-    return True
+        body = _announcement_body(text)
+    except ValueError:
+        return "the text is empty (nothing visible is left once invisible characters are dropped)"
+    try:
+        _announcement_check(_announcement_html(body, publish, lang))
+    except PostTooLong as exc:
+        if exc.entities:
+            return f"the text has {exc} (Telegram's limit, whatever the length); remove some"
+        return f"the text is {exc}; shorten it"
+    return None
+
+
+def announcement_fits(text: str, publish: PublishSettings, lang: Lang = "de") -> bool:
+    """Whether ``text`` fits in one announcement post (see :func:`announcement_problem`)."""
+    return announcement_problem(text, publish, lang) is None

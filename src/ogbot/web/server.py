@@ -7,6 +7,14 @@ would do the conditional part, but its ETag is the file's mtime and size: every 
 same bytes would change it.) ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page`
 makes. This is the only module that imports aiohttp; :func:`start_web` runs it on the caller's
 event loop.
+
+Connections: one that brings no complete request within :data:`IDLE_TIMEOUT` seconds is closed,
+whether it sends nothing, half a header (slowloris) or stays open after an answer (aiohttp's
+``keepalive_timeout``, which runs from the connection's start and is not reset by partial data).
+At most :func:`connection_cap` are open at once (half the process's file limit, at most
+:data:`MAX_CONNECTIONS`): at the cap a new connection closes the oldest one that has no request
+in a handler, so idle sockets can never lock out ``/healthz``; when every one is busy, the
+newcomer gets a 503 and is closed. Either way the process never runs out of file descriptors.
 """
 
 from __future__ import annotations
@@ -15,6 +23,8 @@ import asyncio
 import hashlib
 import json
 import os
+import resource
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -47,6 +57,9 @@ FEEDS = {
 FEED_CACHE_CONTROL = "public, max-age=300"  # feed readers poll; a cycle is 30 minutes by default
 HEALTH_TIMEOUT = 5.0  # seconds /healthz waits for its database write before answering 503
 SHUTDOWN_TIMEOUT = 2.0  # seconds open requests get when the server stops
+IDLE_TIMEOUT = 15.0  # seconds a connection may go without a complete request (first one too)
+MAX_CONNECTIONS = 1024  # open connections at most (fewer under a low file limit)
+FULL_LOG_INTERVAL = 60.0  # seconds between two "connections_full" warnings
 SECURITY_HEADERS = {
     "X-Content-Type-Options": "nosniff",
     # nothing but the page's one inline stylesheet (by its hash): no scripts, images, frames; the
@@ -205,6 +218,89 @@ class _Site:
         )
 
 
+# --- connections ------------------------------------------------------------------------------
+
+
+def connection_cap(limit: int | None = None) -> int:
+    """How many connections may be open: half the file limit (``RLIMIT_NOFILE``, soft), so the
+    database, the fetches and Telegram keep theirs, and never more than :data:`MAX_CONNECTIONS`."""
+    if limit is None:
+        limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    if limit == resource.RLIM_INFINITY or limit <= 0:
+        return MAX_CONNECTIONS
+    return max(1, min(MAX_CONNECTIONS, limit // 2))
+
+
+def accept_backlog(cap: int) -> int:
+    """The listen backlog, which is also how many connections asyncio accepts in one go before
+    the guard's closes take effect: a quarter of the cap (16..128), so a burst stays within the
+    file limit's other half."""
+    return max(16, min(128, cap // 4))
+
+
+_BUSY_ANSWER = (
+    b"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+    b"Retry-After: 5\r\nContent-Length: 19\r\nConnection: close\r\n\r\n"
+    b"Zu viele Anfragen.\n"
+)
+
+
+class _Refused(asyncio.Protocol):
+    """A connection over the cap while every open one is busy: a 503, then closed."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        if isinstance(transport, asyncio.WriteTransport):
+            transport.write(_BUSY_ANSWER)
+        transport.close()
+
+
+class _Guard:
+    """The protocol factory in front of aiohttp's: keeps at most ``cap`` connections open.
+
+    ``busy`` counts each connection's requests inside a handler (the middleware keeps it); any
+    other open connection is idle (waiting for a request, or sending one slowly) and may be
+    closed to make room for a new one, oldest first."""
+
+    def __init__(self, cap: int) -> None:
+        self.server: web.Server | None = None  # the runner's, once it is set up
+        self.cap = cap
+        self.busy: dict[object, int] = {}
+        self.closed = 0  # idle ones closed and newcomers refused since the last warning
+        self.warned = float("-inf")
+
+    def __call__(self) -> asyncio.BaseProtocol:
+        assert self.server is not None, "the guard serves once the runner is set up"
+        # a connection closed just now still counts until its connection_lost: skip those
+        open_now = [h for h in self.server.connections if h.transport is not None]
+        if len(open_now) < self.cap:
+            return self.server()
+        idle = next((h for h in open_now if h not in self.busy), None)
+        self._full(evicted=idle is not None)
+        if idle is None:
+            return _Refused()
+        idle.force_close()
+        return self.server()
+
+    def _full(self, *, evicted: bool) -> None:
+        self.closed += 1
+        now = time.monotonic()
+        if now - self.warned >= FULL_LOG_INTERVAL:
+            # once a minute, however many connections press in
+            log.warning("web_connections_full", cap=self.cap, closed=self.closed, idle=evicted)
+            self.warned, self.closed = now, 0
+
+    @web.middleware
+    async def track(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        protocol = request.protocol
+        self.busy[protocol] = self.busy.get(protocol, 0) + 1
+        try:
+            return await handler(request)
+        finally:
+            left = self.busy.pop(protocol) - 1
+            if left:
+                self.busy[protocol] = left
+
+
 @web.middleware
 async def _errors(request: web.Request, handler: Handler) -> web.StreamResponse:
     """An unexpected error is one log line and a short 500, not aiohttp's multi-line trace."""
@@ -230,10 +326,12 @@ def create_app(
     *,
     clock: Clock = utc_now,
     health_timeout: float = HEALTH_TIMEOUT,
+    guard: _Guard | None = None,
 ) -> web.Application:
     """The application: routes, security headers on every answer, errors as one log line."""
     site = _Site(settings, store, clock, health_timeout)
-    app = web.Application(middlewares=[_errors])
+    middlewares = [_errors] if guard is None else [guard.track, _errors]
+    app = web.Application(middlewares=middlewares)
     app.on_response_prepare.append(_finish_headers)
     app.router.add_get("/", site.page)
     for path in FEEDS:
@@ -248,6 +346,7 @@ class WebServer:
     """A started server; ``url`` is where it listens (for tests and the log)."""
 
     runner: web.AppRunner
+    listener: asyncio.Server
     host: str
     port: int
 
@@ -257,6 +356,7 @@ class WebServer:
         return f"http://{host}:{self.port}"
 
     async def stop(self) -> None:
+        self.listener.close()  # no new connections; the runner then ends the open ones
         await self.runner.cleanup()
         log.info("web_stopped")
 
@@ -269,25 +369,40 @@ async def start_web(
     host: str | None = None,
     port: int | None = None,
     health_timeout: float = HEALTH_TIMEOUT,
+    idle_timeout: float = IDLE_TIMEOUT,
+    max_connections: int | None = None,
 ) -> WebServer:
     """Serve on the running event loop (``settings.web`` unless host/port are given; port 0 picks
-    a free port). Raises :class:`WebError` when it cannot listen."""
+    a free port). Raises :class:`WebError` when it cannot listen. ``idle_timeout`` and
+    ``max_connections`` (default :func:`connection_cap`) bound the connections (see above)."""
     host = host or settings.web.host
     port = settings.web.port if port is None else port
-    app = create_app(settings, store, clock=clock, health_timeout=health_timeout)
+    cap = connection_cap() if max_connections is None else max_connections
+    guard = _Guard(cap)
+    app = create_app(settings, store, clock=clock, health_timeout=health_timeout, guard=guard)
     # access_log=None: one line per request at info would drown the events that matter;
-    # _finish_headers logs each request at debug instead
+    # _finish_headers logs each request at debug instead. keepalive_timeout starts with the
+    # connection and is not reset by partial data: the idle and the slowloris bound in one.
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, shutdown_timeout=SHUTDOWN_TIMEOUT
+        app,
+        access_log=None,
+        handle_signals=False,
+        shutdown_timeout=SHUTDOWN_TIMEOUT,
+        keepalive_timeout=idle_timeout,
     )
     await runner.setup()
+    guard.server = runner.server
     try:
-        await web.TCPSite(runner, host, port).start()
+        # the runner's server behind the guard, on a listener of our own (aiohttp's TCPSite
+        # cannot take another protocol factory); stop() closes it before the runner's cleanup
+        listener = await asyncio.get_running_loop().create_server(
+            guard, host, port, backlog=accept_backlog(cap)
+        )
     except OSError as exc:
         await runner.cleanup()
         raise WebError(f"web: cannot listen on {host}:{port}: {exc.strerror or exc}") from exc
-    addresses = runner.addresses
-    bound = int(addresses[0][1]) if addresses else port
-    server = WebServer(runner=runner, host=host, port=bound)
-    log.info("web_started", url=server.url, site_url=settings.site_url)
+    sockets = listener.sockets
+    bound = int(sockets[0].getsockname()[1]) if sockets else port
+    server = WebServer(runner=runner, listener=listener, host=host, port=bound)
+    log.info("web_started", url=server.url, site_url=settings.site_url, max_connections=cap)
     return server
