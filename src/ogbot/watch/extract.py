@@ -68,12 +68,13 @@ def identify(source: SourceSettings, entries: Sequence[Entry]) -> list[tuple[Ent
     title) once.
 
     The guid is the entry's own (an HTML listing has none: its normalised link is one, so a
-    renamed slug stays one item); a guid the document gives to distinct stories (some WordPress
-    plugins do) is told apart by the link, and where the links are the same (or missing), by
-    the title. The key is the normalised link; an entry without a link, or with a link the
-    document gives to entries with other guids (a podcast whose episodes all link to its home
-    page), is keyed by its source and guid instead. Both depend on this document alone, so a
-    later poll of it finds every item again.
+    renamed slug stays one item, and two teasers of one page are one story); a guid the document
+    gives to distinct stories (some WordPress plugins do) is told apart by the link, and in a
+    feed, where the links are the same (or missing: the events of one page), by the title. The
+    key is the normalised link; an entry without a link, or with a link the document gives to
+    entries with other guids (a podcast whose episodes all link to its home page), is keyed by
+    its source and guid instead. Both depend on this document alone, so a later poll of it
+    finds every item again.
     """
     keyed = []
     stories: dict[str, dict[str, set[str]]] = {}  # guid -> link -> the titles under both
@@ -85,7 +86,7 @@ def identify(source: SourceSettings, entries: Sequence[Entry]) -> list[tuple[Ent
     once: dict[str, tuple[Entry, str]] = {}  # guid told apart -> the entry and its link
     for entry, guid, link in keyed:
         told = f"{guid} {link}" if len(stories[guid]) > 1 else guid
-        if len(stories[guid][link]) > 1:
+        if len(stories[guid][link]) > 1 and source.type != "html":
             told = f"{told} {digest(entry.title)}"
         once.setdefault(told, (entry, link))
     guids_of_link = Counter(link for _, link in once.values())

@@ -6,13 +6,17 @@ so callers run :func:`parse_feed` in a thread. RSS 0.9x/1.0/2.0 and Atom go thro
 JSON Feed is read with the standard library.
 
 Before feedparser sees a document, :func:`ogbot.watch.document.prepared` makes it fit: the
-encoding a byte-order mark says, no DOCTYPE internal subset (entity bombs refused), repaired
-character references.
+encoding a byte-order mark says (UTF-8 under another name read as UTF-8), no DOCTYPE internal
+subset (entity bombs refused), repaired character references.
 
-An entry is kept when it has something to show: a title, some text, or a link. Its link is its
-own, else its guid when that is a permalink, else its first enclosure; never the feed's address.
-Without a title, the start of its text names it. A title is plain text unless the feed says it is
-HTML (feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
+An entry is kept when it has something to show: a title, some text, an image (or an inline SVG
+drawing), a file (enclosure, media:content or thumbnail, <audio>, <video>), or a link. Its link is
+its own, else its guid when that is a permalink, else its first enclosure; never the feed's
+address. No kept entry is untitled: without a title, the start of its text names it; without
+words, the alt text of its image, the name of its file, else what it is (:data:`LABELS`, in
+German: "Bild", "Audio", "Video", "Datei", "Link"). A MathML formula counts as its text ("a+b"):
+the sanitiser keeps no MathML. A title is plain text unless the feed says it is HTML
+(feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
 odd field makes unreadable is left out and noted; it never fails the others.
 
 feedparser's own pass over embedded HTML (resolve relative URIs, then sanitise: two sgmllib
@@ -427,11 +431,8 @@ class _Shown(html.parser.HTMLParser):
 
     @property
     def drawing_name(self) -> str:
-        for part in ("title", "desc"):
-            name = " ".join(" ".join(self.drawing_names[part]).split())
-            if name:
-                return name
-        return ""
+        names = (" ".join(" ".join(self.drawing_names[part]).split()) for part in ("title", "desc"))
+        return next((name for name in names if name), "")
 
 
 def _shown_name(
@@ -509,18 +510,10 @@ def _json_entry(raw: dict[str, Any], url: str, author: str | None = None) -> Ent
         or next((medium.url for medium in media if medium.attached), "")
     )
     content = _formulas_as_text(_scalar(raw.get("content_html")))
-    # summary and content_text are plain text (JSON Feed); the first with words is the text
-    text = next(
-        (
-            words
-            for words in (
-                plain_text(_scalar(raw.get("summary"))),
-                " ".join(_scalar(raw.get("content_text")).split()),
-                plain_text(content),
-            )
-            if words
-        ),
-        "",
+    text = (  # the first with words; content_text is plain text (JSON Feed)
+        plain_text(_scalar(raw.get("summary")))
+        or " ".join(_scalar(raw.get("content_text")).split())
+        or plain_text(content)
     )
     content_html = clean_html(content) if content else ""
     if not title and text:
