@@ -13,10 +13,11 @@ import json
 import re
 import sys
 from collections.abc import Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 # --- the baseline: what feedparser sees -------------------------------------------------------
 
@@ -35,9 +36,16 @@ class _Text(html.parser.HTMLParser):
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
         self.parts: list[str] = []
+        # <img> with a source or an alt text (an empty <img /> shows nothing), <svg> drawings
+        self.images = 0
 
     def handle_data(self, data: str) -> None:
         self.parts.append(data)
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: (value or "").strip() for name, value in attrs}
+        if (tag == "img" and (values.get("src") or values.get("alt"))) or tag == "svg":
+            self.images += 1
 
 
 def visible(markup: str) -> str:
@@ -48,8 +56,32 @@ def visible(markup: str) -> str:
 
 
 def shows(markup: str) -> bool:
-    """Whether an entry's text or markup shows a reader something: words or an image."""
-    return bool(visible(markup)) or "<img" in markup.lower()
+    """Whether an entry's text or markup shows a reader something: words or an image (an
+    <img> with a source or an alt text, an <svg> drawing). Markup left open at the end
+    ("<!DOCTYPE") is no word: html.parser's close() gives it back as text, an HTML5 parser (a
+    browser) drops it."""
+    parser = _Text()
+    parser.feed(markup)  # not closed: what is left open at the end is not text
+    return bool(" ".join("".join(parser.parts).split())) or parser.images > 0
+
+
+def http(url: str) -> bool:
+    """Whether a link is one a reader can follow: ogbot shows only http(s) links (an Atom id
+    such as urn:uuid:… or mailto:…, which feedparser gives as the link, is no link)."""
+    return url.strip().lower().startswith(("http://", "https://"))
+
+
+def distinct(entries: list[BaseEntry], keys: list[tuple[str, ...]]) -> list[BaseEntry]:
+    """``entries`` with those a document repeats (the same id, link, title and text) marked
+    as nothing more to show: a reader sees them once."""
+    seen: set[tuple[str, ...]] = set()
+    out = []
+    for entry, key in zip(entries, keys, strict=True):
+        if entry.showable and key in seen:
+            entry = replace(entry, showable=False)
+        seen.add(key)
+        out.append(entry)
+    return out
 
 
 def baseline(body: bytes, headers: dict[str, str]) -> tuple[list[BaseEntry], str | None]:
@@ -63,8 +95,9 @@ def baseline(body: bytes, headers: dict[str, str]) -> tuple[list[BaseEntry], str
         return [], f"raised: {exc!r}"
     bozo = repr(data.get("bozo_exception")) if data.get("bozo") else None
     if not data.get("version") and body.lstrip()[:1] == b"{":
-        return json_baseline(body), bozo
+        return json_baseline(body, headers.get("content-location", "")), bozo
     entries = []
+    keys = []
     for raw in data.get("entries") or []:
         title = str(raw.get("title", ""))
         kind = str((raw.get("title_detail") or {}).get("type") or "text/html")
@@ -82,21 +115,30 @@ def baseline(body: bytes, headers: dict[str, str]) -> tuple[list[BaseEntry], str
             str(raw.get("summary") or ""),
             *(str(c.get("value") or "") for c in raw.get("content") or []),
         ]
-        enclosures = [e for e in raw.get("enclosures") or [] if e.get("href")]
-        showable = bool(text or link or enclosures or any(map(shows, texts)))
-        written = next((str(raw[k]) for k in ("published", "updated", "created") if raw.get(k)), "")
+        media = [
+            m
+            for field in ("enclosures", "media_content", "media_thumbnail")
+            for m in raw.get(field) or []
+            if isinstance(m, dict) and http(str(m.get("href") or m.get("url") or ""))
+        ]
         entry_id = str(raw.get("id", "") or "").strip()
+        permalink = raw.get("guidislink") is not False and http(entry_id)  # RSS 1.0 rdf:about
+        showable = bool(text or http(link) or permalink or media or any(map(shows, texts)))
+        written = next((str(raw[k]) for k in ("published", "updated", "created") if raw.get(k)), "")
         entries.append(BaseEntry(entry_id, link, text, stamp, showable, written))
-    return entries, bozo
+        keys.append((entry_id, link, text, *(" ".join(visible(t).split()) for t in texts)))
+    return distinct(entries, keys), bozo
 
 
-def json_baseline(body: bytes) -> list[BaseEntry]:
+def json_baseline(body: bytes, base: str = "") -> list[BaseEntry]:
+    """A JSON Feed's items; their links resolved against ``base`` (the feed's URL)."""
     try:
         data = json.loads(body)
     except ValueError:
         return []
     items = data.get("items") if isinstance(data, dict) else None
     entries = []
+    keys = []
     for raw in items if isinstance(items, list) else []:
         if not isinstance(raw, dict):
             continue
@@ -110,14 +152,25 @@ def json_baseline(body: bytes) -> list[BaseEntry]:
                 stamp = None
         title = " ".join(str(raw.get("title") or "").split())
         link = str(raw.get("url") or raw.get("external_url") or "")
-        texts = (raw.get(k) for k in ("content_html", "content_text", "summary"))
+        link = urljoin(base, link) if link else ""
+        texts = [raw.get(k) for k in ("content_html", "content_text", "summary")]
+        markup, plain, summary = (t if isinstance(t, str) else "" for t in texts)
         attachments = raw.get("attachments")
+        images = [raw.get(k) for k in ("image", "banner_image") if isinstance(raw.get(k), str)]
         showable = bool(
-            title or link or attachments or any(isinstance(t, str) and shows(t) for t in texts)
+            title
+            or http(link)
+            or http(str(raw.get("id") or ""))  # a permalink id
+            or attachments
+            or images
+            or plain.strip()  # content_text is plain text
+            or shows(markup)
+            or shows(summary)
         )
         written = str(value) if value else ""
         entries.append(BaseEntry(str(raw.get("id") or ""), link, title, stamp, showable, written))
-    return entries
+        keys.append((str(raw.get("id") or ""), link, title, *map(str, texts)))
+    return distinct(entries, keys)
 
 
 # --- what looks wrong -------------------------------------------------------------------------

@@ -212,6 +212,107 @@ async def test_entries_with_text_but_no_title_are_kept_and_named_by_their_text(
     assert state.failures == 0
 
 
+async def test_entries_without_words_are_kept_and_named_by_what_they_show(
+    fake_web, tmp_path, store
+):
+    """A Blogger photo blog (untitled posts of one image each, with event handlers) and a
+    town's media library (a recording, a video stream, a thumbnail, a PDF, a bare link): every
+    entry that shows something is an item with a title, from its image's alt or title text,
+    its file's name, else what it is, in German; the empty ones are left out and the sources
+    do not fail. The page and a channel post show those titles, never a bare URL, and the
+    stored content keeps the image without its handlers."""
+    settings = settings_for(
+        tmp_path,
+        [
+            {"name": "fotos", "url": fake_web.fixture("/feeds/posts/default", "fotoblog.atom")},
+            {"name": "mediathek", "url": fake_web.fixture("/mediathek/feed/", "mediathek.rss")},
+        ],
+    )
+    assert await poll_twice(settings, store) == {
+        "fotos": "fotos: 3 new, 0 updated",
+        "mediathek": "mediathek: 5 new, 0 updated",
+    }
+    photos = items_of(store, "fotos")
+    assert [(i.title, i.link) for i in photos] == [
+        (
+            "Bürgerversammlung im Gemeindesaal, voll besetzt",
+            "https://nordstadt-buero.blogspot.example/2026/11/blog-post_20.html",
+        ),
+        ("Bild", "https://nordstadt-buero.blogspot.example/2026/11/blog-post_18.html"),
+        ("Neue Bänke am Quartiersplatz", ""),
+    ]
+    for photo in photos:
+        assert "<img" in photo.content_html and "googleusercontent" in photo.content_html
+        assert not re.search(r"\bon[a-z]+=|tracker|i\$", photo.content_html), photo.content_html
+    media = items_of(store, "mediathek")
+    assert [(i.title, i.link) for i in media] == [
+        (
+            "Ratssitzung 19. November 2026.mp3",
+            "https://media.musterstadt.example.de/audio/Ratssitzung%2019.%20November%202026.mp3",
+        ),
+        ("Video", "https://stream.musterstadt.example.de/play/8f3a91c2/"),
+        ("spatenstich-kita-lindenallee.jpg", ""),
+        ("Datei", "https://www.musterstadt.example.de/dokumente/download/"),
+        ("Link", "https://www.musterstadt.example.de/mediathek/beitrag/2037/"),
+    ]
+    assert all(state.failures == 0 for state in store.run(Store.sources))
+
+    page = await page_text(settings, store, "", NOW)
+    assert "Bürgerversammlung im Gemeindesaal, voll besetzt" in page
+    assert ">Bild</a>" in page and "Ratssitzung 19. November 2026.mp3" in page
+    post = item_post(photos[1], settings.publish)
+    headline = post.text.split("\n")[0]
+    assert ">Bild</a>" in headline and 'blog-post_18.html">' in headline
+
+
+async def test_utf8_feeds_under_another_name_or_with_stray_bytes_show_no_mojibake(
+    fake_web, tmp_path, store
+):
+    """A UTF-8 feed whose old CMS declares windows-1252, served by a server that says
+    ISO-8859-15; and a UTF-8 feed with one name pasted from a Windows-1252 system ("Espa\xf1a"):
+    every title, summary and feed title reads as written."""
+    settings = settings_for(
+        tmp_path,
+        [
+            {
+                "name": "stiftung",
+                "url": fake_web.route(
+                    "/feed/",
+                    body=site_bytes("utf8-declared-windows-1252.rss"),
+                    content_type="application/rss+xml; charset=ISO-8859-15",
+                ),
+            },
+            {"name": "partner", "url": fake_web.fixture("/rundbrief/", "utf8-stray-bytes.rss")},
+        ],
+    )
+    assert await poll_twice(settings, store) == {
+        "stiftung": "stiftung: 2 new, 0 updated",
+        "partner": "partner: 2 new, 0 updated",
+    }
+    assert [(i.title, i.summary, i.author) for i in items_of(store, "stiftung")] == [
+        (
+            "Spendenlauf 2026: 12.480 € für die Tafel",
+            "Großartig: 214 Läuferinnen und Läufer – „Danke“ an alle!",
+            "Jörg Müller",
+        ),
+        (
+            "Öffnungszeiten über die Feiertage",
+            "Das Büro ist vom 23.12. bis 2.1. geschlossen.",
+            None,
+        ),
+    ]
+    assert [(i.title, i.summary) for i in items_of(store, "partner")] == [
+        (
+            "Besuch aus Sevilla: „Gobierno abierto“ im Rathaus",
+            "Die Delegation aus España zeigte, wie Sevilla seine Haushaltsdaten veröffentlicht.",
+        ),
+        ("Jugendaustausch mit Żagań", "Anmeldung bis 30. November – Plätze sind begrenzt."),
+    ]
+    page = await page_text(settings, store, "", NOW)
+    assert "Bürgerstiftung Weißenfels" in page and "Städtepartnerschaften" in page
+    assert "Ã" not in page and "â€" not in page
+
+
 async def test_json_feed_with_odd_shapes_never_fails_the_source(fake_web, tmp_path, store):
     """`"authors": {…}` (an object), 1.0's `author`, a numeric id and title, tags as a string,
     attachments as an object, an item that is a string: every real item is stored."""

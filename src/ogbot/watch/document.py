@@ -3,6 +3,14 @@
 - A byte-order mark decides the encoding (RFC 7303, section 3.3): feedparser still applies RFC
   3023's us-ascii default to ``text/xml`` without a charset, which reads UTF-16 as nonsense. A
   document in UTF-16 or UTF-32 becomes UTF-8 here.
+- UTF-8 under another name is read as UTF-8: a document declared (by its XML declaration or the
+  server's charset) in US-ASCII or a single-byte encoding such as ISO-8859-1 or Windows-1252
+  that is valid UTF-8 is UTF-8 ("Euro €", not "Euro â‚¬"; no real text in those encodings is
+  valid UTF-8 once it holds a letter beyond ASCII), as miniflux reads it. A UTF-8 document with
+  a few stray bytes of Windows-1252 (text pasted from an older system: "España" written as
+  0xF1) keeps its UTF-8, and only the stray bytes are read as Windows-1252, instead of the
+  whole document (feedparser's fallback: "â€™" for every "’"). Encodings of several bytes a
+  character (Shift-JIS, EUC-KR, ...) are left to feedparser and chardet.
 - The internal subset of a DOCTYPE is dropped, and the general entities declared there are
   written out where the document refers to them, as an XML parser expands them, at most
   :data:`ENTITY_EXPANSION_LIMIT` characters in all: a harmless declaration costs nothing, and an
@@ -63,24 +71,92 @@ _ENTITY_DECLARATION = re.compile(rb"<!ENTITY", re.IGNORECASE)
 _NESTING_LIMIT = 32
 
 
-def prepared(source: str, body: bytes) -> tuple[bytes, str | None]:
-    """``body`` ready for feedparser, and the charset a byte-order mark gave it (None without
-    one): UTF-8 when a mark said UTF-16 or UTF-32, the DOCTYPE's internal subset gone (its
-    entities written out), numeric character references repaired."""
+def prepared(source: str, body: bytes, content_type: str = "") -> tuple[bytes, str | None]:
+    """``body`` ready for feedparser, and the charset to read it in when that is not what the
+    server and the document say (None: as they say): UTF-8 when a byte-order mark said UTF-16
+    or UTF-32, or when UTF-8 came under another name or with stray Windows-1252 bytes; the
+    DOCTYPE's internal subset gone (its entities written out), numeric character references
+    repaired. ``content_type`` is the server's (its charset is one of the names)."""
     charset = None
     for marks, strip in ((_BOMS, True), (_WIDE_STARTS, False)):
         for mark, encoding in marks:
             if body.startswith(mark):
-                text = body[len(mark) if strip else 0 :].decode(encoding, "replace")
+                errors = _STRAY_BYTES if encoding == "utf-8" else "replace"
+                text = body[len(mark) if strip else 0 :].decode(encoding, errors)
                 body = _DECLARED_ENCODING.sub(rb'\1"utf-8"', text.encode("utf-8"), count=1)
                 charset = "utf-8"
                 break
         if charset:
             break
+    if charset is None:
+        body, charset = _utf8_by_any_name(body, content_type)
     body = _without_internal_subset(source, body)
     if b"&#" in body:  # references are ASCII: latin-1 maps every byte to itself and back
         body = repaired_references(body.decode("latin-1")).encode("latin-1")
     return body, charset
+
+
+_CHARSET = re.compile(r"""charset\s*=\s*["']?([^"';\s]+)""", re.IGNORECASE)
+_DECLARATION = re.compile(rb"""^<\?xml[^>]*?encoding\s*=\s*["']([^"']*)["']""")
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+# a character of two, three or four bytes as UTF-8 writes it (overlong forms aside)
+_UTF8_SEQUENCE = re.compile(
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+_STRAY_BYTES = "ogbot-windows-1252"  # the error handler that reads a stray byte as Windows-1252
+# Windows-1252, its five unassigned bytes as ISO-8859-1 (C1 controls: stripped later), as
+# the WHATWG Encoding Standard maps them
+_WINDOWS_1252 = "".join(
+    bytes([byte]).decode("cp1252", "ignore") or chr(byte) for byte in range(256)
+)
+
+
+def _as_windows_1252(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeDecodeError):
+        raise error
+    stray = error.object[error.start : error.end]
+    return "".join(_WINDOWS_1252[byte] for byte in stray), error.end
+
+
+codecs.register_error(_STRAY_BYTES, _as_windows_1252)
+
+
+def _single_byte_or_utf8(label: str) -> bool:
+    """Whether ``label`` names UTF-8, US-ASCII or an encoding of one byte a character in which
+    no real text is valid UTF-8 (ISO-8859-x, Windows-125x, KOI8)."""
+    try:
+        name = codecs.lookup(label.strip()).name
+    except LookupError:
+        return False
+    return name in ("utf-8", "ascii") or name.startswith(("iso8859-", "cp125", "koi8"))
+
+
+def _utf8_by_any_name(body: bytes, content_type: str) -> tuple[bytes, str | None]:
+    """``body`` and "utf-8" when it is UTF-8 the server or its declaration call something
+    else, or UTF-8 with a few stray Windows-1252 bytes (those read as Windows-1252, the
+    document re-encoded); else ``body`` as it is and None."""
+    if _NON_ASCII.search(body) is None:
+        return body, None
+    header = _CHARSET.search(content_type)
+    declaration = _DECLARATION.match(body)
+    labels = [
+        *([header[1]] if header else []),
+        *([declaration[1].decode("ascii", "replace")] if declaration else []),
+    ]
+    if not all(map(_single_byte_or_utf8, labels)):
+        return body, None  # Shift-JIS, EUC-KR, ...: feedparser and chardet decide
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        characters = _UTF8_SEQUENCE.findall(body)
+        stray = len(_NON_ASCII.findall(body)) - sum(map(len, characters))
+        if len(characters) <= stray:
+            return body, None  # mostly not UTF-8: what it says, or what chardet finds
+        body = body.decode("utf-8", _STRAY_BYTES).encode("utf-8")
+    else:
+        if all(codecs.lookup(label).name == "utf-8" for label in labels):
+            return body, None  # UTF-8, and called so (or nothing, XML's default)
+    return _DECLARED_ENCODING.sub(rb'\1"utf-8"', body, count=1), "utf-8"
 
 
 def _without_internal_subset(source: str, body: bytes) -> bytes:

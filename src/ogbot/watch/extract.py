@@ -18,7 +18,7 @@ from ogbot.text import strip_controls
 from ogbot.watch.classify import classify
 from ogbot.watch.model import Entry, Fetched, Parsed
 from ogbot.watch.normalise import Filters, guid_key, link_key
-from ogbot.watch.parse import parse_feed
+from ogbot.watch.parse import digest, parse_feed
 from ogbot.watch.scrape import scrape_listing
 
 CLASSIFY_LIMIT = 1500  # characters of an item's text the classifier reads
@@ -64,26 +64,31 @@ def extract(source: SourceSettings, fetched: Fetched, tz: ZoneInfo, now: datetim
 
 
 def identify(source: SourceSettings, entries: Sequence[Entry]) -> list[tuple[Entry, Identity]]:
-    """Each entry of one document with its identity; a repeated entry (the same guid and the
-    same link) once.
+    """Each entry of one document with its identity; a repeated entry (the same guid, link and
+    title) once.
 
     The guid is the entry's own (an HTML listing has none: its normalised link is one, so a
-    renamed slug stays one item); a guid the document gives to distinct stories (different
-    links: some WordPress plugins do) is told apart by the link. The key is the normalised link;
-    an entry without a link, or with a link the document gives to entries with other guids (a
-    podcast whose episodes all link to its home page), is keyed by its source and guid instead.
-    Both depend on this document alone, so a later poll of it finds every item again.
+    renamed slug stays one item, and two teasers of one page are one story); a guid the document
+    gives to distinct stories (some WordPress plugins do) is told apart by the link, and in a
+    feed, where the links are the same (or missing: the events of one page), by the title. The
+    key is the normalised link; an entry without a link, or with a link the document gives to
+    entries with other guids (a podcast whose episodes all link to its home page), is keyed by
+    its source and guid instead. Both depend on this document alone, so a later poll of it
+    finds every item again.
     """
     keyed = []
-    stories: dict[str, set[str]] = {}  # guid -> the links the document gives it
+    stories: dict[str, dict[str, set[str]]] = {}  # guid -> link -> the titles under both
     for entry in entries:
         link = link_key(entry.link) if entry.link else ""
         guid = link if source.type == "html" else entry.guid
         keyed.append((entry, guid, link))
-        stories.setdefault(guid, set()).add(link)
+        stories.setdefault(guid, {}).setdefault(link, set()).add(entry.title)
     once: dict[str, tuple[Entry, str]] = {}  # guid told apart -> the entry and its link
     for entry, guid, link in keyed:
-        once.setdefault(f"{guid} {link}" if len(stories[guid]) > 1 else guid, (entry, link))
+        told = f"{guid} {link}" if len(stories[guid]) > 1 else guid
+        if len(stories[guid][link]) > 1 and source.type != "html":
+            told = f"{told} {digest(entry.title)}"
+        once.setdefault(told, (entry, link))
     guids_of_link = Counter(link for _, link in once.values())
     identified = []
     for guid, (entry, link) in once.items():

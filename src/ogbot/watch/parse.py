@@ -6,13 +6,17 @@ so callers run :func:`parse_feed` in a thread. RSS 0.9x/1.0/2.0 and Atom go thro
 JSON Feed is read with the standard library.
 
 Before feedparser sees a document, :func:`ogbot.watch.document.prepared` makes it fit: the
-encoding a byte-order mark says, no DOCTYPE internal subset (entity bombs refused), repaired
-character references.
+encoding a byte-order mark says (UTF-8 under another name read as UTF-8), no DOCTYPE internal
+subset (entity bombs refused), repaired character references.
 
-An entry is kept when it has something to show: a title, some text, or a link. Its link is its
-own, else its guid when that is a permalink, else its first enclosure; never the feed's address.
-Without a title, the start of its text names it. A title is plain text unless the feed says it is
-HTML (feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
+An entry is kept when it has something to show: a title, some text, an image (or an inline SVG
+drawing), a file (enclosure, media:content or thumbnail, <audio>, <video>), or a link. Its link is
+its own, else its guid when that is a permalink, else its first enclosure; never the feed's
+address. No kept entry is untitled: without a title, the start of its text names it; without
+words, the alt text of its image, the name of its file, else what it is (:data:`LABELS`, in
+German: "Bild", "Audio", "Video", "Datei", "Link"). A MathML formula counts as its text ("a+b"):
+the sanitiser keeps no MathML. A title is plain text unless the feed says it is HTML
+(feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
 odd field makes unreadable is left out and noted; it never fails the others.
 
 feedparser's own pass over embedded HTML (resolve relative URIs, then sanitise: two sgmllib
@@ -28,12 +32,14 @@ from __future__ import annotations
 
 import hashlib
 import html.entities
+import html.parser
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
-from urllib.parse import urljoin, urlsplit
+from typing import Any, Literal
+from urllib.parse import unquote, urljoin, urlsplit
 
 import feedparser
 import feedparser.sanitizer
@@ -59,8 +65,8 @@ def parse_feed(source: str, body: bytes, url: str, headers: Mapping[str, str]) -
         return _parse_json_feed(source, body, url)
     response_headers = {k.lower(): v for k, v in headers.items()}
     response_headers.setdefault("content-type", "application/xml")
-    body, charset = prepared(source, body)
-    if charset:  # the byte-order mark's, now UTF-8
+    body, charset = prepared(source, body, response_headers["content-type"])
+    if charset:  # a byte-order mark's, or UTF-8 under another name: UTF-8 now
         media = response_headers["content-type"].split(";", 1)[0].strip()
         response_headers["content-type"] = f"{media or 'application/xml'}; charset={charset}"
     response_headers["content-location"] = url
@@ -136,13 +142,14 @@ def _time(raw: Any, *keys: str) -> datetime | None:
 
 
 def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
-    """One feedparser entry, or None when it has nothing to show (no title, text or link)."""
+    """One feedparser entry, or None when it has nothing to show (no title, text, image,
+    media or link)."""
 
     def markup(value: Any, detail: Any) -> str:
         text = _raw_text(value)
         if detail and detail.get("value") == value and text != value:
             detail = {**detail, "value": text}  # still this value's detail (its xml:base)
-        return _as_feedparser_would(text, detail, base, encoding)
+        return _formulas_as_text(_as_feedparser_would(text, detail, base, encoding))
 
     detail = raw.get("title_detail")
     kind = str(detail.get("type") or "text/html") if detail else "text/html"
@@ -158,12 +165,20 @@ def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
             break
     summary_html = markup(raw.get("summary"), raw.get("summary_detail"))
     content = content or summary_html
-    text = plain_text(summary_html or content)
-    link = _link(raw, base)
-    if not title and not text and not link:
-        return None
-    title = title or shorten(text, TITLE_FROM_TEXT)
-    guid = _raw_text(raw.get("id")).strip() or link or _digest(title)
+    # a summary of nothing but an image, or blank, leaves the words to the content
+    text = plain_text(summary_html) or plain_text(content)
+    content_html = clean_html(content)
+    media = _feed_media(raw, base)
+    link = _link(raw, base, media)
+    guid = _raw_text(raw.get("id")).strip()
+    if not title and text:
+        title = shorten(text, TITLE_FROM_TEXT)
+    if not title:
+        title = _shown_name(content_html, content, media, link, base)
+        if not title:
+            return None
+        # what it shows tells it apart ("Bild" names many)
+        guid = guid or link or digest(" ".join((content_html, *(m.url for m in media))))
     categories = tuple(
         dict.fromkeys(
             plain_text(_raw_text(tag.get("term")))
@@ -173,20 +188,21 @@ def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
     )
     author = plain_text(_raw_text(raw.get("author"))) or None
     return Entry(
-        guid=guid,
+        guid=guid or link or digest(title),
         link=link,
         title=title,
         summary=shorten(text, SUMMARY_LIMIT),
-        content_html=clean_html(content),
+        content_html=content_html,
         published=_time(raw, "published_parsed", "updated_parsed", "created_parsed"),
         categories=tuple(c for c in categories if c),
         author=author,
     )
 
 
-def _link(raw: Any, base: str) -> str:
+def _link(raw: Any, base: str, media: Sequence[Medium]) -> str:
     """The entry's own http(s) link; else its guid when that is a permalink (feedparser makes
-    it the link then, unless RSS says ``isPermaLink="false"``); else its first enclosure."""
+    it the link then, unless RSS says ``isPermaLink="false"``); else its first enclosure (or
+    media:content)."""
     link = _http(_raw_text(raw.get("link")), base)
     if link:
         return link
@@ -194,11 +210,25 @@ def _link(raw: Any, base: str) -> str:
         link = _http(_raw_text(raw.get("id")))
         if link:
             return link
-    for enclosure in raw.get("enclosures") or []:
-        link = _http(_raw_text(enclosure.get("href")), base)
-        if link:
-            return link
-    return ""
+    return next((medium.url for medium in media if medium.attached), "")
+
+
+def _feed_media(raw: Any, base: str) -> list[Medium]:
+    """An entry's enclosures, media:content and media:thumbnail with an http(s) URL."""
+    media = []
+    for field, attached in (
+        ("enclosures", True),
+        ("media_content", True),
+        ("media_thumbnail", False),
+    ):
+        for found in raw.get(field) or []:
+            if not isinstance(found, dict):
+                continue
+            url = _http(_raw_text(found.get("href") or found.get("url")), base)
+            if url:
+                kind = _raw_text(found.get("medium")) or _raw_text(found.get("type"))
+                media.append(Medium(url, _kind(kind if attached else "image"), attached=attached))
+    return media
 
 
 def _http(url: str, base: str = "") -> str:
@@ -317,8 +347,134 @@ def _sort_attributes(tag: re.Match[str]) -> str:
     return f"<{name}{''.join(f' {k}={v}' for k, v in attributes)}{slash}>"
 
 
-def _digest(text: str) -> str:
+def digest(text: str) -> str:
+    """A stable short name of a text: a guid where the feed gives none."""
     return "sha1:" + hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
+
+
+# --- what an entry shows besides words --------------------------------------------------------
+
+# the name of an entry that shows no words, by what it shows: German, as the network's channel
+LABELS = {"image": "Bild", "audio": "Audio", "video": "Video", "file": "Datei", "link": "Link"}
+MediaKind = Literal["image", "audio", "video", "file"]
+_KINDS: dict[str, MediaKind] = {"image": "image", "audio": "audio", "video": "video"}
+
+
+@dataclass(frozen=True)
+class Medium:
+    """A file an entry carries: an enclosure, a JSON Feed attachment (``attached``: it may
+    stand for the entry's link), a thumbnail, an <audio> or <video> of its content."""
+
+    url: str
+    kind: MediaKind
+    name: str = ""  # the name the feed gives it (a JSON Feed attachment's title)
+    attached: bool = False
+
+    @property
+    def file_name(self) -> str:
+        name = unquote(urlsplit(self.url).path.rsplit("/", 1)[-1])
+        return " ".join(strip_controls(name).split())
+
+
+def _kind(media_type: str) -> MediaKind:
+    """What a MIME type or a media:content ``medium`` says a file is."""
+    return _KINDS.get(media_type.strip().lower().split("/", 1)[0], "file")
+
+
+class _Shown(html.parser.HTMLParser):
+    """What a fragment of HTML shows besides its words: images (an <img> with a source or an
+    alt text; named by its alt, else its title), drawings (an inline <svg>, named by its
+    <title>, else its <desc>), and the files of its <audio> and <video>."""
+
+    def __init__(self, html_text: str, base: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base = base
+        self.images = 0
+        self.image_name = ""
+        self.drawings = 0
+        self.drawing_names: dict[str, list[str]] = {"title": [], "desc": []}
+        self.media: list[Medium] = []
+        self._svg = 0  # depth of <svg> elements
+        self._reading: str | None = None  # the <title> or <desc> of a drawing being read
+        self._playing: MediaKind | None = None  # inside an <audio> or <video>
+        self.feed(html_text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        values = {name: " ".join((value or "").split()) for name, value in attrs}
+        if tag == "img" and (values.get("src") or values.get("alt")):
+            self.images += 1
+            self.image_name = self.image_name or values.get("alt") or values.get("title", "")
+        elif tag == "svg":
+            self.drawings += self._svg == 0
+            self._svg += 1
+        elif self._svg and tag in ("title", "desc") and self._reading is None:
+            self._reading = tag
+        elif tag in ("audio", "video", "source"):
+            if tag != "source":
+                self._playing = _KINDS[tag]
+            url = _http(values.get("src", ""), self.base)
+            if url and self._playing:
+                self.media.append(Medium(url, self._playing))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "svg" and self._svg:
+            self._svg -= 1
+        elif tag == self._reading:
+            self._reading = None
+        elif tag in ("audio", "video"):
+            self._playing = None
+
+    def handle_data(self, data: str) -> None:
+        if self._reading:
+            self.drawing_names[self._reading].append(data)
+
+    @property
+    def drawing_name(self) -> str:
+        names = (" ".join(" ".join(self.drawing_names[part]).split()) for part in ("title", "desc"))
+        return next((name for name in names if name), "")
+
+
+def _shown_name(
+    content_html: str, markup: str, media: Sequence[Medium], link: str, base: str
+) -> str:
+    """The title of an entry without a title and without words, from what it shows: the alt
+    (or title) text of its image or the title of its drawing; else the name or file name of
+    its first file; else what it is (:data:`LABELS`: "Bild", "Audio", "Video", "Datei", or
+    "Link" when a link is all it has). "" when it shows nothing."""
+    stored = _Shown(content_html, base)  # images as they are stored: cleaned
+    written = _Shown(markup, base) if "<" in markup else None  # drawings and players
+    drawings = written.drawings if written else 0
+    files = [*media, *(written.media if written else ())]
+    names = [
+        stored.image_name,
+        written.drawing_name if written else "",
+        *(medium.name or medium.file_name for medium in files),
+    ]
+    name = next((found for found in names if found), "")
+    if name:
+        return shorten(name, TITLE_FROM_TEXT)
+    if stored.images or drawings:
+        return LABELS["image"]
+    if files:
+        return LABELS[files[0].kind]
+    return LABELS["link"] if link else ""
+
+
+_MATH_START = re.compile(r"<math\b", re.IGNORECASE)
+_MATH = re.compile(r"<math\b[^>]*>(.*?)</math\s*>", re.IGNORECASE | re.DOTALL)
+_ANNOTATION = re.compile(
+    r"<annotation(?:-xml)?\b.*?</annotation(?:-xml)?\s*>", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(r"<[^>]*>")
+
+
+def _formulas_as_text(value: str) -> str:
+    """``value`` with each MathML formula as its text ("a+b"): the sanitiser keeps no MathML
+    and would drop the formula's words with it. Annotations (the formula's TeX) are left out."""
+    if _MATH_START.search(value) is None:
+        return value
+    return _MATH.sub(lambda found: _TAG.sub("", _ANNOTATION.sub("", found[1])), value)
 
 
 # --- JSON Feed ---------------------------------------------------------------------------------
@@ -346,34 +502,56 @@ def _parse_json_feed(source: str, body: bytes, url: str) -> Parsed:
 def _json_entry(raw: dict[str, Any], url: str, author: str | None = None) -> Entry | None:
     title = " ".join(_scalar(raw.get("title")).split())  # plain text, as JSON Feed says
     guid = _scalar(raw.get("id")).strip()
+    media = _json_media(raw, url)
     link = (
         _http(_scalar(raw.get("url")), url)
         or _http(_scalar(raw.get("external_url")), url)
         or _http(guid)
-        or next(
-            (
-                found
-                for attachment in _objects(raw.get("attachments"))
-                if (found := _http(_scalar(attachment.get("url")), url))
-            ),
-            "",
-        )
+        or next((medium.url for medium in media if medium.attached), "")
     )
-    content = _scalar(raw.get("content_html"))
-    text = plain_text(_scalar(raw.get("summary")) or _scalar(raw.get("content_text")) or content)
-    if not title and not text and not link:
-        return None
-    title = title or shorten(text, TITLE_FROM_TEXT)
+    content = _formulas_as_text(_scalar(raw.get("content_html")))
+    text = (  # the first with words; content_text is plain text (JSON Feed)
+        plain_text(_scalar(raw.get("summary")))
+        or " ".join(_scalar(raw.get("content_text")).split())
+        or plain_text(content)
+    )
+    content_html = clean_html(content) if content else ""
+    if not title and text:
+        title = shorten(text, TITLE_FROM_TEXT)
+    if not title:
+        title = _shown_name(content_html, content, media, link, url)
+        if not title:
+            return None
+        guid = guid or link or digest(" ".join((content_html, *(m.url for m in media))))
     return Entry(
-        guid=guid or link or _digest(title),
+        guid=guid or link or digest(title),
         link=link,
         title=title,
         summary=shorten(text, SUMMARY_LIMIT),
-        content_html=clean_html(content) if content else "",
+        content_html=content_html,
         published=_json_time(raw),
         categories=tuple(t for t in map(_scalar, _listed(raw.get("tags"))) if t.strip()),
         author=_json_author(raw) or author,
     )
+
+
+def _json_media(raw: dict[str, Any], url: str) -> list[Medium]:
+    """An item's attachments (named by their title), then its image and banner image."""
+    media = [
+        Medium(
+            found,
+            _kind(_scalar(attachment.get("mime_type"))),
+            " ".join(_scalar(attachment.get("title")).split()),
+            attached=True,
+        )
+        for attachment in _objects(raw.get("attachments"))
+        if (found := _http(_scalar(attachment.get("url")), url))
+    ]
+    for field in ("image", "banner_image"):
+        found = _http(_scalar(raw.get(field)), url)
+        if found:
+            media.append(Medium(found, "image"))
+    return media
 
 
 def _json_time(raw: dict[str, Any]) -> datetime | None:
