@@ -255,3 +255,9 @@ async def test_the_items_of_a_feed_get_the_dates_their_sources_wrote(fake_web, t
     }
     undated = items["Workshop Verwaltungsdigitalisierung: Termin steht"]
     assert not undated.date_known and undated.published == NOW
+
+
+@pytest.mark.parametrize("text", ["20-04-10T05:00:00+00:00", "10-04-20 05:00", "20-04-10"])
+def test_three_two_digit_numbers_with_dashes_are_unknown(text):
+    # feedparser reads "20-04-10T05:00:00+00:00" as 2020-04-10, dateutil as 2010-04-20: a guess
+    assert feed_date(text) is None

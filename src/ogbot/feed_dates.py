@@ -247,6 +247,10 @@ def _read_loosely(text: str) -> datetime.datetime | None:
     return moment
 
 
+# three two-digit numbers with dashes ("20-04-10T05:00"): 2020-04-10, 2010-04-20 or 2010-20-04
+_TWO_DIGITS_DASHED = re.compile(r"\d{2}-\d{2}-\d{2}(?![\d-])")
+
+
 def feed_date(text: str) -> datetime.datetime | None:
     """The moment a feed entry's date field names, in UTC, to the second; None when it names
     none, or none for sure.
@@ -269,6 +273,8 @@ def feed_date(text: str) -> datetime.datetime | None:
             return datetime.datetime.fromtimestamp(int(text), datetime.UTC)
         if len(text) != 8:  # 20201108 is ISO 8601's basic form; other numbers are not dates
             return None
+    if _TWO_DIGITS_DASHED.match(text):
+        return None  # "20-04-10": year first or last, day or month: no one can tell
     text = _NAMED_OFFSET.sub(
         lambda m: f" {m['sign']}{int(m['h']):02d}:{m['m'] or '00'}", text
     ).strip()
