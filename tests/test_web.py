@@ -9,7 +9,8 @@ import re
 import shutil
 import signal
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+import subprocess
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,7 +24,7 @@ import pytest
 from ogbot.app.cycle import run_cycle
 from ogbot.app.house import build_publisher
 from ogbot.config import DEFAULT_SOURCES, Settings, build_settings
-from ogbot.models import Item, Validators
+from ogbot.models import Item, ServiceHealth, Validators
 from ogbot.publish.html import safe_url as safe_link
 from ogbot.store import DB_NAME, AsyncStore, Store
 from ogbot.watch.fetch import make_client
@@ -774,6 +775,8 @@ async def test_healthz_is_ok_with_a_failing_source_and_names_its_error(settings,
     assert sources["bund"]["failures"] == 1
     assert data["outbox"]["pending"] == 3
     assert data["outbox_length"] == 3
+    assert data["reasons"] == []
+    assert data["telegram"] == "off"
 
 
 async def test_healthz_is_503_while_the_database_cannot_be_written(settings, store, serve, client):
@@ -803,7 +806,189 @@ async def test_healthz_is_503_when_the_store_is_closed(tmp_path, client):
     finally:
         await server.stop()
     assert response.status_code == 503
-    assert response.json()["status"] == "error"
+    data = response.json()
+    assert data["status"] == "degraded"  # was "error" before issue 14: one word for every 503
+    assert data["reasons"][0].startswith("database not writable: ")
+
+
+def failing(store: Store, name: str, times: int, last: datetime = NOW) -> None:
+    """``times`` fetches of a source failed in a row, the last at ``last``, each backed off."""
+    for _ in range(times):
+        store.record_failure(name, last, last + timedelta(hours=1), f"{name}: fetch: HTTP 503")
+
+
+async def healthz(client: httpx.AsyncClient, server: WebServer) -> tuple[int, dict[str, Any]]:
+    response = await client.get(server.url + "/healthz")
+    assert response.headers["cache-control"] == "no-store"
+    return response.status_code, response.json()
+
+
+async def test_healthz_is_degraded_when_every_source_fails_past_its_backoff(
+    settings, store, serve, client
+):
+    server = await serve(settings)
+    # two of three sources failed again after their backoff: still ok (bund failed only once)
+    await store.call(failing, "ogp", 2)
+    await store.call(failing, "netzwerk", 3)
+    status, data = await healthz(client, server)
+    assert (status, data["status"], data["reasons"]) == (200, "ok", [])
+
+    # bund fails again after its backoff: every source is down
+    await store.call(failing, "bund", 1)
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["reasons"] == [
+        "every source is failing past its backoff: ogp (2 failures: ogp: fetch: HTTP 503);"
+        " netzwerk (3 failures: netzwerk: fetch: HTTP 503);"
+        " bund (2 failures: bund: fetch: HTTP 503)"
+    ]
+    assert data["database"] == "writable"
+    assert [source["failures"] for source in data["sources"]] == [2, 3, 2]
+
+    # one comes back: ok again
+    await store.call(
+        Store.record_success, "netzwerk", NOW, NOW + timedelta(minutes=30), Validators(), "200"
+    )
+    assert (await healthz(client, server))[0] == 200
+
+
+async def test_healthz_is_degraded_when_a_failed_sources_retry_is_long_overdue(
+    settings, store, serve, client
+):
+    # each source failed once; the retries its backoff set passed more than an interval ago
+    # (30 minutes by default) without a new fetch
+    early = NOW - timedelta(hours=3)
+    await store.call(failing, "ogp", 1, early)
+    await store.call(failing, "netzwerk", 1, early)
+    await store.call(failing, "bund", 1, NOW - timedelta(hours=2))
+    server = await serve(settings)
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["reasons"][0].startswith(
+        "every source is failing past its backoff: ogp (1 failures"
+    )
+
+    # a retry due 20 minutes ago (less than an interval) is not overdue yet
+    await store.call(
+        Store.record_failure, "bund", NOW, NOW - timedelta(minutes=20), "bund: fetch: HTTP 503"
+    )
+    await store.call(  # bund's failures count is 2 now: reset it by a success, then one failure
+        Store.record_success, "bund", NOW, NOW, Validators(), "200"
+    )
+    await store.call(
+        Store.record_failure, "bund", NOW, NOW - timedelta(minutes=20), "bund: fetch: HTTP 503"
+    )
+    assert (await healthz(client, server))[0] == 200
+
+
+async def test_healthz_is_degraded_while_telegram_refuses_the_token_or_the_channel(
+    settings, store, serve, client
+):
+    refused = "Forbidden: bot is not a member of the channel chat"
+    server = await serve(settings, service=lambda: ServiceHealth(telegram="on", refused=refused))
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["reasons"] == [f"Telegram refuses: {refused}"]
+    assert data["telegram"] == "on"
+
+    token = await serve(
+        settings, service=lambda: ServiceHealth("on", refused="Telegram refused the token")
+    )
+    assert (await healthz(client, token))[1]["reasons"] == [
+        "Telegram refuses: Telegram refused the token"
+    ]
+
+
+async def test_healthz_is_degraded_when_the_outbox_is_stuck(settings, store, serve, client):
+    # three posts are pending (fill); none has left the outbox for 16 minutes while Telegram is on
+    stuck = ServiceHealth(telegram="on", outbox_moved=NOW - timedelta(minutes=16))
+    server = await serve(settings, service=lambda: stuck)
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["reasons"] == ["outbox stuck: 3 posts waiting, none sent for 16 minutes"]
+    assert data["outbox_length"] == 3
+
+    # 14 minutes is a slow outbox, not a stuck one; with Telegram not reached yet, posts wait
+    for service in (
+        ServiceHealth(telegram="on", outbox_moved=NOW - timedelta(minutes=14)),
+        ServiceHealth(telegram="starting", outbox_moved=NOW - timedelta(hours=3)),
+    ):
+        other = await serve(settings, service=lambda service=service: service)
+        assert (await healthz(client, other))[:1] == (200,)
+
+    # nothing waiting: nothing stuck, however long ago the last post went
+    await store.call(
+        lambda s: [
+            s.mark_done(post.id, "expired", None) for post in s.pending_posts("channel", NOW)
+        ]
+    )
+    assert (await healthz(client, server))[0] == 200
+
+
+async def test_healthz_is_degraded_while_a_job_fails_on_the_database(
+    settings, store, serve, client
+):
+    # the check's own small write still goes through; the cycle's writes fail (a full disk)
+    error = f"database {settings.data_dir / DB_NAME}: database or disk is full"
+    server = await serve(settings, service=lambda: ServiceHealth(failed_jobs=(("watch", error),)))
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["reasons"] == [f"database: the watch job failed: {error}"]
+    assert data["database"] == "not writable"
+
+
+SMALL_DISK = "600k"
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 600 KiB filesystem (tmpfs; mounting needs root, else the test is skipped)."""
+    mount = tmp_path / "disk"
+    mount.mkdir()
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK}", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def fill_disk(path: Path) -> None:
+    """Write zeros into ``path`` until the filesystem is full."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(descriptor, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # ENOSPC: full
+    finally:
+        os.close(descriptor)
+
+
+async def test_healthz_is_degraded_on_a_full_disk_and_still_lists_the_sources(small_disk, client):
+    settings = settings_for(small_disk)
+    store = AsyncStore.open(settings.data_dir)
+    server = await start_web(settings, store, clock=lambda: NOW, host="127.0.0.1", port=0)
+    try:
+        store.run(fill)
+        assert (await healthz(client, server))[0] == 200
+        fill_disk(small_disk / "filler")
+        status, data = await healthz(client, server)
+    finally:
+        await server.stop()
+        store.close()
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["database"] == "not writable"
+    assert data["reasons"] == ["database not writable: database or disk is full"]
+    assert [source["name"] for source in data["sources"]] == ["ogp", "netzwerk", "bund"]
 
 
 async def test_start_web_on_a_taken_port_is_a_web_error(settings, store, serve):

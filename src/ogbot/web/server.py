@@ -4,9 +4,9 @@
 ``$OGBOT_DATA_DIR/public/``, with a strong ETag (a hash of the bytes, so an unchanged rewrite keeps
 it) and Last-Modified (the file's mtime), answering 304 to a match. (aiohttp's ``FileResponse``
 would do the conditional part, but its ETag is the file's mtime and size: every rewrite of the
-same bytes would change it.) ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page`
-makes. This is the only module that imports aiohttp; :func:`start_web` runs it on the caller's
-event loop.
+same bytes would change it.) ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page` and
+:mod:`ogbot.web.health` make (/healthz: 200 when ``ok``, 503 when ``degraded``). This is
+the only module that imports aiohttp; :func:`start_web` runs it on the caller's event loop.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import asyncio
 import hashlib
 import json
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -26,16 +27,10 @@ from aiohttp.typedefs import Handler
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.models import Clock, utc_now
+from ogbot.models import Clock, ServiceHealth, utc_now
 from ogbot.store import AsyncStore
-from ogbot.web.page import (
-    STYLE_HASH,
-    HealthSnapshot,
-    health_failure,
-    health_report,
-    health_snapshot,
-    page_text,
-)
+from ogbot.web.health import HealthSnapshot, health_failure, health_report, health_snapshot
+from ogbot.web.page import STYLE_HASH, page_text
 
 log = logs.get_logger(__name__)
 
@@ -57,6 +52,9 @@ SECURITY_HEADERS = {
     ),
     "Referrer-Policy": "no-referrer",
 }
+
+
+ServiceStatus = Callable[[], ServiceHealth]  # asked at every /healthz
 
 
 class WebError(Exception):
@@ -135,9 +133,16 @@ class _Site:
     """The handlers and what they share: settings, store, clock, the feed cache."""
 
     def __init__(
-        self, settings: Settings, store: AsyncStore, clock: Clock, health_timeout: float
+        self,
+        settings: Settings,
+        store: AsyncStore,
+        clock: Clock,
+        health_timeout: float,
+        service: ServiceStatus,
     ) -> None:
         self.settings = settings
+        self.service = service
+        self.degraded = False  # the last answer's status, to log only its changes
         self.store = store
         self.clock = clock
         self.health_timeout = health_timeout
@@ -168,13 +173,23 @@ class _Site:
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
         now = self.clock()
+        service = self.service()
         try:
             snapshot = await self._health_snapshot(now)
         except Exception as exc:  # any failure to write (or read) is what /healthz reports
             reason = str(exc) or type(exc).__name__
             log.warning("healthz_database_failed", error=reason)
-            return self._json(health_failure(reason, now), 503)
-        return self._json(health_report(self.settings, snapshot, now), 200)
+            data = health_failure(reason, now, service)
+        else:
+            data = health_report(self.settings, snapshot, now, service)
+        degraded = data["status"] != "ok"
+        if degraded != self.degraded:
+            self.degraded = degraded
+            if degraded:
+                log.warning("health_degraded", reasons="; ".join(data["reasons"]))
+            else:
+                log.info("health_ok")
+        return self._json(data, 503 if degraded else 200)
 
     async def _health_snapshot(self, now: datetime) -> HealthSnapshot:
         task = self.health_task
@@ -230,9 +245,11 @@ def create_app(
     *,
     clock: Clock = utc_now,
     health_timeout: float = HEALTH_TIMEOUT,
+    service: ServiceStatus = ServiceHealth,
 ) -> web.Application:
-    """The application: routes, security headers on every answer, errors as one log line."""
-    site = _Site(settings, store, clock, health_timeout)
+    """The application: routes, security headers on every answer, errors as one log line.
+    ``service`` tells /healthz what only the running service knows (default: Telegram off)."""
+    site = _Site(settings, store, clock, health_timeout, service)
     app = web.Application(middlewares=[_errors])
     app.on_response_prepare.append(_finish_headers)
     app.router.add_get("/", site.page)
@@ -269,12 +286,13 @@ async def start_web(
     host: str | None = None,
     port: int | None = None,
     health_timeout: float = HEALTH_TIMEOUT,
+    service: ServiceStatus = ServiceHealth,
 ) -> WebServer:
     """Serve on the running event loop (``settings.web`` unless host/port are given; port 0 picks
     a free port). Raises :class:`WebError` when it cannot listen."""
     host = host or settings.web.host
     port = settings.web.port if port is None else port
-    app = create_app(settings, store, clock=clock, health_timeout=health_timeout)
+    app = create_app(settings, store, clock=clock, health_timeout=health_timeout, service=service)
     # access_log=None: one line per request at info would drown the events that matter;
     # _finish_headers logs each request at debug instead
     runner = web.AppRunner(
