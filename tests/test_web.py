@@ -4,12 +4,14 @@ and the page rendered by a real headless browser (Debian's chromium)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
 import signal
 import sqlite3
 import subprocess
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
@@ -29,7 +31,10 @@ from ogbot.publish.html import safe_url as safe_link
 from ogbot.store import DB_NAME, AsyncStore, Store
 from ogbot.watch.fetch import make_client
 from ogbot.web import WebError, WebServer, start_web
+from tests.fakes.telegram import CHANNEL, FakeTelegram
 from tests.fakes.web import FakeWeb
+from tests.shell import clean_env, ogbot
+from tests.test_run import Running, wait_for
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW_HTTP = "Mon, 23 Nov 2026 12:00:00 GMT"
@@ -939,16 +944,12 @@ async def test_healthz_is_degraded_while_a_job_fails_on_the_database(
     assert data["database"] == "not writable"
 
 
-SMALL_DISK = "600k"
-
-
-@pytest.fixture
-def small_disk(tmp_path: Path) -> Iterator[Path]:
-    """A 600 KiB filesystem (tmpfs; mounting needs root, else the test is skipped)."""
-    mount = tmp_path / "disk"
-    mount.mkdir()
+@contextlib.contextmanager
+def tmpfs(mount: Path, kib: int) -> Iterator[Path]:
+    """A filesystem of ``kib`` KiB at ``mount`` (tmpfs; mounting needs root, else a skip)."""
+    mount.mkdir(parents=True, exist_ok=True)
     done = subprocess.run(
-        ["mount", "-t", "tmpfs", "-o", f"size={SMALL_DISK}", "tmpfs", str(mount)],
+        ["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(mount)],
         capture_output=True,
         check=False,
     )
@@ -958,6 +959,13 @@ def small_disk(tmp_path: Path) -> Iterator[Path]:
         yield mount
     finally:
         subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 600 KiB filesystem, as in issue 14."""
+    with tmpfs(tmp_path / "disk", 600) as mount:
+        yield mount
 
 
 def fill_disk(path: Path) -> None:
@@ -1062,3 +1070,85 @@ async def test_search_page_renders_in_headless_chromium(settings, serve, tmp_pat
     assert "<script" not in dom
     assert "pwned</title>" not in dom
     assert "Keine Treffer." in dom
+
+
+# --- /healthz of a real `ogbot run` ---------------------------------------------------------
+
+
+class Started(Running):
+    """`ogbot run`, started once /healthz answers at all (200 or 503)."""
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code > 0
+        except httpx.HTTPError:
+            return False
+
+
+FULL_DISK_FEEDS = ("ogp", "netzwerk", "ogp-page2")
+
+
+def test_run_on_a_full_disk_answers_503_from_the_first_failed_write(
+    tmp_path: Path, fake_web: FakeWeb
+):
+    """Issue 14: the check's own small write still fits on a full disk (into space a failed
+    larger write left in SQLite's write-ahead log) while the cycle's writes fail: /healthz
+    answered 200 throughout. The failed job is what tells."""
+    # the answer engine's index is built beforehand (it alone is bigger than the free space)
+    prepared = tmp_path / "prepared"
+    asked = ogbot(
+        tmp_path, "ask", "Was ist Open Government?", env=clean_env(OGBOT_DATA_DIR=str(prepared))
+    )
+    assert asked.returncode == 0, asked.stderr
+    cache = prepared / "cache"
+    cache_kib = sum(path.stat().st_size for path in cache.iterdir()) // 1024
+    with tmpfs(tmp_path / "disk", cache_kib + 600) as disk:
+        shutil.copytree(cache, disk / "data" / "cache")
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        (disk / "filler").write_bytes(b"\0" * (free - 300 * 1024))  # 300 KiB left
+        run = Started(tmp_path, fake_web, None, OGBOT_DATA_DIR=str(disk / "data"))
+        urls = {name: fake_web.fixture(f"/{name}/", f"{name}.rss") for name in FULL_DISK_FEEDS}
+        (tmp_path / "ogbot.toml").write_text(
+            "".join(f'[[sources]]\nname = "{name}"\nurl = "{url}"\n' for name, url in urls.items()),
+            encoding="utf-8",
+        )
+        run.start()
+        try:
+            answers = []
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and len(answers) < 20:
+                failed = "job_failed" in run.logged()
+                response = httpx.get(f"{run.url}/healthz", timeout=5)
+                answers.append((failed, response.status_code, response.json()))
+                time.sleep(0.2)
+        finally:
+            code, _seconds = run.stop()
+    assert code == 0
+    after = [(status, data) for failed, status, data in answers if failed]
+    assert after, "no write failed: the disk was not full enough"
+    assert {status for status, _data in after} == {503}
+    reasons = after[-1][1]["reasons"]
+    assert "database or disk is full" in " ".join(reasons)
+    assert any(reason.startswith("database: the watch job failed: ") for reason in reasons)
+    assert after[-1][1]["status"] == "degraded"
+
+
+def test_run_answers_503_while_the_channel_refuses_posts(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    fake_telegram.remove_bot(CHANNEL)  # the bot lost its rights in the channel
+    run = Started(tmp_path, fake_web, fake_telegram).start()
+    try:
+        data = wait_for(
+            lambda: (answer := run.health())["reasons"] and answer, what="a degraded /healthz"
+        )
+        status = httpx.get(f"{run.url}/healthz", timeout=5).status_code
+    finally:
+        code, _seconds = run.stop()
+    assert code == 0
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["telegram"] == "on"
+    assert len(data["reasons"]) == 1
+    assert data["reasons"][0].startswith("Telegram refuses: ")
+    assert "not a member" in data["reasons"][0]

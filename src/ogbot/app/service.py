@@ -197,8 +197,8 @@ class Service:
                 # cancelled job as a crash with its traceback)
                 log.info("job_cancelled", job=work.__name__)
             except Exception as exc:
-                log.exception("job_failed", job=work.__name__)
                 self._job_done(work.__name__, exc)
+                log.exception("job_failed", job=work.__name__)
             finally:
                 if task is not None:
                     self._tasks.discard(task)
@@ -227,8 +227,8 @@ class Service:
                 log.info("job_cancelled", job="drain")
                 raise
             except Exception as exc:
-                log.exception("job_failed", job="drain")
                 self._job_done("drain", exc)
+                log.exception("job_failed", job="drain")
             if self.stopping.is_set():
                 return
             with contextlib.suppress(TimeoutError):
