@@ -4,12 +4,15 @@ and the page rendered by a real headless browser (Debian's chromium)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import re
 import shutil
 import signal
 import sqlite3
-from collections.abc import AsyncIterator, Awaitable, Callable
+import subprocess
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -23,13 +26,16 @@ import pytest
 from ogbot.app.cycle import run_cycle
 from ogbot.app.house import build_publisher
 from ogbot.config import DEFAULT_SOURCES, Settings, build_settings
-from ogbot.models import Item, Validators
+from ogbot.models import Item, ServiceHealth, Validators
 from ogbot.publish.html import safe_url as safe_link
 from ogbot.store import DB_NAME, AsyncStore, Store
 from ogbot.watch.fetch import make_client
 from ogbot.web import WebError, WebServer, start_web
 from ogbot.web.server import connection_cap
+from tests.fakes.telegram import CHANNEL, FakeTelegram
 from tests.fakes.web import FakeWeb
+from tests.shell import clean_env, ogbot
+from tests.test_run import Running, wait_for
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 NOW_HTTP = "Mon, 23 Nov 2026 12:00:00 GMT"
@@ -775,6 +781,8 @@ async def test_healthz_is_ok_with_a_failing_source_and_names_its_error(settings,
     assert sources["bund"]["failures"] == 1
     assert data["outbox"]["pending"] == 3
     assert data["outbox_length"] == 3
+    assert data["reasons"] == []
+    assert data["telegram"] == "off"
 
 
 async def test_healthz_is_503_while_the_database_cannot_be_written(settings, store, serve, client):
@@ -804,7 +812,192 @@ async def test_healthz_is_503_when_the_store_is_closed(tmp_path, client):
     finally:
         await server.stop()
     assert response.status_code == 503
-    assert response.json()["status"] == "error"
+    data = response.json()
+    assert data["status"] == "degraded"  # was "error" before issue 14: one word for every 503
+    assert data["reasons"][0].startswith("database not writable: ")
+
+
+def failing(store: Store, name: str, times: int, last: datetime = NOW) -> None:
+    """``times`` fetches of a source failed in a row, the last at ``last``, each backed off."""
+    for _ in range(times):
+        store.record_failure(name, last, last + timedelta(hours=1), f"{name}: fetch: HTTP 503")
+
+
+async def healthz(client: httpx.AsyncClient, server: WebServer) -> tuple[int, dict[str, Any]]:
+    response = await client.get(server.url + "/healthz")
+    assert response.headers["cache-control"] == "no-store"
+    return response.status_code, response.json()
+
+
+async def test_healthz_is_degraded_when_every_source_fails_past_its_backoff(
+    settings, store, serve, client
+):
+    server = await serve(settings)
+    # two of three sources failed again after their backoff: still ok (bund failed only once)
+    await store.call(failing, "ogp", 2)
+    await store.call(failing, "netzwerk", 3)
+    status, data = await healthz(client, server)
+    assert (status, data["status"], data["reasons"]) == (200, "ok", [])
+
+    # bund fails again after its backoff: every source is down
+    await store.call(failing, "bund", 1)
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["reasons"] == [
+        "every source is failing past its backoff: ogp (2 failures: ogp: fetch: HTTP 503);"
+        " netzwerk (3 failures: netzwerk: fetch: HTTP 503);"
+        " bund (2 failures: bund: fetch: HTTP 503)"
+    ]
+    assert data["database"] == "writable"
+    assert [source["failures"] for source in data["sources"]] == [2, 3, 2]
+
+    # one comes back: ok again
+    await store.call(
+        Store.record_success, "netzwerk", NOW, NOW + timedelta(minutes=30), Validators(), "200"
+    )
+    assert (await healthz(client, server))[0] == 200
+
+
+async def test_healthz_is_degraded_when_a_failed_sources_retry_is_long_overdue(
+    settings, store, serve, client
+):
+    # each source failed once; the retries its backoff set passed more than an interval ago
+    # (30 minutes by default) without a new fetch
+    early = NOW - timedelta(hours=3)
+    await store.call(failing, "ogp", 1, early)
+    await store.call(failing, "netzwerk", 1, early)
+    await store.call(failing, "bund", 1, NOW - timedelta(hours=2))
+    server = await serve(settings)
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["reasons"][0].startswith(
+        "every source is failing past its backoff: ogp (1 failures"
+    )
+
+    # a retry due 20 minutes ago (less than an interval) is not overdue yet
+    await store.call(
+        Store.record_failure, "bund", NOW, NOW - timedelta(minutes=20), "bund: fetch: HTTP 503"
+    )
+    await store.call(  # bund's failures count is 2 now: reset it by a success, then one failure
+        Store.record_success, "bund", NOW, NOW, Validators(), "200"
+    )
+    await store.call(
+        Store.record_failure, "bund", NOW, NOW - timedelta(minutes=20), "bund: fetch: HTTP 503"
+    )
+    assert (await healthz(client, server))[0] == 200
+
+
+async def test_healthz_is_degraded_while_telegram_refuses_the_token_or_the_channel(
+    settings, store, serve, client
+):
+    refused = "Forbidden: bot is not a member of the channel chat"
+    server = await serve(settings, service=lambda: ServiceHealth(telegram="on", refused=refused))
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["reasons"] == [f"Telegram refuses: {refused}"]
+    assert data["telegram"] == "on"
+
+    token = await serve(
+        settings, service=lambda: ServiceHealth("on", refused="Telegram refused the token")
+    )
+    assert (await healthz(client, token))[1]["reasons"] == [
+        "Telegram refuses: Telegram refused the token"
+    ]
+
+
+async def test_healthz_is_degraded_when_the_outbox_is_stuck(settings, store, serve, client):
+    # three posts are pending (fill); none has left the outbox for 16 minutes while Telegram is on
+    stuck = ServiceHealth(telegram="on", outbox_moved=NOW - timedelta(minutes=16))
+    server = await serve(settings, service=lambda: stuck)
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["reasons"] == ["outbox stuck: 3 posts waiting, none sent for 16 minutes"]
+    assert data["outbox_length"] == 3
+
+    # 14 minutes is a slow outbox, not a stuck one; with Telegram not reached yet, posts wait
+    for service in (
+        ServiceHealth(telegram="on", outbox_moved=NOW - timedelta(minutes=14)),
+        ServiceHealth(telegram="starting", outbox_moved=NOW - timedelta(hours=3)),
+    ):
+        other = await serve(settings, service=lambda service=service: service)
+        assert (await healthz(client, other))[:1] == (200,)
+
+    # nothing waiting: nothing stuck, however long ago the last post went
+    await store.call(
+        lambda s: [
+            s.mark_done(post.id, "expired", None) for post in s.pending_posts("channel", NOW)
+        ]
+    )
+    assert (await healthz(client, server))[0] == 200
+
+
+async def test_healthz_is_degraded_while_a_job_fails_on_the_database(
+    settings, store, serve, client
+):
+    # the check's own small write still goes through; the cycle's writes fail (a full disk)
+    error = f"database {settings.data_dir / DB_NAME}: database or disk is full"
+    server = await serve(settings, service=lambda: ServiceHealth(failed_jobs=(("watch", error),)))
+    status, data = await healthz(client, server)
+    assert status == 503
+    assert data["reasons"] == [f"database: the watch job failed: {error}"]
+    assert data["database"] == "not writable"
+
+
+@contextlib.contextmanager
+def tmpfs(mount: Path, kib: int) -> Iterator[Path]:
+    """A filesystem of ``kib`` KiB at ``mount`` (tmpfs; mounting needs root, else a skip)."""
+    mount.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", f"size={kib}k", "tmpfs", str(mount)],
+        capture_output=True,
+        check=False,
+    )
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.decode().strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 600 KiB filesystem, as in issue 14."""
+    with tmpfs(tmp_path / "disk", 600) as mount:
+        yield mount
+
+
+def fill_disk(path: Path) -> None:
+    """Write zeros into ``path`` until the filesystem is full."""
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, 0o600)
+    try:
+        while os.write(descriptor, b"\0" * 4096):
+            pass
+    except OSError:
+        pass  # ENOSPC: full
+    finally:
+        os.close(descriptor)
+
+
+async def test_healthz_is_degraded_on_a_full_disk_and_still_lists_the_sources(small_disk, client):
+    settings = settings_for(small_disk)
+    store = AsyncStore.open(settings.data_dir)
+    server = await start_web(settings, store, clock=lambda: NOW, host="127.0.0.1", port=0)
+    try:
+        store.run(fill)
+        assert (await healthz(client, server))[0] == 200
+        fill_disk(small_disk / "filler")
+        status, data = await healthz(client, server)
+    finally:
+        await server.stop()
+        store.close()
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["database"] == "not writable"
+    assert data["reasons"] == ["database not writable: database or disk is full"]
+    assert [source["name"] for source in data["sources"]] == ["ogp", "netzwerk", "bund"]
 
 
 async def test_start_web_on_a_taken_port_is_a_web_error(settings, store, serve):
@@ -959,3 +1152,85 @@ async def test_search_page_renders_in_headless_chromium(settings, serve, tmp_pat
     assert "<script" not in dom
     assert "pwned</title>" not in dom
     assert "Keine Treffer." in dom
+
+
+# --- /healthz of a real `ogbot run` ---------------------------------------------------------
+
+
+class Started(Running):
+    """`ogbot run`, started once /healthz answers at all (200 or 503)."""
+
+    def healthy(self) -> bool:
+        try:
+            return httpx.get(f"{self.url}/healthz", timeout=1).status_code > 0
+        except httpx.HTTPError:
+            return False
+
+
+FULL_DISK_FEEDS = ("ogp", "netzwerk", "ogp-page2")
+
+
+def test_run_on_a_full_disk_answers_503_from_the_first_failed_write(
+    tmp_path: Path, fake_web: FakeWeb
+):
+    """Issue 14: the check's own small write still fits on a full disk (into space a failed
+    larger write left in SQLite's write-ahead log) while the cycle's writes fail: /healthz
+    answered 200 throughout. The failed job is what tells."""
+    # the answer engine's index is built beforehand (it alone is bigger than the free space)
+    prepared = tmp_path / "prepared"
+    asked = ogbot(
+        tmp_path, "ask", "Was ist Open Government?", env=clean_env(OGBOT_DATA_DIR=str(prepared))
+    )
+    assert asked.returncode == 0, asked.stderr
+    cache = prepared / "cache"
+    cache_kib = sum(path.stat().st_size for path in cache.iterdir()) // 1024
+    with tmpfs(tmp_path / "disk", cache_kib + 600) as disk:
+        shutil.copytree(cache, disk / "data" / "cache")
+        free = os.statvfs(disk).f_bavail * os.statvfs(disk).f_frsize
+        (disk / "filler").write_bytes(b"\0" * (free - 300 * 1024))  # 300 KiB left
+        run = Started(tmp_path, fake_web, None, OGBOT_DATA_DIR=str(disk / "data"))
+        urls = {name: fake_web.fixture(f"/{name}/", f"{name}.rss") for name in FULL_DISK_FEEDS}
+        (tmp_path / "ogbot.toml").write_text(
+            "".join(f'[[sources]]\nname = "{name}"\nurl = "{url}"\n' for name, url in urls.items()),
+            encoding="utf-8",
+        )
+        run.start()
+        try:
+            answers = []
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline and len(answers) < 20:
+                failed = "job_failed" in run.logged()
+                response = httpx.get(f"{run.url}/healthz", timeout=5)
+                answers.append((failed, response.status_code, response.json()))
+                time.sleep(0.2)
+        finally:
+            code, _seconds = run.stop()
+    assert code == 0
+    after = [(status, data) for failed, status, data in answers if failed]
+    assert after, "no write failed: the disk was not full enough"
+    assert {status for status, _data in after} == {503}
+    reasons = after[-1][1]["reasons"]
+    assert "database or disk is full" in " ".join(reasons)
+    assert any(reason.startswith("database: the watch job failed: ") for reason in reasons)
+    assert after[-1][1]["status"] == "degraded"
+
+
+def test_run_answers_503_while_the_channel_refuses_posts(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    fake_telegram.remove_bot(CHANNEL)  # the bot lost its rights in the channel
+    run = Started(tmp_path, fake_web, fake_telegram).start()
+    try:
+        data = wait_for(
+            lambda: (answer := run.health())["reasons"] and answer, what="a degraded /healthz"
+        )
+        status = httpx.get(f"{run.url}/healthz", timeout=5).status_code
+    finally:
+        code, _seconds = run.stop()
+    assert code == 0
+    assert status == 503
+    assert data["status"] == "degraded"
+    assert data["telegram"] == "on"
+    assert len(data["reasons"]) == 1
+    assert data["reasons"][0].startswith("Telegram refuses: ")
+    assert "not a member" in data["reasons"][0]

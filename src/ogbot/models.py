@@ -245,6 +245,24 @@ class StoredAnnouncement:
     published: datetime | None
 
 
+# the bot as the running service knows it: no token (off), not reached yet (starting), online (on)
+TelegramState = Literal["off", "starting", "on"]
+
+
+@dataclass(frozen=True)
+class ServiceHealth:
+    """What only the running service knows, for /healthz (the web stage cannot ask the bot).
+
+    ``refused``: why Telegram refuses the token or the channel, until a post goes through again;
+    ``failed_jobs``: a job's name and the database error it last failed with, until it succeeds;
+    ``outbox_moved``: the last time a post left the outbox or none was due (None: not yet)."""
+
+    telegram: TelegramState = "off"
+    refused: str | None = None
+    failed_jobs: tuple[tuple[str, str], ...] = ()
+    outbox_moved: datetime | None = None
+
+
 @dataclass(frozen=True)
 class OutboxPost:
     id: int

@@ -40,10 +40,10 @@ from ogbot.bot import notices
 from ogbot.bot.services import BotServices
 from ogbot.config import Settings
 from ogbot.lock import DataLock
-from ogbot.models import Clock, Retention, utc_now
+from ogbot.models import Clock, Retention, ServiceHealth, TelegramState, utc_now
 from ogbot.publish import TelegramRefused
 from ogbot.publish.sender import Sender, make_bot
-from ogbot.store import AsyncStore, Store
+from ogbot.store import AsyncStore, Store, StoreError
 from ogbot.web import start_web
 
 log = logs.get_logger(__name__)
@@ -65,6 +65,24 @@ class Service:
         self.application: Any = None  # the PTB Application when Telegram is on
         self._untold: dict[str, str] = {}  # problem -> notice, from before Telegram was online
         self._wake = asyncio.Event()  # something was queued: the outbox drains now
+        # what /healthz hears of the service (see ServiceHealth)
+        self._telegram: TelegramState = "starting" if settings.telegram.enabled else "off"
+        self._refused: str | None = None
+        self._failed_jobs: dict[str, str] = {}
+        self._outbox_moved: datetime | None = None
+
+    def health(self) -> ServiceHealth:
+        """What only the running service knows, for /healthz."""
+        return ServiceHealth(
+            self._telegram, self._refused, tuple(self._failed_jobs.items()), self._outbox_moved
+        )
+
+    def _job_done(self, name: str, error: BaseException | None = None) -> None:
+        """A job failing on the database is reported by /healthz until it succeeds again."""
+        if isinstance(error, StoreError):
+            self._failed_jobs[name] = str(error)
+        elif error is None:
+            self._failed_jobs.pop(name, None)
 
     async def run(self) -> None:
         settings = self.settings
@@ -102,7 +120,7 @@ class Service:
         from ogbot.web import WebError
 
         try:
-            web = await start_web(settings, store, clock=self.clock)
+            web = await start_web(settings, store, clock=self.clock, service=self.health)
         except WebError as exc:
             raise RunError(str(exc)) from exc
         async with sources_client(settings) as self.client:
@@ -173,11 +191,13 @@ class Service:
                 self._tasks.add(task)
             try:
                 await work()
+                self._job_done(work.__name__)
             except asyncio.CancelledError:
                 # cancelled by a stop after its grace: end quietly (APScheduler would log a
                 # cancelled job as a crash with its traceback)
                 log.info("job_cancelled", job=work.__name__)
-            except Exception:
+            except Exception as exc:
+                self._job_done(work.__name__, exc)
                 log.exception("job_failed", job=work.__name__)
             finally:
                 if task is not None:
@@ -202,10 +222,12 @@ class Service:
             self._wake.clear()
             try:
                 await self.drain()
+                self._job_done("drain")
             except asyncio.CancelledError:
                 log.info("job_cancelled", job="drain")
                 raise
-            except Exception:
+            except Exception as exc:
+                self._job_done("drain", exc)
                 log.exception("job_failed", job="drain")
             if self.stopping.is_set():
                 return
@@ -236,7 +258,13 @@ class Service:
                 unknown=report.unknown,
                 left=report.left,
             )
+        moved = report.sent + report.private + report.edited + report.failed + report.unknown
+        if moved + report.expired or not await self.store.call(Store.chats_with_work, self.clock()):
+            self._outbox_moved = self.clock()  # a post left the outbox, or none is due
+        if report.sent or report.edited:
+            self._refused = None  # the channel takes posts again
         if self.outbox.refused:
+            self._refused = self.outbox.refused
             await self._tell("channel-refuses", notices.channel_refuses(self.outbox.refused))
 
     async def announcements(self) -> None:
@@ -311,6 +339,7 @@ class Service:
                 await application.initialize()
             except InvalidToken:
                 log.error("telegram_refused_token")
+                self._refused = "Telegram refused the token"
                 self.stopping.set()
                 return
             except TelegramError as exc:
@@ -330,6 +359,7 @@ class Service:
         )
         await application.start()
         self.application = application
+        self._telegram, self._outbox_moved = "on", self.clock()
         log.info(
             "telegram_on",
             bot=application.bot.username,

@@ -1,13 +1,15 @@
 """The web server inside ogbot's process: the feeds, a page of the latest items, a health check.
 
-:mod:`ogbot.web.page` makes what is shown (the page, its search, the health report);
-:mod:`ogbot.web.server` serves it and the feed files with aiohttp.
+:mod:`ogbot.web.page` makes what is shown (the page, its search), :mod:`ogbot.web.health` the
+health report; :mod:`ogbot.web.server` serves them and the feed files with aiohttp.
 """
 
-from ogbot.web.page import Search, health_report, render_page
+from ogbot.web.health import health_report
+from ogbot.web.page import Search, render_page
 from ogbot.web.server import (
     FEEDS,
     FeedFile,
+    ServiceStatus,
     WebError,
     WebServer,
     create_app,
@@ -19,6 +21,7 @@ __all__ = [
     "FEEDS",
     "FeedFile",
     "Search",
+    "ServiceStatus",
     "WebError",
     "WebServer",
     "create_app",

@@ -1,10 +1,9 @@
-"""What the web stage shows: the page of the latest items and its search, and /healthz's report.
+"""What the web stage shows: the page of the latest items and its search (/healthz: ``health``).
 
 ``GET /`` is a German page of open consultations (soonest deadline first) and the latest items,
 without JavaScript or external assets; ``GET /?q=WORDS`` is the same page showing the stored items
 that match the words (:meth:`Store.search_items`, the bot's /suche) instead, with the words echoed
-in the search form. ``GET /healthz`` is JSON for the operator: 200 with :func:`health_report`
-while the database takes a write, else 503 with :func:`health_failure`.
+in the search form.
 
 Items are shown as the channel shows them (:mod:`ogbot.publish.post`): the same title, cut to
 the same length, the same summary, the source by the name people see
@@ -23,12 +22,11 @@ import hashlib
 import html
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
-from typing import Any, overload
+from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from ogbot.config import Settings
-from ogbot.models import SourceState, StoredAnnouncement, StoredItem, long_date
+from ogbot.models import StoredAnnouncement, StoredItem, long_date
 from ogbot.publish.html import linked_text, safe_url
 from ogbot.publish.post import TITLE_MAX, item_summary, item_title, source_name
 from ogbot.store import AsyncStore, Store
@@ -40,8 +38,6 @@ PAGE_ANNOUNCEMENTS = 5
 PAGE_SEARCH_RESULTS = 50
 QUERY_CHARS = 200  # of ?q= taken (echoed and searched); a search box needs no more
 SUMMARY_CHARS = 300
-HEALTH_META_KEY = "web.healthz"  # the row /healthz writes to prove the database is writable
-OUTBOX_STATES = ("pending", "sending", "sent", "failed", "unknown", "expired", "merged")
 
 
 CSS = """
@@ -288,63 +284,3 @@ def _page_data(
         store.latest_items(limit),
         store.announcements("published", PAGE_ANNOUNCEMENTS),
     )
-
-
-# --- health ---------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HealthSnapshot:
-    sources: tuple[SourceState, ...]
-    outbox: dict[str, int]
-
-
-def health_snapshot(store: Store, now: datetime) -> HealthSnapshot:
-    """On the store's thread: one real write (the proof of writability), then two reads."""
-    store.set_meta(HEALTH_META_KEY, _iso(now) or "")
-    return HealthSnapshot(tuple(store.sources()), store.outbox_counts())
-
-
-@overload
-def _iso(moment: datetime) -> str: ...
-@overload
-def _iso(moment: datetime | None) -> str | None: ...
-def _iso(moment: datetime | None) -> str | None:
-    return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
-
-
-def health_report(settings: Settings, snapshot: HealthSnapshot, now: datetime) -> dict[str, Any]:
-    """The JSON of a healthy /healthz: every configured source with its state, the outbox."""
-    states = {state.name: state for state in snapshot.sources}
-    sources = []
-    for source in settings.sources:
-        state = states.get(source.name)
-        sources.append(
-            {
-                "name": source.name,
-                "last_status": state.last_status if state else None,
-                "last_error": state.last_error if state else None,
-                "failures": state.failures if state else 0,
-                "last_fetch": _iso(state.last_fetch) if state else None,
-                "last_success": _iso(state.last_success) if state else None,
-                "failing_since": _iso(state.failing_since) if state else None,
-                "paused": state.paused if state else False,
-                "next_fetch": _iso(state.next_due) if state and not state.paused else None,
-                "next_fetch_reason": state.due_why if state and not state.paused else None,
-            }
-        )
-    outbox = {name: snapshot.outbox.get(name, 0) for name in OUTBOX_STATES}
-    outbox.update(snapshot.outbox)  # a state added later still shows
-    return {
-        "status": "ok",
-        "database": "writable",
-        "time": _iso(now),
-        "sources": sources,
-        "outbox": outbox,
-        "outbox_length": outbox["pending"] + outbox["sending"],
-    }
-
-
-def health_failure(reason: str, now: datetime) -> dict[str, Any]:
-    """The JSON of an unhealthy /healthz: the database took no write (``reason`` says why)."""
-    return {"status": "error", "database": "not writable", "error": reason, "time": _iso(now)}

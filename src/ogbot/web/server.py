@@ -4,9 +4,9 @@
 ``$OGBOT_DATA_DIR/public/``, with a strong ETag (a hash of the bytes, so an unchanged rewrite keeps
 it) and Last-Modified (the file's mtime), answering 304 to a match. (aiohttp's ``FileResponse``
 would do the conditional part, but its ETag is the file's mtime and size: every rewrite of the
-same bytes would change it.) ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page`
-makes. This is the only module that imports aiohttp; :func:`start_web` runs it on the caller's
-event loop.
+same bytes would change it.) ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page` and
+:mod:`ogbot.web.health` make (/healthz: 200 when ``ok``, 503 when ``degraded``). This is
+the only module that imports aiohttp; :func:`start_web` runs it on the caller's event loop.
 
 Connections: one that brings no complete request within :data:`IDLE_TIMEOUT` seconds is closed,
 whether it sends nothing, half a header (slowloris) or stays open after an answer (aiohttp's
@@ -25,6 +25,7 @@ import json
 import os
 import resource
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -36,16 +37,10 @@ from aiohttp.typedefs import Handler
 
 from ogbot import logs
 from ogbot.config import Settings
-from ogbot.models import Clock, utc_now
+from ogbot.models import Clock, ServiceHealth, utc_now
 from ogbot.store import AsyncStore
-from ogbot.web.page import (
-    STYLE_HASH,
-    HealthSnapshot,
-    health_failure,
-    health_report,
-    health_snapshot,
-    page_text,
-)
+from ogbot.web.health import HealthSnapshot, health_failure, health_report, health_snapshot
+from ogbot.web.page import STYLE_HASH, page_text
 
 log = logs.get_logger(__name__)
 
@@ -70,6 +65,9 @@ SECURITY_HEADERS = {
     ),
     "Referrer-Policy": "no-referrer",
 }
+
+
+ServiceStatus = Callable[[], ServiceHealth]  # asked at every /healthz
 
 
 class WebError(Exception):
@@ -148,9 +146,16 @@ class _Site:
     """The handlers and what they share: settings, store, clock, the feed cache."""
 
     def __init__(
-        self, settings: Settings, store: AsyncStore, clock: Clock, health_timeout: float
+        self,
+        settings: Settings,
+        store: AsyncStore,
+        clock: Clock,
+        health_timeout: float,
+        service: ServiceStatus,
     ) -> None:
         self.settings = settings
+        self.service = service
+        self.degraded = False  # the last answer's status, to log only its changes
         self.store = store
         self.clock = clock
         self.health_timeout = health_timeout
@@ -181,13 +186,23 @@ class _Site:
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
         now = self.clock()
+        service = self.service()
         try:
             snapshot = await self._health_snapshot(now)
         except Exception as exc:  # any failure to write (or read) is what /healthz reports
             reason = str(exc) or type(exc).__name__
             log.warning("healthz_database_failed", error=reason)
-            return self._json(health_failure(reason, now), 503)
-        return self._json(health_report(self.settings, snapshot, now), 200)
+            data = health_failure(reason, now, service)
+        else:
+            data = health_report(self.settings, snapshot, now, service)
+        degraded = data["status"] != "ok"
+        if degraded != self.degraded:
+            self.degraded = degraded
+            if degraded:
+                log.warning("health_degraded", reasons="; ".join(data["reasons"]))
+            else:
+                log.info("health_ok")
+        return self._json(data, 503 if degraded else 200)
 
     async def _health_snapshot(self, now: datetime) -> HealthSnapshot:
         task = self.health_task
@@ -327,9 +342,11 @@ def create_app(
     clock: Clock = utc_now,
     health_timeout: float = HEALTH_TIMEOUT,
     guard: _Guard | None = None,
+    service: ServiceStatus = ServiceHealth,
 ) -> web.Application:
-    """The application: routes, security headers on every answer, errors as one log line."""
-    site = _Site(settings, store, clock, health_timeout)
+    """The application: routes, security headers on every answer, errors as one log line.
+    ``service`` tells /healthz what only the running service knows (default: Telegram off)."""
+    site = _Site(settings, store, clock, health_timeout, service)
     middlewares = [_errors] if guard is None else [guard.track, _errors]
     app = web.Application(middlewares=middlewares)
     app.on_response_prepare.append(_finish_headers)
@@ -371,6 +388,7 @@ async def start_web(
     health_timeout: float = HEALTH_TIMEOUT,
     idle_timeout: float = IDLE_TIMEOUT,
     max_connections: int | None = None,
+    service: ServiceStatus = ServiceHealth,
 ) -> WebServer:
     """Serve on the running event loop (``settings.web`` unless host/port are given; port 0 picks
     a free port). Raises :class:`WebError` when it cannot listen. ``idle_timeout`` and
@@ -379,7 +397,9 @@ async def start_web(
     port = settings.web.port if port is None else port
     cap = connection_cap() if max_connections is None else max_connections
     guard = _Guard(cap)
-    app = create_app(settings, store, clock=clock, health_timeout=health_timeout, guard=guard)
+    app = create_app(
+        settings, store, clock=clock, health_timeout=health_timeout, guard=guard, service=service
+    )
     # access_log=None: one line per request at info would drown the events that matter;
     # _finish_headers logs each request at debug instead. keepalive_timeout starts with the
     # connection and is not reset by partial data: the idle and the slowloris bound in one.
