@@ -21,10 +21,12 @@ a text too long even so is refused by Telegram as usual (``rejected``).
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 from telegram import Bot, LinkPreviewOptions
@@ -52,6 +54,14 @@ log = logs.get_logger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 Outcome = Literal["retry", "unknown", "rejected", "forbidden", "fatal"]
+
+T = TypeVar("T")
+
+REQUEST_TIMEOUT = 20.0  # seconds httpx waits to connect (at most 10), to write, for an answer
+# seconds a whole send, edit or delete may take, however its time is spent (waiting for a pooled
+# connection, connecting, writing, reading); then its outcome is unknown. ``ogbot run`` lets a
+# send in flight this long (and a little more) finish when it is stopped: see app/service.py.
+SEND_DEADLINE = 30.0
 
 # httpx errors raised before a request could reach the server
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -108,7 +118,7 @@ def make_request(timeout: float) -> HTTPXRequest:
     )
 
 
-def make_bot(settings: TelegramSettings, *, timeout: float = 20.0) -> Bot:
+def make_bot(settings: TelegramSettings, *, timeout: float = REQUEST_TIMEOUT) -> Bot:
     """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
     return Bot(
         settings.token,
@@ -129,7 +139,7 @@ class Sender:
         if not chat.startswith("@"):
             return chat
         try:
-            found = await self.bot.get_chat(chat)
+            found = await within_deadline(self.bot.get_chat(chat), "retry")
         except TelegramError as exc:
             raise classify_error(exc) from exc
         return str(found.id)
@@ -137,12 +147,14 @@ class Sender:
     async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
         text, parse_mode = guarded(post)
         try:
-            message = await self.bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                parse_mode=parse_mode,
-                disable_notification=silent,
-                link_preview_options=link_preview(post),
+            message = await within_deadline(
+                self.bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=parse_mode,
+                    disable_notification=silent,
+                    link_preview_options=link_preview(post),
+                )
             )
         except TelegramError as exc:
             raise classify_error(exc) from exc
@@ -151,12 +163,14 @@ class Sender:
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
         text, parse_mode = guarded(post)
         try:
-            await self.bot.edit_message_text(
-                chat_id=chat_id,
-                message_id=message_id,
-                text=text,
-                parse_mode=parse_mode,
-                link_preview_options=link_preview(post),
+            await within_deadline(
+                self.bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    text=text,
+                    parse_mode=parse_mode,
+                    link_preview_options=link_preview(post),
+                )
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
@@ -167,9 +181,19 @@ class Sender:
 
     async def delete(self, chat_id: str, message_id: int) -> None:
         try:
-            await self.bot.delete_message(chat_id=chat_id, message_id=message_id)
+            await within_deadline(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
         except TelegramError as exc:
             raise classify_error(exc) from exc
+
+
+async def within_deadline(call: Awaitable[T], outcome: Outcome = "unknown") -> T:
+    """The request's answer, or a SendError once it took :data:`SEND_DEADLINE` seconds: by then
+    the request may have been delivered (``unknown``), unless it changes nothing (``retry``)."""
+    try:
+        async with asyncio.timeout(SEND_DEADLINE):
+            return await call
+    except TimeoutError:
+        raise SendError(outcome, f"no answer within {SEND_DEADLINE:g} s") from None
 
 
 def link_preview(post: Post) -> LinkPreviewOptions:
