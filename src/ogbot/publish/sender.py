@@ -131,15 +131,25 @@ def make_bot(settings: TelegramSettings, *, timeout: float = REQUEST_TIMEOUT) ->
 class Sender:
     """Sends, edits and deletes posts; every error is a SendError."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, deadline: float = SEND_DEADLINE) -> None:
         self.bot = bot
+        self.deadline = deadline  # seconds a whole request may take (see SEND_DEADLINE)
+
+    async def _within(self, call: Awaitable[T], outcome: Outcome = "unknown") -> T:
+        """The request's answer, or a SendError once it took ``deadline`` seconds: by then the
+        request may have been delivered (``unknown``), unless it changes nothing (``retry``)."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await call
+        except TimeoutError:
+            raise SendError(outcome, f"no answer within {self.deadline:g} s") from None
 
     async def resolve(self, chat: str) -> str:
         """``@name`` becomes the numeric id (once; the caller keeps it); ids stay as they are."""
         if not chat.startswith("@"):
             return chat
         try:
-            found = await within_deadline(self.bot.get_chat(chat), "retry")
+            found = await self._within(self.bot.get_chat(chat), "retry")
         except TelegramError as exc:
             raise classify_error(exc) from exc
         return str(found.id)
@@ -147,7 +157,7 @@ class Sender:
     async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
         text, parse_mode = guarded(post)
         try:
-            message = await within_deadline(
+            message = await self._within(
                 self.bot.send_message(
                     chat_id=chat_id,
                     text=text,
@@ -163,7 +173,7 @@ class Sender:
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
         text, parse_mode = guarded(post)
         try:
-            await within_deadline(
+            await self._within(
                 self.bot.edit_message_text(
                     chat_id=chat_id,
                     message_id=message_id,
@@ -181,19 +191,9 @@ class Sender:
 
     async def delete(self, chat_id: str, message_id: int) -> None:
         try:
-            await within_deadline(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
+            await self._within(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
         except TelegramError as exc:
             raise classify_error(exc) from exc
-
-
-async def within_deadline(call: Awaitable[T], outcome: Outcome = "unknown") -> T:
-    """The request's answer, or a SendError once it took :data:`SEND_DEADLINE` seconds: by then
-    the request may have been delivered (``unknown``), unless it changes nothing (``retry``)."""
-    try:
-        async with asyncio.timeout(SEND_DEADLINE):
-            return await call
-    except TimeoutError:
-        raise SendError(outcome, f"no answer within {SEND_DEADLINE:g} s") from None
 
 
 def link_preview(post: Post) -> LinkPreviewOptions:
