@@ -35,6 +35,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 from packaging.version import Version
 
+from ogbot.app.service import SEND_GRACE
 from ogbot.config import ConfigError, build_settings
 from tests.fakes.telegram import CHANNEL, FakeTelegram
 from tests.fakes.web import FakeWeb
@@ -568,7 +569,8 @@ def test_compose_service_keeps_data_in_a_volume_and_listens_on_loopback_only():
         assert container == port
     assert service["restart"] == "unless-stopped"
     grace = re.fullmatch(r"(\d+)s", service["stop_grace_period"])
-    assert grace and int(grace.group(1)) >= 10
+    # room for a send in flight to finish before SIGKILL, and for the rest of the stop
+    assert grace and int(grace.group(1)) >= SEND_GRACE + 10
     assert service["read_only"] is True
     assert service["cap_drop"] == ["ALL"]
     assert "no-new-privileges:true" in service["security_opt"]
@@ -650,7 +652,8 @@ def test_ogbot_service_runs_the_venv_as_its_own_user_and_stops_on_bad_configurat
     assert service["User"] == ["ogbot"]
     assert service["Restart"] == ["on-failure"]
     assert service["RestartPreventExitStatus"] == ["2"]
-    assert service["TimeoutStopSec"] == ["20"]
+    # room for a send in flight to finish before SIGKILL, and for the rest of the stop
+    assert service["TimeoutStopSec"] == ["50"] and SEND_GRACE + 10 <= 50
     # room for the web server's 1,024 connections (half the limit) and everything else
     assert int(service["LimitNOFILE"][0]) >= 2048
     environment = unit_environment(service)

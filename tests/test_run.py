@@ -416,4 +416,39 @@ def test_run_under_a_low_file_limit_answers_healthz_past_hundreds_of_idle_socket
     log = run.logged()
     assert "out of system resource" not in log
     assert log.count("web_connections_full") == 1  # once a minute, not once per connection
+
+
+def test_run_lets_a_slow_send_finish_on_sigterm_and_never_repeats_it_after_a_restart(
+    tmp_path: Path, fake_web: FakeWeb, fake_telegram: FakeTelegram
+):
+    """Issue 14: Telegram answers a send after 5 s (longer than the jobs' grace of 3 s), SIGTERM
+    arrives during it, ogbot restarts; the post is in the channel once. A second post waiting
+    behind it is not started by the stopping process; the restarted one sends it, once."""
+    telegram = fake_telegram
+    telegram.slow_next("sendMessage", delay=5.0)
+    run = Running(tmp_path, fake_web, telegram, OGBOT_PUBLISH_BACKLOG="2")
+    try:
+        run.start()
+        wait_for(lambda: telegram.sent(CHANNEL), what="the slow send reaching Telegram")
+        code, seconds = run.stop()  # SIGTERM while Telegram has not answered yet
+        assert code == 0
+        assert 4 < seconds < 12  # it waited for the answer, and no longer
+        assert len(telegram.sent(CHANNEL)) == 1  # no new send began after the stop
+        first = run.logged()
+        assert "post_sent" in first  # the outcome was recorded before it stopped
+        assert "job_cancelled" not in first and "jobs_cancelled" not in first
+        run.start()
+        wait_for(lambda: len(telegram.sent(CHANNEL)) >= 2, what="the second post")
+        time.sleep(2.0)  # the restarted outbox had its time to repeat anything
+        # (a reminder of the consultation may follow: its items were stored after the first
+        # start's reminder run)
+        texts = [post.text for post in telegram.sent(CHANNEL)]
+        assert len(set(texts)) == len(texts), texts  # nothing twice
+        assert run.stop()[0] == 0
+    finally:
+        if run.process is not None and run.process.poll() is None:
+            run.process.kill()
+            run.process.wait()
+    log = run.logged()
+    assert "post_outcome_unknown" not in log
     assert "Traceback" not in log

@@ -996,7 +996,11 @@ async def test_healthz_is_degraded_on_a_full_disk_and_still_lists_the_sources(sm
     assert status == 503
     assert data["status"] == "degraded"
     assert data["database"] == "not writable"
-    assert data["reasons"] == ["database not writable: database or disk is full"]
+    # the store names the database file: "database not writable: database <path>: database or
+    # disk is full"
+    [reason] = data["reasons"]
+    assert reason.startswith("database not writable: database ")
+    assert reason.endswith("ogbot.sqlite3: database or disk is full")
     assert [source["name"] for source in data["sources"]] == ["ogp", "netzwerk", "bund"]
 
 

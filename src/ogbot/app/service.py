@@ -10,9 +10,12 @@
    outbox task, which drains every 30 seconds and at once when woken (something was queued);
 5. the python-telegram-bot Application, started by hand (``initialize``, ``start_polling``,
    ``start``), when a token is set; otherwise the log says Telegram is off;
-6. signal handlers for SIGTERM and SIGINT: stop the scheduler, give running jobs a few seconds
-   to finish, cancel what is left (a post cut off mid-send follows the outbox's documented rule),
-   stop polling, the web server, close the store, release the lock.
+6. signal handlers for SIGTERM and SIGINT: no job and no send starts any more (the scheduler
+   is paused, the outbox told to stop); running jobs get ``STOP_GRACE`` seconds to finish, the
+   outbox's send in flight ``SEND_GRACE`` (longer than a send can take, so its outcome is
+   recorded and a restart never repeats it); only what is still running then is cancelled (a
+   post cut off mid-send follows the outbox's documented rule: sent once more at the next
+   start, never a third time); then polling, the web server, the store and the lock.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ from ogbot.config import Settings
 from ogbot.lock import DataLock
 from ogbot.models import Clock, Retention, ServiceHealth, TelegramState, utc_now
 from ogbot.publish import TelegramRefused
-from ogbot.publish.sender import Sender, make_bot
+from ogbot.publish.sender import SEND_DEADLINE, Sender, make_bot
 from ogbot.store import AsyncStore, Store, StoreError
 from ogbot.web import start_web
 
@@ -51,7 +54,10 @@ log = logs.get_logger(__name__)
 OUTBOX_EVERY = timedelta(seconds=30)
 OUTBOX_FIRST = 1.0  # seconds after start: the first drain (sends what waited while ogbot was down)
 DRAIN_SLICE = timedelta(seconds=25)  # one outbox run sends for at most this long
-STOP_GRACE = 3.0  # seconds running jobs get to finish on SIGTERM
+STOP_GRACE = 3.0  # seconds running jobs (a cycle, a notice) get to finish on SIGTERM
+# seconds the outbox gets on SIGTERM to finish a send in flight: longer than a send can take,
+# so a stop never cuts one off (deploy/: TimeoutStopSec and stop_grace_period leave room for it)
+SEND_GRACE = SEND_DEADLINE + 5.0
 TELEGRAM_RETRY = 30.0  # seconds between attempts to reach Telegram at start
 FAILING_FOR = timedelta(days=1)  # a source failing this long is reported to the coordinators
 
@@ -65,6 +71,7 @@ class Service:
         self.application: Any = None  # the PTB Application when Telegram is on
         self._untold: dict[str, str] = {}  # problem -> notice, from before Telegram was online
         self._wake = asyncio.Event()  # something was queued: the outbox drains now
+        self._outbox_task: asyncio.Task[None] | None = None
         # what /healthz hears of the service (see ServiceHealth)
         self._telegram: TelegramState = "starting" if settings.telegram.enabled else "off"
         self._refused: str | None = None
@@ -126,7 +133,8 @@ class Service:
         async with sources_client(settings) as self.client:
             self.scheduler = self._schedule()
             self.scheduler.start()
-            self._track(asyncio.create_task(self._outbox_loop(), name="outbox"))
+            self._outbox_task = asyncio.create_task(self._outbox_loop(), name="outbox")
+            self._track(self._outbox_task)
             try:
                 if bot is None:
                     log.info("telegram_off", reason="no token: watching, feeds and web only")
@@ -389,24 +397,44 @@ class Service:
 
     def _on_signal(self, number: int) -> None:
         log.info("stopping", signal=signal.Signals(number).name)
-        self.stopping.set()
-        self._wake.set()  # the outbox task stops waiting
+        self._begin_stop()
 
-    async def _stop_jobs(self) -> None:
+    def _begin_stop(self) -> None:
+        """From now on no job and no send starts; the outbox task stops waiting."""
         self.stopping.set()
         self._wake.set()
-        self.scheduler.shutdown(wait=False)
+        if hasattr(self, "outbox"):
+            self.outbox.stop()
+
+    async def _stop_jobs(self) -> None:
+        """Let what runs finish (jobs within STOP_GRACE, a send within SEND_GRACE), then cancel
+        what is left. APScheduler's own shutdown cancels its running jobs at once, so it is
+        paused first and shut down only afterwards."""
+        self._begin_stop()
+        self.scheduler.pause()
         running = {task for task in self._tasks if not task.done()}
         if running:
             _done, late = await asyncio.wait(running, timeout=STOP_GRACE)
-            for task in late:
-                task.cancel()
-            if late:
-                await asyncio.wait(late, timeout=STOP_GRACE)
-                log.warning("jobs_cancelled", jobs=len(late))
+            sending = {task for task in late if task is self._outbox_task}
+            await self._cancel(late - sending)
+            if sending:
+                log.info("stop_waits_for_send", up_to=SEND_GRACE)
+                _done, sending = await asyncio.wait(sending, timeout=SEND_GRACE - STOP_GRACE)
+                await self._cancel(sending)
+        self.scheduler.shutdown(wait=False)
         loop = asyncio.get_running_loop()
         for number in (signal.SIGTERM, signal.SIGINT):
             loop.remove_signal_handler(number)
+
+    @staticmethod
+    async def _cancel(late: set[asyncio.Task[Any]]) -> None:
+        """Cancel what is still running after its grace (logged as ``job_cancelled`` by each)."""
+        if not late:
+            return
+        for task in late:
+            task.cancel()
+        await asyncio.wait(late, timeout=STOP_GRACE)
+        log.warning("jobs_cancelled", jobs=len(late))
 
 
 async def run(settings: Settings, *, clock: Clock = utc_now) -> None:

@@ -10,6 +10,9 @@ Written out in the order things happen:
    time allows: more than ``publish.digest_after`` waiting items become digests, pending edits
    go out, then the oldest pending post. Each send is paced by :class:`Pacer`, claimed in the
    store before the request (``sending``) and recorded after it (``sent`` with its message id).
+3. :meth:`Outbox.stop` (ogbot is stopping): no send or edit starts any more, a pause for
+   Telegram's pace ends at once and :meth:`Outbox.drain` returns; a send already in flight is
+   awaited and its outcome recorded (``ogbot run`` gives it longer than a send can take).
 
 The rule for a send whose outcome is unknown (a read timeout, a connection lost after the
 request was written, a process killed between sending and recording): send it once more, after
@@ -118,6 +121,27 @@ class Outbox:
         self._pacer: Pacer | None = None
         self.refused: str | None = None  # why the channel refused posts in the last drain
         self._chat_id: str | None = None
+        self._stop = asyncio.Event()
+
+    def stop(self) -> None:
+        """ogbot is stopping: start no new send (one in flight finishes and is recorded)."""
+        self._stop.set()
+
+    @property
+    def stopping(self) -> bool:
+        return self._stop.is_set()
+
+    async def _pause(self, seconds: float) -> None:
+        """Sleep, but only until a stop."""
+        if self.stopping:
+            return
+        sleeping = asyncio.ensure_future(self.sleep(seconds))
+        stopped = asyncio.ensure_future(self._stop.wait())
+        try:
+            await asyncio.wait({sleeping, stopped}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            sleeping.cancel()
+            stopped.cancel()
 
     @property
     def channel(self) -> str:
@@ -229,6 +253,9 @@ class Outbox:
         self.refused = None
         stopped: str | None = None
         while stopped is None:
+            if self.stopping:
+                stopped = "ogbot is stopping"
+                break
             now = self.clock()
             best: tuple[float, str, str, OutboxPost, bool] | None = None
             for chat in await self.store.call(Store.chats_with_work, now):
@@ -249,14 +276,16 @@ class Outbox:
                 if deadline is None or upcoming > deadline:
                     stopped = "waiting to retry"
                     break
-                await self.sleep(max(0.0, (upcoming - self.clock()).total_seconds()))
+                await self._pause(max(0.0, (upcoming - self.clock()).total_seconds()))
                 continue
             wait, chat, chat_id, post, is_edit = best
             if deadline is not None and now + timedelta(seconds=wait) > deadline:
                 stopped = "time is up"
                 break
             if wait > 0:
-                await self.sleep(wait)
+                await self._pause(wait)
+                if self.stopping:
+                    continue  # the loop ends above
             if is_edit:
                 await self._edit(post, chat_id, pacer)
                 counts["edited"] += 1
@@ -375,6 +404,8 @@ class Outbox:
         if rendered is None:
             await self.store.call(Store.mark_done, post.id, "failed", "nothing to show")
             return "failed"
+        if self.stopping:
+            return "stopped"  # no new send once ogbot is stopping: the post stays pending
         if not await self.store.call(Store.claim, post.id, now):
             return "skipped"  # claimed elsewhere (cannot happen under the lock; harmless)
         silent = in_quiet_hours(self.settings, now)
@@ -431,6 +462,8 @@ class Outbox:
         if rendered is None or rendered.text == post.text:
             await self.store.call(Store.mark_edited, post.id, None)
             return
+        if self.stopping:
+            return  # edit_pending stays: done after the restart
         await self._record(pacer, chat_id)
         try:
             await self.sender.edit(post.chat_id or chat_id, post.message_id, rendered)

@@ -21,10 +21,12 @@ a text too long even so is refused by Telegram as usual (``rejected``).
 
 from __future__ import annotations
 
+import asyncio
 import os
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 import httpx
 from telegram import Bot, LinkPreviewOptions
@@ -52,6 +54,14 @@ log = logs.get_logger(__name__)
 os.environ.setdefault("PTB_TIMEDELTA", "true")
 
 Outcome = Literal["retry", "unknown", "rejected", "forbidden", "fatal"]
+
+T = TypeVar("T")
+
+REQUEST_TIMEOUT = 20.0  # seconds httpx waits to connect (at most 10), to write, for an answer
+# seconds a whole send, edit or delete may take, however its time is spent (waiting for a pooled
+# connection, connecting, writing, reading); then its outcome is unknown. ``ogbot run`` lets a
+# send in flight this long (and a little more) finish when it is stopped: see app/service.py.
+SEND_DEADLINE = 30.0
 
 # httpx errors raised before a request could reach the server
 _NOT_SENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout)
@@ -108,7 +118,7 @@ def make_request(timeout: float) -> HTTPXRequest:
     )
 
 
-def make_bot(settings: TelegramSettings, *, timeout: float = 20.0) -> Bot:
+def make_bot(settings: TelegramSettings, *, timeout: float = REQUEST_TIMEOUT) -> Bot:
     """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
     return Bot(
         settings.token,
@@ -121,15 +131,25 @@ def make_bot(settings: TelegramSettings, *, timeout: float = 20.0) -> Bot:
 class Sender:
     """Sends, edits and deletes posts; every error is a SendError."""
 
-    def __init__(self, bot: Bot) -> None:
+    def __init__(self, bot: Bot, *, deadline: float = SEND_DEADLINE) -> None:
         self.bot = bot
+        self.deadline = deadline  # seconds a whole request may take (see SEND_DEADLINE)
+
+    async def _within(self, call: Awaitable[T], outcome: Outcome = "unknown") -> T:
+        """The request's answer, or a SendError once it took ``deadline`` seconds: by then the
+        request may have been delivered (``unknown``), unless it changes nothing (``retry``)."""
+        try:
+            async with asyncio.timeout(self.deadline):
+                return await call
+        except TimeoutError:
+            raise SendError(outcome, f"no answer within {self.deadline:g} s") from None
 
     async def resolve(self, chat: str) -> str:
         """``@name`` becomes the numeric id (once; the caller keeps it); ids stay as they are."""
         if not chat.startswith("@"):
             return chat
         try:
-            found = await self.bot.get_chat(chat)
+            found = await self._within(self.bot.get_chat(chat), "retry")
         except TelegramError as exc:
             raise classify_error(exc) from exc
         return str(found.id)
@@ -137,12 +157,14 @@ class Sender:
     async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
         text, parse_mode = guarded(post)
         try:
-            message = await self.bot.send_message(
-                chat_id=chat_id,
-                text=text,
-                parse_mode=parse_mode,
-                disable_notification=silent,
-                link_preview_options=link_preview(post),
+            message = await self._within(
+                self.bot.send_message(
+                    chat_id=chat_id,
+                    text=text,
+                    parse_mode=parse_mode,
+                    disable_notification=silent,
+                    link_preview_options=link_preview(post),
+                )
             )
         except TelegramError as exc:
             raise classify_error(exc) from exc
@@ -151,12 +173,14 @@ class Sender:
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
         text, parse_mode = guarded(post)
         try:
-            await self.bot.edit_message_text(
-                chat_id=chat_id,
-                message_id=message_id,
-                text=text,
-                parse_mode=parse_mode,
-                link_preview_options=link_preview(post),
+            await self._within(
+                self.bot.edit_message_text(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    text=text,
+                    parse_mode=parse_mode,
+                    link_preview_options=link_preview(post),
+                )
             )
         except BadRequest as exc:
             if "not modified" in exc.message.lower():
@@ -167,7 +191,7 @@ class Sender:
 
     async def delete(self, chat_id: str, message_id: int) -> None:
         try:
-            await self.bot.delete_message(chat_id=chat_id, message_id=message_id)
+            await self._within(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
         except TelegramError as exc:
             raise classify_error(exc) from exc
 
