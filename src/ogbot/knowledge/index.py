@@ -26,6 +26,7 @@ units + the rest x the share of the question's weight the entry's text covers.
 from __future__ import annotations
 
 import math
+import operator
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
@@ -92,13 +93,23 @@ class _Term:
     general: bool
 
 
+@dataclass(frozen=True)
+class _File:
+    """What scoring an entry in full reads of one of its files (see Index.search)."""
+
+    title: frozenset[str]  # the title's terms
+    units: dict[str, int]  # term -> the units that hold it, a bit each (smallest norm lowest)
+    norms: tuple[float, ...]  # the units' norms, smallest first
+    kinds: dict[str, float]  # the share of its ways of asking per question word
+
+
 class Index:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self.topics = sorted({entry.id for entry in entries})
-        self._title_terms: dict[tuple[str, Lang], frozenset[str]] = {}
+        titles: dict[tuple[str, Lang], frozenset[str]] = {}
         # the share of an entry's ways of asking that ask "when", "who", "how many", …
-        self._kinds: dict[tuple[str, Lang], dict[str, float]] = defaultdict(dict)
+        question_kinds: dict[tuple[str, Lang], dict[str, float]] = defaultdict(dict)
         vocabulary: set[str] = set()
         for entry in entries:
             for text in (entry.title, entry.body, *entry.questions, *entry.tags):
@@ -117,14 +128,14 @@ class Index:
         for entry in entries:
             everything = topic_terms[entry.lang][entry.id]
             tf = counts[(entry.id, entry.lang)]
-            kinds = self._kinds[(entry.id, entry.lang)]
+            kinds = question_kinds[(entry.id, entry.lang)]
             for number, text in enumerate((entry.title, *entry.questions)):
                 kind = question_kind(text)
                 if kind:
                     kinds[kind] = kinds.get(kind, 0.0) + 1 / (1 + len(entry.questions))
                 terms = self._index_terms(text, entry.lang)
                 if number == 0:
-                    self._title_terms[(entry.id, entry.lang)] = frozenset(terms)
+                    titles[(entry.id, entry.lang)] = frozenset(terms)
                 if terms:
                     unit = (entry.id, entry.lang, frozenset(terms))
                     if unit not in seen_units:  # ways of asking that differ in stop words only
@@ -157,37 +168,46 @@ class Index:
                 for term in terms:
                     holders[term].add(topic)
             self._holders[lang] = {t: frozenset(s) for t, s in holders.items()}
-        self._topic_terms = {
-            lang: {topic: frozenset(terms) for topic, terms in by_topic.items()}
-            for lang, by_topic in topic_terms.items()
-        }
-        self._counts = {key: dict(tf) for key, tf in counts.items()}
-        # each unit's norm, and per entry file: term -> its units (dot products, sparsely)
-        self._unit_norm: list[float] = []
-        self._unit_postings: dict[tuple[str, Lang], dict[str, list[int]]] = defaultdict(dict)
+        # per entry file: its units' norms, smallest first, and term -> the units that hold it
+        # (a bit per unit: see _closest)
+        unit_norms: dict[tuple[str, Lang], list[tuple[float, int]]] = defaultdict(list)
         for number, (topic, lang, unit_terms) in enumerate(raw_units):
             norm = math.sqrt(sum(self._term_weight(t, lang) ** 2 for t in unit_terms)) or 1.0
-            self._unit_norm.append(norm)
-            within = self._unit_postings[(topic, lang)]
-            for term in unit_terms:
-                within.setdefault(term, []).append(number)
-        # BM25 over each file's fields (the counts above): the files' lengths, and the IDF
-        self._length: dict[tuple[str, Lang], float] = {}
+            unit_norms[(topic, lang)].append((norm, number))
+        self._files: dict[Lang, dict[str, _File]] = {lang: {} for lang in LANGS}
+        for topic, lang in counts:
+            norms = sorted(unit_norms.get((topic, lang), []))
+            bits: dict[str, int] = defaultdict(int)
+            for bit, (_, number) in enumerate(norms):
+                for term in raw_units[number][2]:
+                    bits[term] |= 1 << bit
+            self._files[lang][topic] = _File(
+                title=titles.get((topic, lang), frozenset()),
+                units=dict(bits),
+                norms=tuple(norm for norm, _ in norms),
+                kinds=question_kinds[(topic, lang)],
+            )
+        # BM25 over each file's fields (the counts above), term by term: the files that hold a
+        # term, how often, and the count's saturating denominator (the count plus the file's
+        # length normalisation); and the IDF
+        self._postings: dict[Lang, dict[str, dict[str, tuple[int, float]]]] = {}
         self._bm25_idf: dict[Lang, dict[str, float]] = {lang: {} for lang in LANGS}
         for lang in LANGS:
             files = {topic: tf for (topic, file_lang), tf in counts.items() if file_lang == lang}
-            if not files:
-                continue
-            average = sum(sum(tf.values()) for tf in files.values()) / len(files)
-            files_with: dict[str, int] = defaultdict(int)
-            for topic, tf in files.items():
-                self._length[(topic, lang)] = sum(tf.values()) / average
-                for term in tf:
-                    files_with[term] += 1
-            count = len(files)  # Lucene's IDF: never negative, however common the word
-            self._bm25_idf[lang] = {
-                t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in files_with.items()
-            }
+            postings: dict[str, dict[str, tuple[int, float]]] = defaultdict(dict)
+            if files:
+                average = sum(sum(tf.values()) for tf in files.values()) / len(files)
+                for topic, tf in files.items():
+                    length = sum(tf.values()) / average
+                    normalised = K1 * (1 - B + B * length)
+                    for term, n in tf.items():
+                        postings[term][topic] = (n, n + normalised)
+                count = len(files)  # Lucene's IDF: never negative, however common the word
+                self._bm25_idf[lang] = {
+                    t: math.log(1 + (count - len(held) + 0.5) / (len(held) + 0.5))
+                    for t, held in postings.items()
+                }
+            self._postings[lang] = dict(postings)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -330,54 +350,39 @@ class Index:
             return []
         kind = question_kind(question)
         against = unknown * UNKNOWN_SCORE * self._rarest**2
-        total = sum(t.weight**2 for t in terms) + against
+        squares = [t.weight**2 for t in terms]
+        total = sum(squares) + against
         specific = [t for t in terms if not t.general]
         found: set[str] = set()
         for term in specific or terms:
             for key, lang in zip(term.keys, LANGS, strict=True):
                 found |= self._holders[lang].get(key, frozenset())
-        # per language: the question's norm, and its BM25 ceiling (every term at saturation)
-        norms, ceilings, idfs = [], [], []
-        for i, lang in enumerate(LANGS):
-            norms.append(math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against))
-            weights, ceiling = [], 0.0
-            other = LANGS[1 - i]
-            for term in terms:
-                idf = self._bm25_idf[lang].get(term.keys[i], 0.0)
-                factor = GENERAL_FACTOR if term.general else 1.0
-                weights.append(idf * factor)
-                # a term only the other language knows still counts in this file's ceiling: an
-                # English question must not make a German file look complete for "ogp" alone
-                ceiling += (idf or self._bm25_idf[other].get(term.keys[1 - i], 0.0)) * factor
-            idfs.append(weights)
-            ceilings.append((ceiling + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
         # BM25 for every entry found (cheap); the best few are scored in full
-        bm25s = {topic: self._bm25_score(topic, terms, idfs, ceilings) for topic in found}
+        bm25s = self._bm25(terms, unknown, found)
         candidates = sorted(bm25s, key=lambda topic: (-bm25s[topic], topic))[:CANDIDATES]
-        matches = []
+        held = self._held(terms, squares, candidates)
+        # per language, the question's norm
+        norms = [math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in range(2)]
+        scored: list[tuple[str, float, tuple[float, ...]]] = []
         for topic in candidates:
             cover = evidence = best = titled = 0.0
-            bm25 = bm25s[topic]
             for i, lang in enumerate(LANGS):
-                known = self._topic_terms[lang].get(topic)
-                if known is None:
+                terms_held = held[i].get(topic)
+                if not terms_held:
                     continue
-                held = [(n, t) for n, t in enumerate(terms) if t.keys[i] in known]
-                if not held:
-                    continue
-                cover = max(cover, sum(t.weight**2 for _, t in held))
-                title = self._title_terms.get((topic, lang), frozenset())
-                titled = max(titled, sum(t.weight**2 for _, t in held if t.keys[i] in title))
-                evidence = max(evidence, sum(1.0 for _, t in held if not t.general))
-                dots: dict[int, float] = defaultdict(float)
-                within = self._unit_postings[(topic, lang)]
-                for _, t in held:
-                    square = t.weights[i] ** 2
-                    for unit in within.get(t.keys[i], ()):
-                        dots[unit] += square
-                if dots:
-                    norm = self._unit_norm
-                    closest = max(dot / norm[unit] for unit, dot in dots.items())
+                file = self._files[lang][topic]
+                covered = in_title = domain = 0.0
+                for key, square, _, specific_term in terms_held:
+                    covered += square
+                    if key in file.title:
+                        in_title += square
+                    if specific_term:
+                        domain += 1.0
+                cover = max(cover, covered)
+                titled = max(titled, in_title)
+                evidence = max(evidence, domain)
+                closest = _closest(file, terms_held)
+                if closest:
                     best = max(best, closest / norms[i])
             if not best:
                 continue  # only the body shares words: never an answer on its own
@@ -385,32 +390,65 @@ class Index:
                 # everyday words only: an answer only when the question is one of the entry's
                 # ways of asking, nearly word for word ("What data do you store about me?")
                 continue
-            asks = max(self._kinds[(topic, lang)].get(kind, 0.0) for lang in LANGS) if kind else 0
-            features = (best, bm25, cover / total, titled / total, asks)
-            matches.append(Match(topic, 0.0, evidence, unknown, features))
-        return _ranked(matches)
+            asks = max(self._asks(topic, lang, kind) for lang in LANGS) if kind else 0
+            features = (best, bm25s[topic], cover / total, titled / total, asks)
+            scored.append((topic, evidence, features))
+        return _ranked(scored, unknown)
 
-    def _bm25_score(
-        self,
-        topic: str,
-        terms: list[_Term],
-        idfs: list[list[float]],
-        ceilings: list[float],
-    ) -> float:
-        """BM25 of the entry's fields, as a share of the question's ceiling; its better file."""
-        best = 0.0
+    def _asks(self, topic: str, lang: Lang, kind: str) -> float:
+        """The share of the entry's ways of asking in ``lang`` that use this question word."""
+        file = self._files[lang].get(topic)
+        return file.kinds.get(kind, 0.0) if file else 0.0
+
+    def _bm25(self, terms: list[_Term], unknown: float, found: set[str]) -> dict[str, float]:
+        """BM25 of each found entry's fields, as a share of the question's ceiling (every term
+        at saturation); of the entry's two files the better one."""
+        bm25s = dict.fromkeys(found, 0.0)
+        saturation = K1 + 1
         for i, lang in enumerate(LANGS):
-            tf = self._counts.get((topic, lang))
-            if tf is None or not ceilings[i]:
+            idf, other_idf = self._bm25_idf[lang], self._bm25_idf[LANGS[1 - i]]
+            weights, ceiling = [], 0.0
+            for term in terms:
+                weight = idf.get(term.keys[i], 0.0)
+                factor = GENERAL_FACTOR if term.general else 1.0
+                weights.append(weight * factor)
+                # a term only the other language knows still counts in this file's ceiling: an
+                # English question must not make a German file look complete for "ogp" alone
+                ceiling += (weight or other_idf.get(term.keys[1 - i], 0.0)) * factor
+            ceiling = (ceiling + unknown * UNKNOWN_SCORE * self._rarest) * saturation
+            if not ceiling:
                 continue
-            length = self._length[(topic, lang)]
-            value = 0.0
-            for n, term in enumerate(terms):
-                count = tf.get(term.keys[i], 0)
-                if count:
-                    value += idfs[i][n] * count * (K1 + 1) / (count + K1 * (1 - B + B * length))
-            best = max(best, value / ceilings[i])
-        return best
+            values = dict.fromkeys(found, 0.0)
+            postings, holders = self._postings[lang], self._holders[lang]
+            for term, weight in zip(terms, weights, strict=True):
+                if not weight:
+                    continue  # adds nothing
+                posting = postings[term.keys[i]]
+                for topic in found.intersection(holders[term.keys[i]]):
+                    count, saturating = posting[topic]
+                    values[topic] += weight * count * saturation / saturating
+            for topic, value in values.items():
+                bm25s[topic] = max(bm25s[topic], value / ceiling)
+        return bm25s
+
+    def _held(
+        self, terms: list[_Term], squares: list[float], candidates: list[str]
+    ) -> list[dict[str, list[_Held]]]:
+        """Per language: the question's terms each candidate's file holds, in their order."""
+        chosen = frozenset(candidates)
+        held: list[dict[str, list[_Held]]] = []
+        for i, lang in enumerate(LANGS):
+            holders = self._holders[lang]
+            by_topic: dict[str, list[_Held]] = {}
+            for term, square in zip(terms, squares, strict=True):
+                key = term.keys[i]
+                holding = chosen.intersection(holders.get(key, ()))
+                if holding:
+                    item = (key, square, term.weights[i] ** 2, not term.general)
+                    for topic in holding:
+                        by_topic.setdefault(topic, []).append(item)
+            held.append(by_topic)
+        return held
 
     def language_votes(self, question: str) -> dict[Lang, int]:
         """Votes for each language: 2 for a function word only it uses ("what", "wie": they
@@ -450,34 +488,78 @@ def question_kind(text: str) -> str | None:
     return found.lastgroup if found else None
 
 
+# one of the question's terms a file holds: its key, its weight squared, its weight in the file's
+# language squared, and whether it is a domain term (see Index._held)
+_Held = tuple[str, float, float, bool]
+
+
+def _closest(file: _File, terms_held: list[_Held]) -> float:
+    """The largest dot product over norm between the question and one of the file's units (its
+    title and ways of asking); 0 when no unit holds one of the question's terms.
+
+    A unit's dot product with the question is the sum of the squared weights of the terms it
+    holds. Units that hold the same of the question's terms have the same one, and of those the
+    unit with the smallest norm is the closest: so rather than summing unit by unit, the units
+    are split term by term into groups (bit masks, a bit per unit, the smallest norm the lowest
+    bit), each group with its sum.
+    """
+    units_of = file.units
+    holdings = [(units, square) for key, _, square, _ in terms_held if (units := units_of.get(key))]
+    if len(holdings) < 2:  # most often: no term or one term in the file's units
+        return holdings[0][1] / file.norms[_lowest(holdings[0][0])] if holdings else 0.0
+    groups: list[tuple[int, float]] = []  # units, and the sum over the terms they hold
+    touched = 0
+    for holding, square in holdings:
+        split: list[tuple[int, float]] = []
+        for units, dot in groups:
+            inside = units & holding
+            if inside:
+                split.append((inside, dot + square))
+                if inside != units:
+                    split.append((units ^ inside, dot))
+            else:
+                split.append((units, dot))
+        fresh = holding & ~touched
+        if fresh:
+            split.append((fresh, 0.0 + square))
+        touched |= holding
+        groups = split
+    return max(dot / file.norms[_lowest(units)] for units, dot in groups)
+
+
+def _lowest(bits: int) -> int:
+    """The position of the lowest bit set."""
+    return (bits & -bits).bit_length() - 1
+
+
 def logistic(weights: Sequence[float], values: Sequence[float]) -> float:
     """A logistic model's probability: ``weights`` are the bias, then one per value."""
-    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
+    if len(weights) != len(values) + 1:
+        raise ValueError(f"{len(weights)} weights for {len(values)} values")
+    z = weights[0] + sum(map(operator.mul, weights[1:], values))
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
 def model_inputs(matches: list[Match]) -> list[list[float]]:
     """Each match's features, then each minus the best of the other matches'."""
-    width = len(matches[0].features) if matches else 0
-    firsts, seconds = [0.0] * width, [0.0] * width
-    for m in matches:
-        for k, value in enumerate(m.features):
-            if value > firsts[k]:
-                firsts[k], seconds[k] = value, firsts[k]
-            elif value > seconds[k]:
-                seconds[k] = value
-    rows = []
-    for m in matches:
-        relative = [
-            value - (seconds[k] if value >= firsts[k] else firsts[k])
-            for k, value in enumerate(m.features)
-        ]
-        rows.append([*m.features, *relative])
+    return _model_inputs([m.features for m in matches])
+
+
+def _model_inputs(features: list[tuple[float, ...]]) -> list[list[float]]:
+    rows: list[list[float]] = [[*values] for values in features]
+    for column in zip(*features, strict=True):
+        # the largest and the second largest value (0 at least): the best other's is the
+        # second largest for the match with the largest, else the largest
+        first, second = (*sorted(column, reverse=True)[:2], 0.0)[:2]
+        first, second = max(0.0, first), max(0.0, second)
+        for row, value in zip(rows, column, strict=True):
+            row.append(value - (second if value >= first else first))
     return rows
 
 
-def _ranked(matches: list[Match]) -> list[Match]:
-    """Scores from the features: a logistic model of "this entry answers the question".
+def _ranked(scored: list[tuple[str, float, tuple[float, ...]]], unknown: float) -> list[Match]:
+    """Matches with scores from their features (``scored``: topic, evidence, features): a
+    logistic model of "this entry answers the question".
 
     Features per entry: the best cosine with one of its ways of asking, BM25 over its fields,
     the share of the question its text covers, the share its title covers (a bare keyword
@@ -487,12 +569,13 @@ def _ranked(matches: list[Match]) -> list[Match]:
     content's own ways of asking, each asked with itself left out of the index (5 folds): no
     evaluation question was used.
     """
-    scored = []
-    for m, values in zip(matches, model_inputs(matches), strict=True):
-        score = logistic(RANKER, values)
-        scored.append(Match(m.topic, round(score, 4), m.evidence, m.unknown, m.features))
-    scored.sort(key=lambda m: (-m.score, m.topic))
-    return scored
+    inputs = _model_inputs([features for _, _, features in scored])
+    matches = [
+        Match(topic, round(logistic(RANKER, values), 4), evidence, unknown, features)
+        for (topic, evidence, features), values in zip(scored, inputs, strict=True)
+    ]
+    matches.sort(key=lambda m: (-m.score, m.topic))
+    return matches
 
 
 _GENERAL_KEYS: dict[Lang, frozenset[str]] = {
