@@ -118,6 +118,10 @@ class Index:
         self._word_list = sorted(w for w in vocabulary if len(w) >= MIN_PART)
         self._parts = frozenset(self._word_list)
         self._corrections: dict[str, str | None] = {}
+        self._near_length: dict[int, list[str]] = {}  # word length -> the known words near it
+        # what questions' words and terms were found to be, once each (see _forms, _add)
+        self._word_forms: dict[str, tuple[tuple[str, ...], ...] | None] = {}
+        self._known_terms: dict[tuple[str, ...], _Term | None] = {}
 
         # the terms of each entry's text, and each unit's terms, per language
         topic_terms: dict[Lang, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LANGS}
@@ -257,7 +261,7 @@ class Index:
                 unknown += UNKNOWN_NOUN
                 previous = None
                 continue
-            forms = self._resolve(word)
+            forms = self._forms(word)
             if forms is None:
                 if 2 < len(word) <= MAX_WORD and not word.isdigit():  # not junk, not a number
                     factor = UNKNOWN_NOUN if noun else UNKNOWN_WORD
@@ -266,8 +270,7 @@ class Index:
                     unknown += factor
                 previous = None
                 continue
-            for form in forms:
-                keys = tuple(stem(form, lang) for lang in LANGS)
+            for keys in forms:
                 self._add(terms, keys)
                 if previous is not None and len(forms) == 1:
                     pair = tuple(f"{a}_{b}" for a, b in zip(previous, keys, strict=True))
@@ -281,18 +284,29 @@ class Index:
     def _add(self, terms: dict[tuple[str, ...], _Term], keys: tuple[str, ...]) -> None:
         if keys in terms:
             return
+        if keys in self._known_terms:
+            term = self._known_terms[keys]
+        else:
+            term = self._term(keys)
+            if len(self._known_terms) < 65536:  # bounded, as the words' forms
+                self._known_terms[keys] = term
+        if term is not None:
+            terms[keys] = term
+
+    def _term(self, keys: tuple[str, ...]) -> _Term | None:
+        """The query term of these keys (a stem per language); None when no language knows it."""
         known = [
             self._term_weight(key, lang) if key in self._vocab[lang] else None
             for key, lang in zip(keys, LANGS, strict=True)
         ]
         found = [w for w in known if w is not None]
         if not found:
-            return
+            return None
         # known in one language only (an English question about "Aktionspläne"): the other
         # language weighs it as the one that knows it
         weights = tuple(w if w is not None else min(found) for w in known)
         general = any(k in _GENERAL_KEYS[lang] for k, lang in zip(keys, LANGS, strict=True))
-        terms[keys] = _Term(keys, min(found), weights, general and "_" not in keys[0])
+        return _Term(keys, min(found), weights, general and "_" not in keys[0])
 
     def _foreign_names(self, marked: list[tuple[str, bool]]) -> set[int]:
         """Positions of words in a run of capitalised words that holds an unknown word.
@@ -306,13 +320,26 @@ class Index:
             if noun and not is_stopword(word):
                 run.append(position)
                 continue
-            if len(run) >= 2 and any(self._resolve(marked[i][0]) is None for i in run):
+            if len(run) >= 2 and any(self._forms(marked[i][0]) is None for i in run):
                 foreign.update(run)
             run = []
         return foreign
 
     def _known(self, word: str) -> bool:
         return word in self._words or any(stem(word, lang) in self._vocab[lang] for lang in LANGS)
+
+    def _forms(self, word: str) -> tuple[tuple[str, ...], ...] | None:
+        """The keys (a stem per language) of the known word(s) a query word stands for; None
+        when it stays unknown."""
+        if word not in self._word_forms:
+            resolved = self._resolve(word)
+            forms = None
+            if resolved is not None:
+                forms = tuple(tuple(stem(form, lang) for lang in LANGS) for form in resolved)
+            if len(self._word_forms) < 65536:  # bounded: people repeat their words
+                self._word_forms[word] = forms
+            return forms
+        return self._word_forms[word]
 
     def _resolve(self, word: str) -> list[str] | None:
         """The known word(s) a query word stands for; None when it stays unknown."""
@@ -333,7 +360,13 @@ class Index:
         if word in self._corrections:
             return self._corrections[word]
         limit = 1 if len(word) < 8 else 2
-        found = process.extractOne(word, self._word_list, scorer=OSA.distance, score_cutoff=limit)
+        # an edit changes the length by one at most: only words that close in length can be it
+        if len(word) not in self._near_length:
+            self._near_length[len(word)] = [
+                w for w in self._word_list if abs(len(w) - len(word)) <= limit
+            ]
+        near = self._near_length[len(word)]
+        found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=limit)
         if len(self._corrections) < 65536:  # a bounded cache: people repeat their typos
             self._corrections[word] = found[0] if found else None
         return found[0] if found else None

@@ -288,9 +288,15 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     found = _WORD.findall(_NAMES.sub(_name, text))
     # the first word is capitalised anyway: a noun only when it is not a function word
     return [
-        (fold(w), w[:1].isupper() and (i > 0 or not is_stopword(fold(w))))
+        (_fold_word(w), w[:1].isupper() and (i > 0 or not is_stopword(_fold_word(w))))
         for i, w in enumerate(found)
     ]
+
+
+@lru_cache(maxsize=16384)
+def _fold_word(word: str) -> str:
+    """One word folded: people use the same words again and again."""
+    return fold(word)
 
 
 _STEMMERS = {
