@@ -100,7 +100,6 @@ class _File:
     title: frozenset[str]  # the title's terms
     units: dict[str, int]  # term -> the units that hold it, a bit each (smallest norm lowest)
     norms: tuple[float, ...]  # the units' norms, smallest first
-    kinds: dict[str, float]  # the share of its ways of asking per question word
 
 
 class Index:
@@ -189,8 +188,13 @@ class Index:
                 title=titles.get((topic, lang), frozenset()),
                 units=dict(bits),
                 norms=tuple(norm for norm, _ in norms),
-                kinds=question_kinds[(topic, lang)],
             )
+        # question word -> entry -> the share of its ways of asking that use it (its better file)
+        self._asked: dict[str, dict[str, float]] = defaultdict(dict)
+        for (topic, _), shares in sorted(question_kinds.items()):
+            for kind, share in shares.items():
+                self._asked[kind][topic] = max(self._asked[kind].get(topic, 0.0), share)
+        self._asked = dict(self._asked)
         # BM25 over each file's fields (the counts above), term by term: the files that hold a
         # term, how often, and the count's saturating denominator (the count plus the file's
         # length normalisation); and the IDF
@@ -396,42 +400,45 @@ class Index:
         held = self._held(terms, squares, candidates)
         # per language, the question's norm
         norms = [math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in range(2)]
+        files = [self._files[lang] for lang in LANGS]
         scored: list[tuple[str, float, tuple[float, ...]]] = []
         for topic in candidates:
+            # the better of the entry's two files, for each
             cover = evidence = best = titled = 0.0
-            for i, lang in enumerate(LANGS):
+            for i in range(len(LANGS)):
                 terms_held = held[i].get(topic)
                 if not terms_held:
                     continue
-                file = self._files[lang][topic]
+                file = files[i][topic]
+                title = file.title
                 covered = in_title = domain = 0.0
                 for key, square, _, specific_term in terms_held:
                     covered += square
-                    if key in file.title:
+                    if key in title:
                         in_title += square
                     if specific_term:
                         domain += 1.0
-                cover = max(cover, covered)
-                titled = max(titled, in_title)
-                evidence = max(evidence, domain)
+                if covered > cover:
+                    cover = covered
+                if in_title > titled:
+                    titled = in_title
+                if domain > evidence:
+                    evidence = domain
                 closest = _closest(file, terms_held)
                 if closest:
-                    best = max(best, closest / norms[i])
+                    closest /= norms[i]
+                    if closest > best:
+                        best = closest
             if not best:
                 continue  # only the body shares words: never an answer on its own
             if not evidence and (unknown or best < CLOSE_UNIT):
                 # everyday words only: an answer only when the question is one of the entry's
                 # ways of asking, nearly word for word ("What data do you store about me?")
                 continue
-            asks = max(self._asks(topic, lang, kind) for lang in LANGS) if kind else 0
+            asks = self._asked.get(kind, {}).get(topic, 0.0) if kind else 0
             features = (best, bm25s[topic], cover / total, titled / total, asks)
             scored.append((topic, evidence, features))
         return _ranked(scored, unknown)
-
-    def _asks(self, topic: str, lang: Lang, kind: str) -> float:
-        """The share of the entry's ways of asking in ``lang`` that use this question word."""
-        file = self._files[lang].get(topic)
-        return file.kinds.get(kind, 0.0) if file else 0.0
 
     def _bm25(self, terms: list[_Term], unknown: float, found: set[str]) -> dict[str, float]:
         """BM25 of each found entry's fields, as a share of the question's ceiling (every term
@@ -461,7 +468,10 @@ class Index:
                     count, saturating = posting[topic]
                     values[topic] += weight * count * saturation / saturating
             for topic, value in values.items():
-                bm25s[topic] = max(bm25s[topic], value / ceiling)
+                if value:
+                    value /= ceiling
+                    if value > bm25s[topic]:
+                        bm25s[topic] = value
         return bm25s
 
     def _held(
@@ -539,7 +549,10 @@ def _closest(file: _File, terms_held: list[_Held]) -> float:
     units_of = file.units
     holdings = [(units, square) for key, _, square, _ in terms_held if (units := units_of.get(key))]
     if len(holdings) < 2:  # most often: no term or one term in the file's units
-        return holdings[0][1] / file.norms[_lowest(holdings[0][0])] if holdings else 0.0
+        if not holdings:
+            return 0.0
+        units, square = holdings[0]
+        return square / file.norms[_lowest(units)]
     groups: list[tuple[int, float]] = []  # units, and the sum over the terms they hold
     touched = 0
     for holding, square in holdings:
@@ -579,15 +592,17 @@ def model_inputs(matches: list[Match]) -> list[list[float]]:
 
 
 def _model_inputs(features: list[tuple[float, ...]]) -> list[list[float]]:
-    rows: list[list[float]] = [[*values] for values in features]
+    relative = []
     for column in zip(*features, strict=True):
         # the largest and the second largest value (0 at least): the best other's is the
         # second largest for the match with the largest, else the largest
         first, second = (*sorted(column, reverse=True)[:2], 0.0)[:2]
         first, second = max(0.0, first), max(0.0, second)
-        for row, value in zip(rows, column, strict=True):
-            row.append(value - (second if value >= first else first))
-    return rows
+        relative.append([value - (second if value >= first else first) for value in column])
+    return [
+        [*values, *others]
+        for values, others in zip(features, zip(*relative, strict=True), strict=True)
+    ]
 
 
 def _ranked(scored: list[tuple[str, float, tuple[float, ...]]], unknown: float) -> list[Match]:
