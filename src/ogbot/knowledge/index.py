@@ -32,6 +32,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
@@ -114,8 +115,12 @@ class Index:
             for text in (entry.title, entry.body, *entry.questions, *entry.tags):
                 vocabulary.update(w for w in words(text) if not is_stopword(w) and not w.isdigit())
         self._words = frozenset(vocabulary)
-        self._word_list = sorted(w for w in vocabulary if len(w) >= MIN_PART)
-        self._parts = frozenset(self._word_list)
+        self._parts = frozenset(w for w in vocabulary if len(w) >= MIN_PART)
+        # the words typos are corrected to, by length (an edit changes it by one at most)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._parts:
+            self._by_length[len(word)].append(word)
+        self._by_length = dict(self._by_length)
         self._corrections: dict[str, str | None] = {}
         self._near_length: dict[int, list[str]] = {}  # word length -> the known words near it
         # what questions' words and terms were found to be, once each (see _forms, _add)
@@ -363,13 +368,12 @@ class Index:
             return None
         if word in self._corrections:
             return self._corrections[word]
-        limit = 1 if len(word) < 8 else 2
-        # an edit changes the length by one at most: only words that close in length can be it
-        if len(word) not in self._near_length:
-            self._near_length[len(word)] = [
-                w for w in self._word_list if abs(len(w) - len(word)) <= limit
-            ]
-        near = self._near_length[len(word)]
+        size, limit = len(word), 1 if len(word) < 8 else 2
+        if size not in self._near_length:  # the known words as long give or take the limit
+            lengths = range(size - limit, size + limit + 1)
+            known = chain.from_iterable(self._by_length.get(n, ()) for n in lengths)
+            self._near_length[size] = sorted(known)  # in order: of equally close ones the first
+        near = self._near_length[size]
         found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=limit)
         if len(self._corrections) < 65536:  # a bounded cache: people repeat their typos
             self._corrections[word] = found[0] if found else None
