@@ -70,6 +70,7 @@ def report(name: str, answerer: Answerer) -> None:
 def fit(answerer: Answerer) -> None:
     """The acceptance model (answer.ACCEPTANCE): is the best entry right? Development set only."""
     from bench.fit_ranker import fit as logistic
+
     from ogbot.knowledge import live, smalltalk
 
     rows = []

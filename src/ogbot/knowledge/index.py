@@ -213,8 +213,9 @@ class Index:
                 for topic, tf in files.items():
                     length = sum(tf.values()) / average
                     normalised = K1 * (1 - B + B * length)
+                    shared: dict[int, tuple[int, float]] = {}  # one per count: a smaller cache
                     for term, n in tf.items():
-                        postings[term][topic] = (n, n + normalised)
+                        postings[term][topic] = shared.setdefault(n, (n, n + normalised))
                 count = len(files)  # Lucene's IDF: never negative, however common the word
                 self._bm25_idf[lang] = {
                     t: math.log(1 + (count - len(held) + 0.5) / (len(held) + 0.5))
