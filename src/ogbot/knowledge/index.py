@@ -415,21 +415,31 @@ class Index:
                 if not terms_held:
                     continue
                 file = files[i][topic]
-                title = file.title
+                title, units_of = file.title, file.units
                 covered = in_title = domain = 0.0
-                for key, square, _, specific_term in terms_held:
+                holdings: list[tuple[int, float]] = []  # the file's units that hold each term
+                for key, square, lang_square, specific_term in terms_held:
                     covered += square
                     if key in title:
                         in_title += square
                     if specific_term:
                         domain += 1.0
+                    units = units_of.get(key)
+                    if units:
+                        holdings.append((units, lang_square))
                 if covered > cover:
                     cover = covered
                 if in_title > titled:
                     titled = in_title
                 if domain > evidence:
                     evidence = domain
-                closest = _closest(file, terms_held)
+                if not holdings:
+                    continue
+                if len(holdings) == 1:  # most often: the units' closest is the smallest one
+                    units, lang_square = holdings[0]
+                    closest = lang_square / file.norms[_lowest(units)]
+                else:
+                    closest = _closest(file.norms, holdings)
                 if closest:
                     closest /= norms[i]
                     if closest > best:
@@ -541,23 +551,16 @@ def question_kind(text: str) -> str | None:
 _Held = tuple[str, float, float, bool]
 
 
-def _closest(file: _File, terms_held: list[_Held]) -> float:
-    """The largest dot product over norm between the question and one of the file's units (its
-    title and ways of asking); 0 when no unit holds one of the question's terms.
+def _closest(norms: tuple[float, ...], holdings: list[tuple[int, float]]) -> float:
+    """The largest dot product over norm between the question and one of a file's units (its
+    title and ways of asking), given the units that hold each of the question's terms (a bit
+    per unit, the smallest norm the lowest) and the term's weight squared.
 
     A unit's dot product with the question is the sum of the squared weights of the terms it
     holds. Units that hold the same of the question's terms have the same one, and of those the
     unit with the smallest norm is the closest: so rather than summing unit by unit, the units
-    are split term by term into groups (bit masks, a bit per unit, the smallest norm the lowest
-    bit), each group with its sum.
+    are split term by term into groups, each with its sum.
     """
-    units_of = file.units
-    holdings = [(units, square) for key, _, square, _ in terms_held if (units := units_of.get(key))]
-    if len(holdings) < 2:  # most often: no term or one term in the file's units
-        if not holdings:
-            return 0.0
-        units, square = holdings[0]
-        return square / file.norms[_lowest(units)]
     groups: list[tuple[int, float]] = []  # units, and the sum over the terms they hold
     touched = 0
     for holding, square in holdings:
@@ -575,7 +578,7 @@ def _closest(file: _File, terms_held: list[_Held]) -> float:
             split.append((fresh, 0.0 + square))
         touched |= holding
         groups = split
-    return max(dot / file.norms[_lowest(units)] for units, dot in groups)
+    return max(dot / norms[_lowest(units)] for units, dot in groups)
 
 
 def _lowest(bits: int) -> int:
