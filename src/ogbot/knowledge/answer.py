@@ -32,7 +32,8 @@ from ogbot.knowledge.content import (
     load_library,
     plain_text,
 )
-from ogbot.knowledge.index import Index, Match, logistic
+from ogbot.knowledge.index import Index
+from ogbot.knowledge.ranking import Match, logistic
 from ogbot.models import Answer, Choice, Lang, Link
 
 if TYPE_CHECKING:

@@ -19,17 +19,15 @@ own: an entry needs at least one matched domain term. A word that stays unknown 
 every entry (a capitalised one, a noun or a name, more), but does not veto: a question with strong
 domain evidence ("…open government in a nutshell?") is still answered.
 
-Score of an entry = :data:`UNIT_WEIGHT` x the best cosine between the question and one of its
-units + the rest x the share of the question's weight the entry's text covers.
+Scoring: BM25 over the entries that hold a domain term picks the best :data:`CANDIDATES`; those
+are measured in full (:meth:`Index.search`) and ranked by :mod:`~ogbot.knowledge.ranking`.
 """
 
 from __future__ import annotations
 
 import math
-import operator
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import chain
@@ -38,23 +36,21 @@ from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ogbot.knowledge.content import Entry
+from ogbot.knowledge.ranking import Match, ranked
 from ogbot.knowledge.text import (
     GENERAL,
     LANGS,
     STOPWORDS,
     SYNONYMS,
     Lang,
-    fold,
     is_stopword,
     marked_words,
     plain_words,
+    question_kind,
     stem,
     words,
 )
 
-# bias, then weights of: best cosine, BM25, coverage, title coverage, the share of the entry's
-# ways of asking with the question's question word, and each minus the best other entry's
-RANKER = (-0.96, 0.15, -2.04, 2.21, 0.10, 1.24, 2.03, 13.66, -0.32, 1.37, 1.57)
 K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
 TITLE_COUNT = 2  # a word of the title counts as often as this
 GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
@@ -72,16 +68,8 @@ ADDRESS = frozenset("you your yours du dich dir dein deine deinen deiner deinem"
 CANDIDATES = 24  # entries scored in full per question (the rest cannot come close)
 MAX_WORD = 30  # longer "words" are junk ("ääää…"), not evidence either way
 MIN_PART = 4  # shortest word a compound is split into
+MEMO = 16384  # entries kept of what questions' words and terms were found to be
 _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
-
-
-@dataclass(frozen=True)
-class Match:
-    topic: str
-    score: float
-    evidence: float  # how many of the question's domain terms this entry matched
-    unknown: float  # how much of the question no entry knows (UNKNOWN_NOUN, UNKNOWN_WORD each)
-    features: tuple[float, ...] = ()  # what the score is made of (see Index.search)
 
 
 @dataclass(frozen=True)
@@ -213,7 +201,7 @@ class Index:
                 for topic, tf in files.items():
                     length = sum(tf.values()) / average
                     normalised = K1 * (1 - B + B * length)
-                    shared: dict[int, tuple[int, float]] = {}  # one per count: a smaller cache
+                    shared: dict[int, tuple[int, float]] = {}  # a pair per count: smaller pickle
                     for term, n in tf.items():
                         postings[term][topic] = shared.setdefault(n, (n, n + normalised))
                 count = len(files)  # Lucene's IDF: never negative, however common the word
@@ -298,7 +286,7 @@ class Index:
             term = self._known_terms[keys]
         else:
             term = self._term(keys)
-            if len(self._known_terms) < 65536:  # bounded, as the words' forms
+            if len(self._known_terms) < MEMO:
                 self._known_terms[keys] = term
         if term is not None:
             terms[keys] = term
@@ -346,7 +334,7 @@ class Index:
             forms = None
             if resolved is not None:
                 forms = tuple(tuple(stem(form, lang) for lang in LANGS) for form in resolved)
-            if len(self._word_forms) < 65536:  # bounded: people repeat their words
+            if len(self._word_forms) < MEMO:  # people repeat their words
                 self._word_forms[word] = forms
             return forms
         return self._word_forms[word]
@@ -404,11 +392,11 @@ class Index:
         candidates = sorted(bm25s, key=lambda topic: (-bm25s[topic], topic))[:CANDIDATES]
         held = self._held(terms, squares, candidates)
         # per language, the question's norm
-        norms = [math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in range(2)]
+        norms = [math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in (0, 1)]
         files = [self._files[lang] for lang in LANGS]
         scored: list[tuple[str, float, tuple[float, ...]]] = []
         for topic in candidates:
-            # the better of the entry's two files, for each
+            # each feature from the better of the entry's two files
             cover = evidence = best = titled = 0.0
             for i in range(len(LANGS)):
                 terms_held = held[i].get(topic)
@@ -453,7 +441,7 @@ class Index:
             asks = self._asked.get(kind, {}).get(topic, 0.0) if kind else 0
             features = (best, bm25s[topic], cover / total, titled / total, asks)
             scored.append((topic, evidence, features))
-        return _ranked(scored, unknown)
+        return ranked(scored, unknown)
 
     def _bm25(self, terms: list[_Term], unknown: float, found: set[str]) -> dict[str, float]:
         """BM25 of each found entry's fields, as a share of the question's ceiling (every term
@@ -527,25 +515,6 @@ class Index:
         return votes
 
 
-_KINDS = (
-    ("howmany", r"wie ?viele?|wieviel|how many|how much|anzahl|number of"),
-    ("when", r"wann|seit wann|bis wann|when|since when|what year|in welchem jahr"),
-    ("who", r"wer|wem|wen|who|whom|whose"),
-    ("where", r"wo|wohin|woher|where"),
-    ("why", r"warum|wieso|weshalb|wozu|why"),
-    ("how", r"wie|how"),
-    ("which", r"welche[rsnm]?|which"),
-    ("what", r"was|what"),
-)
-_KIND = re.compile("|".join(rf"(?P<{name}>\b(?:{words})\b)" for name, words in _KINDS))
-
-
-def question_kind(text: str) -> str | None:
-    """What a question asks for, by its question word: "when", "who", "howmany", …"""
-    found = _KIND.search(fold(text))
-    return found.lastgroup if found else None
-
-
 # one of the question's terms a file holds: its key, its weight squared, its weight in the file's
 # language squared, and whether it is a domain term (see Index._held)
 _Held = tuple[str, float, float, bool]
@@ -584,54 +553,6 @@ def _closest(norms: tuple[float, ...], holdings: list[tuple[int, float]]) -> flo
 def _lowest(bits: int) -> int:
     """The position of the lowest bit set."""
     return (bits & -bits).bit_length() - 1
-
-
-def logistic(weights: Sequence[float], values: Sequence[float]) -> float:
-    """A logistic model's probability: ``weights`` are the bias, then one per value."""
-    if len(weights) != len(values) + 1:
-        raise ValueError(f"{len(weights)} weights for {len(values)} values")
-    z = weights[0] + sum(map(operator.mul, weights[1:], values))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-def model_inputs(matches: list[Match]) -> list[list[float]]:
-    """Each match's features, then each minus the best of the other matches'."""
-    return _model_inputs([m.features for m in matches])
-
-
-def _model_inputs(features: list[tuple[float, ...]]) -> list[list[float]]:
-    relative = []
-    for column in zip(*features, strict=True):
-        # the largest and the second largest value (0 at least): the best other's is the
-        # second largest for the match with the largest, else the largest
-        first, second = (*sorted(column, reverse=True)[:2], 0.0)[:2]
-        first, second = max(0.0, first), max(0.0, second)
-        relative.append([value - (second if value >= first else first) for value in column])
-    return [
-        [*values, *others]
-        for values, others in zip(features, zip(*relative, strict=True), strict=True)
-    ]
-
-
-def _ranked(scored: list[tuple[str, float, tuple[float, ...]]], unknown: float) -> list[Match]:
-    """Matches with scores from their features (``scored``: topic, evidence, features): a
-    logistic model of "this entry answers the question".
-
-    Features per entry: the best cosine with one of its ways of asking, BM25 over its fields,
-    the share of the question its text covers, the share its title covers (a bare keyword
-    belongs to the entry named by it), the share of its ways of asking that use the question's
-    question word ("wann", "how many"), and each of them minus the best other entry's
-    (how far it stands out). :data:`RANKER` was fitted by ``bench/fit_ranker.py`` on the
-    content's own ways of asking, each asked with itself left out of the index (5 folds): no
-    evaluation question was used.
-    """
-    inputs = _model_inputs([features for _, _, features in scored])
-    matches = [
-        Match(topic, round(logistic(RANKER, values), 4), evidence, unknown, features)
-        for (topic, evidence, features), values in zip(scored, inputs, strict=True)
-    ]
-    matches.sort(key=lambda m: (-m.score, m.topic))
-    return matches
 
 
 _GENERAL_KEYS: dict[Lang, frozenset[str]] = {

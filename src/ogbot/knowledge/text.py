@@ -325,3 +325,22 @@ def stem(word: str, lang: Lang) -> str:
 
 def is_stopword(word: str) -> bool:
     return word in STOPWORDS["de"] or word in STOPWORDS["en"]
+
+
+_KINDS = (
+    ("howmany", r"wie ?viele?|wieviel|how many|how much|anzahl|number of"),
+    ("when", r"wann|seit wann|bis wann|when|since when|what year|in welchem jahr"),
+    ("who", r"wer|wem|wen|who|whom|whose"),
+    ("where", r"wo|wohin|woher|where"),
+    ("why", r"warum|wieso|weshalb|wozu|why"),
+    ("how", r"wie|how"),
+    ("which", r"welche[rsnm]?|which"),
+    ("what", r"was|what"),
+)
+_KIND = re.compile("|".join(rf"(?P<{name}>\b(?:{spelled})\b)" for name, spelled in _KINDS))
+
+
+def question_kind(text: str) -> str | None:
+    """What a question asks for, by its question word: "when", "who", "howmany", …"""
+    found = _KIND.search(fold(text))
+    return found.lastgroup if found else None
