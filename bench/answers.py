@@ -50,15 +50,22 @@ def main() -> None:
     for question in questions:  # warm the stem and split caches as a running bot would be
         answerer.answer(question)
     latencies = []
+    best = [float("inf")] * len(questions)
     for _ in range(20):
-        for question in questions:
+        for number, question in enumerate(questions):
             start = time.perf_counter()
             answerer.answer(question)
             latencies.append(time.perf_counter() - start)
+            best[number] = min(best[number], latencies[-1])
     print(
         f"answer (warm): p50 {percentile(latencies, 0.50) * 1000:7.3f} ms  "
         f"p99 {percentile(latencies, 0.99) * 1000:.3f} ms  max {max(latencies) * 1000:.3f} ms  "
         f"({len(latencies)} answers, target p99 < 1 ms)"
+    )
+    # each question's fastest of its 20 answers: what the code costs, without the machine's noise
+    print(
+        f"answer (warm, each question's best): p50 {percentile(best, 0.50) * 1000:.3f} ms  "
+        f"p99 {percentile(best, 0.99) * 1000:.3f} ms  max {max(best) * 1000:.3f} ms"
     )
     cold = []
     for question in questions:  # first sight of each question: caches empty

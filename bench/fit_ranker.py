@@ -19,7 +19,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ogbot.knowledge.content import Library, load_library
-from ogbot.knowledge.index import Index, model_inputs
+from ogbot.knowledge.index import Index
+from ogbot.knowledge.ranking import model_inputs
 
 FOLDS = 5
 TOP = 10  # the candidates a question's ranking is decided among

@@ -32,7 +32,8 @@ from ogbot.knowledge.content import (
     load_library,
     plain_text,
 )
-from ogbot.knowledge.index import Index, Match, logistic
+from ogbot.knowledge.index import Index
+from ogbot.knowledge.ranking import Match, logistic
 from ogbot.models import Answer, Choice, Lang, Link
 
 if TYPE_CHECKING:
@@ -217,6 +218,14 @@ class Answerer:
         self.library = library
         self.settings = settings or AnswerSettings()
         self.index = index or Index(library)
+        self._texts: dict[tuple[str, Lang], str] = {}  # each entry's answer, once made plain
+
+    def _text(self, topic: str, lang: Lang) -> str:
+        """The entry's body as the answer's plain text."""
+        text = self._texts.get((topic, lang))
+        if text is None:
+            text = self._texts[(topic, lang)] = plain_text(self.library.get(topic, lang).body)
+        return text
 
     @classmethod
     def load(
@@ -319,7 +328,7 @@ class Answerer:
             if m.score >= best.score - CLOSE
         )
         return Answer(
-            text=plain_text(entry.body),
+            text=self._text(best.topic, lang),
             matched=best.topic,
             confidence=round(probability, 3),
             links=entry.links,
@@ -339,7 +348,7 @@ class Answerer:
         if (topic, lang) not in self.library.entries:
             return None
         entry = self.library.get(topic, lang)
-        return Answer(plain_text(entry.body), topic, 1.0, entry.links, lang)
+        return Answer(self._text(topic, lang), topic, 1.0, entry.links, lang)
 
     def unknown(self, lang: Lang) -> Answer:
         contact = Link(self.settings.contact, self.settings.contact_url)

@@ -19,40 +19,38 @@ own: an entry needs at least one matched domain term. A word that stays unknown 
 every entry (a capitalised one, a noun or a name, more), but does not veto: a question with strong
 domain evidence ("…open government in a nutshell?") is still answered.
 
-Score of an entry = :data:`UNIT_WEIGHT` x the best cosine between the question and one of its
-units + the rest x the share of the question's weight the entry's text covers.
+Scoring: BM25 over the entries that hold a domain term picks the best :data:`CANDIDATES`; those
+are measured in full (:meth:`Index.search`) and ranked by :mod:`~ogbot.knowledge.ranking`.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import chain
 
 from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 from ogbot.knowledge.content import Entry
+from ogbot.knowledge.ranking import Match, ranked
 from ogbot.knowledge.text import (
     GENERAL,
     LANGS,
     STOPWORDS,
     SYNONYMS,
     Lang,
-    fold,
     is_stopword,
     marked_words,
     plain_words,
+    question_kind,
     stem,
     words,
 )
 
-# bias, then weights of: best cosine, BM25, coverage, title coverage, the share of the entry's
-# ways of asking with the question's question word, and each minus the best other entry's
-RANKER = (-0.96, 0.15, -2.04, 2.21, 0.10, 1.24, 2.03, 13.66, -0.32, 1.37, 1.57)
 K1, B = 1.2, 0.75  # BM25's usual saturation and length normalisation
 TITLE_COUNT = 2  # a word of the title counts as often as this
 GENERAL_FACTOR = 0.8  # weight of an everyday word relative to its IDF
@@ -70,16 +68,8 @@ ADDRESS = frozenset("you your yours du dich dir dein deine deinen deiner deinem"
 CANDIDATES = 24  # entries scored in full per question (the rest cannot come close)
 MAX_WORD = 30  # longer "words" are junk ("ääää…"), not evidence either way
 MIN_PART = 4  # shortest word a compound is split into
+MEMO = 16384  # entries kept of what questions' words and terms were found to be
 _LINKING = ("s", "es", "n", "en", "e")  # German Fugenelemente
-
-
-@dataclass(frozen=True)
-class Match:
-    topic: str
-    score: float
-    evidence: float  # how many of the question's domain terms this entry matched
-    unknown: float  # how much of the question no entry knows (UNKNOWN_NOUN, UNKNOWN_WORD each)
-    features: tuple[float, ...] = ()  # what the score is made of (see Index.search)
 
 
 @dataclass(frozen=True)
@@ -92,21 +82,38 @@ class _Term:
     general: bool
 
 
+@dataclass(frozen=True)
+class _File:
+    """What scoring an entry in full reads of one of its files (see Index.search)."""
+
+    title: frozenset[str]  # the title's terms
+    units: dict[str, int]  # term -> the units that hold it, a bit each (smallest norm lowest)
+    norms: tuple[float, ...]  # the units' norms, smallest first
+
+
 class Index:
     def __init__(self, entries: Iterable[Entry]) -> None:
         entries = list(entries)
         self.topics = sorted({entry.id for entry in entries})
-        self._title_terms: dict[tuple[str, Lang], frozenset[str]] = {}
+        titles: dict[tuple[str, Lang], frozenset[str]] = {}
         # the share of an entry's ways of asking that ask "when", "who", "how many", …
-        self._kinds: dict[tuple[str, Lang], dict[str, float]] = defaultdict(dict)
+        question_kinds: dict[tuple[str, Lang], dict[str, float]] = defaultdict(dict)
         vocabulary: set[str] = set()
         for entry in entries:
             for text in (entry.title, entry.body, *entry.questions, *entry.tags):
                 vocabulary.update(w for w in words(text) if not is_stopword(w) and not w.isdigit())
         self._words = frozenset(vocabulary)
-        self._word_list = sorted(w for w in vocabulary if len(w) >= MIN_PART)
-        self._parts = frozenset(self._word_list)
+        self._parts = frozenset(w for w in vocabulary if len(w) >= MIN_PART)
+        # the words typos are corrected to, by length (an edit changes it by one at most)
+        self._by_length: dict[int, list[str]] = defaultdict(list)
+        for word in self._parts:
+            self._by_length[len(word)].append(word)
+        self._by_length = dict(self._by_length)
         self._corrections: dict[str, str | None] = {}
+        self._near_length: dict[int, list[str]] = {}  # word length -> the known words near it
+        # what questions' words and terms were found to be, once each (see _forms, _add)
+        self._word_forms: dict[str, tuple[tuple[str, ...], ...] | None] = {}
+        self._known_terms: dict[tuple[str, ...], _Term | None] = {}
 
         # the terms of each entry's text, and each unit's terms, per language
         topic_terms: dict[Lang, dict[str, set[str]]] = {lang: defaultdict(set) for lang in LANGS}
@@ -117,14 +124,14 @@ class Index:
         for entry in entries:
             everything = topic_terms[entry.lang][entry.id]
             tf = counts[(entry.id, entry.lang)]
-            kinds = self._kinds[(entry.id, entry.lang)]
+            kinds = question_kinds[(entry.id, entry.lang)]
             for number, text in enumerate((entry.title, *entry.questions)):
                 kind = question_kind(text)
                 if kind:
                     kinds[kind] = kinds.get(kind, 0.0) + 1 / (1 + len(entry.questions))
                 terms = self._index_terms(text, entry.lang)
                 if number == 0:
-                    self._title_terms[(entry.id, entry.lang)] = frozenset(terms)
+                    titles[(entry.id, entry.lang)] = frozenset(terms)
                 if terms:
                     unit = (entry.id, entry.lang, frozenset(terms))
                     if unit not in seen_units:  # ways of asking that differ in stop words only
@@ -157,37 +164,52 @@ class Index:
                 for term in terms:
                     holders[term].add(topic)
             self._holders[lang] = {t: frozenset(s) for t, s in holders.items()}
-        self._topic_terms = {
-            lang: {topic: frozenset(terms) for topic, terms in by_topic.items()}
-            for lang, by_topic in topic_terms.items()
-        }
-        self._counts = {key: dict(tf) for key, tf in counts.items()}
-        # each unit's norm, and per entry file: term -> its units (dot products, sparsely)
-        self._unit_norm: list[float] = []
-        self._unit_postings: dict[tuple[str, Lang], dict[str, list[int]]] = defaultdict(dict)
+        # per entry file: its units' norms, smallest first, and term -> the units that hold it
+        # (a bit per unit: see _closest)
+        unit_norms: dict[tuple[str, Lang], list[tuple[float, int]]] = defaultdict(list)
         for number, (topic, lang, unit_terms) in enumerate(raw_units):
             norm = math.sqrt(sum(self._term_weight(t, lang) ** 2 for t in unit_terms)) or 1.0
-            self._unit_norm.append(norm)
-            within = self._unit_postings[(topic, lang)]
-            for term in unit_terms:
-                within.setdefault(term, []).append(number)
-        # BM25 over each file's fields (the counts above): the files' lengths, and the IDF
-        self._length: dict[tuple[str, Lang], float] = {}
+            unit_norms[(topic, lang)].append((norm, number))
+        self._files: dict[Lang, dict[str, _File]] = {lang: {} for lang in LANGS}
+        for topic, lang in counts:
+            norms = sorted(unit_norms.get((topic, lang), []))
+            bits: dict[str, int] = defaultdict(int)
+            for bit, (_, number) in enumerate(norms):
+                for term in raw_units[number][2]:
+                    bits[term] |= 1 << bit
+            self._files[lang][topic] = _File(
+                title=titles.get((topic, lang), frozenset()),
+                units=dict(bits),
+                norms=tuple(norm for norm, _ in norms),
+            )
+        # question word -> entry -> the share of its ways of asking that use it (its better file)
+        self._asked: dict[str, dict[str, float]] = defaultdict(dict)
+        for (topic, _), shares in sorted(question_kinds.items()):
+            for kind, share in shares.items():
+                self._asked[kind][topic] = max(self._asked[kind].get(topic, 0.0), share)
+        self._asked = dict(self._asked)
+        # BM25 over each file's fields (the counts above), term by term: the files that hold a
+        # term, how often, and the count's saturating denominator (the count plus the file's
+        # length normalisation); and the IDF
+        self._postings: dict[Lang, dict[str, dict[str, tuple[int, float]]]] = {}
         self._bm25_idf: dict[Lang, dict[str, float]] = {lang: {} for lang in LANGS}
         for lang in LANGS:
             files = {topic: tf for (topic, file_lang), tf in counts.items() if file_lang == lang}
-            if not files:
-                continue
-            average = sum(sum(tf.values()) for tf in files.values()) / len(files)
-            files_with: dict[str, int] = defaultdict(int)
-            for topic, tf in files.items():
-                self._length[(topic, lang)] = sum(tf.values()) / average
-                for term in tf:
-                    files_with[term] += 1
-            count = len(files)  # Lucene's IDF: never negative, however common the word
-            self._bm25_idf[lang] = {
-                t: math.log(1 + (count - n + 0.5) / (n + 0.5)) for t, n in files_with.items()
-            }
+            postings: dict[str, dict[str, tuple[int, float]]] = defaultdict(dict)
+            if files:
+                average = sum(sum(tf.values()) for tf in files.values()) / len(files)
+                for topic, tf in files.items():
+                    length = sum(tf.values()) / average
+                    normalised = K1 * (1 - B + B * length)
+                    shared: dict[int, tuple[int, float]] = {}  # a pair per count: smaller pickle
+                    for term, n in tf.items():
+                        postings[term][topic] = shared.setdefault(n, (n, n + normalised))
+                count = len(files)  # Lucene's IDF: never negative, however common the word
+                self._bm25_idf[lang] = {
+                    t: math.log(1 + (count - len(held) + 0.5) / (len(held) + 0.5))
+                    for t, held in postings.items()
+                }
+            self._postings[lang] = dict(postings)
 
     # -- building ---------------------------------------------------------------------------
 
@@ -237,7 +259,7 @@ class Index:
                 unknown += UNKNOWN_NOUN
                 previous = None
                 continue
-            forms = self._resolve(word)
+            forms = self._forms(word)
             if forms is None:
                 if 2 < len(word) <= MAX_WORD and not word.isdigit():  # not junk, not a number
                     factor = UNKNOWN_NOUN if noun else UNKNOWN_WORD
@@ -246,8 +268,7 @@ class Index:
                     unknown += factor
                 previous = None
                 continue
-            for form in forms:
-                keys = tuple(stem(form, lang) for lang in LANGS)
+            for keys in forms:
                 self._add(terms, keys)
                 if previous is not None and len(forms) == 1:
                     pair = tuple(f"{a}_{b}" for a, b in zip(previous, keys, strict=True))
@@ -261,18 +282,29 @@ class Index:
     def _add(self, terms: dict[tuple[str, ...], _Term], keys: tuple[str, ...]) -> None:
         if keys in terms:
             return
+        if keys in self._known_terms:
+            term = self._known_terms[keys]
+        else:
+            term = self._term(keys)
+            if len(self._known_terms) < MEMO:
+                self._known_terms[keys] = term
+        if term is not None:
+            terms[keys] = term
+
+    def _term(self, keys: tuple[str, ...]) -> _Term | None:
+        """The query term of these keys (a stem per language); None when no language knows it."""
         known = [
             self._term_weight(key, lang) if key in self._vocab[lang] else None
             for key, lang in zip(keys, LANGS, strict=True)
         ]
         found = [w for w in known if w is not None]
         if not found:
-            return
+            return None
         # known in one language only (an English question about "Aktionspläne"): the other
         # language weighs it as the one that knows it
         weights = tuple(w if w is not None else min(found) for w in known)
         general = any(k in _GENERAL_KEYS[lang] for k, lang in zip(keys, LANGS, strict=True))
-        terms[keys] = _Term(keys, min(found), weights, general and "_" not in keys[0])
+        return _Term(keys, min(found), weights, general and "_" not in keys[0])
 
     def _foreign_names(self, marked: list[tuple[str, bool]]) -> set[int]:
         """Positions of words in a run of capitalised words that holds an unknown word.
@@ -286,13 +318,26 @@ class Index:
             if noun and not is_stopword(word):
                 run.append(position)
                 continue
-            if len(run) >= 2 and any(self._resolve(marked[i][0]) is None for i in run):
+            if len(run) >= 2 and any(self._forms(marked[i][0]) is None for i in run):
                 foreign.update(run)
             run = []
         return foreign
 
     def _known(self, word: str) -> bool:
         return word in self._words or any(stem(word, lang) in self._vocab[lang] for lang in LANGS)
+
+    def _forms(self, word: str) -> tuple[tuple[str, ...], ...] | None:
+        """The keys (a stem per language) of the known word(s) a query word stands for; None
+        when it stays unknown."""
+        if word not in self._word_forms:
+            resolved = self._resolve(word)
+            forms = None
+            if resolved is not None:
+                forms = tuple(tuple(stem(form, lang) for lang in LANGS) for form in resolved)
+            if len(self._word_forms) < MEMO:  # people repeat their words
+                self._word_forms[word] = forms
+            return forms
+        return self._word_forms[word]
 
     def _resolve(self, word: str) -> list[str] | None:
         """The known word(s) a query word stands for; None when it stays unknown."""
@@ -312,8 +357,13 @@ class Index:
             return None
         if word in self._corrections:
             return self._corrections[word]
-        limit = 1 if len(word) < 8 else 2
-        found = process.extractOne(word, self._word_list, scorer=OSA.distance, score_cutoff=limit)
+        size, limit = len(word), 1 if len(word) < 8 else 2
+        if size not in self._near_length:  # the known words as long give or take the limit
+            lengths = range(size - limit, size + limit + 1)
+            known = chain.from_iterable(self._by_length.get(n, ()) for n in lengths)
+            self._near_length[size] = sorted(known)  # in order: of equally close ones the first
+        near = self._near_length[size]
+        found = process.extractOne(word, near, scorer=OSA.distance, score_cutoff=limit)
         if len(self._corrections) < 65536:  # a bounded cache: people repeat their typos
             self._corrections[word] = found[0] if found else None
         return found[0] if found else None
@@ -330,87 +380,121 @@ class Index:
             return []
         kind = question_kind(question)
         against = unknown * UNKNOWN_SCORE * self._rarest**2
-        total = sum(t.weight**2 for t in terms) + against
+        squares = [t.weight**2 for t in terms]
+        total = sum(squares) + against
         specific = [t for t in terms if not t.general]
         found: set[str] = set()
         for term in specific or terms:
             for key, lang in zip(term.keys, LANGS, strict=True):
                 found |= self._holders[lang].get(key, frozenset())
-        # per language: the question's norm, and its BM25 ceiling (every term at saturation)
-        norms, ceilings, idfs = [], [], []
-        for i, lang in enumerate(LANGS):
-            norms.append(math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against))
-            weights, ceiling = [], 0.0
-            other = LANGS[1 - i]
-            for term in terms:
-                idf = self._bm25_idf[lang].get(term.keys[i], 0.0)
-                factor = GENERAL_FACTOR if term.general else 1.0
-                weights.append(idf * factor)
-                # a term only the other language knows still counts in this file's ceiling: an
-                # English question must not make a German file look complete for "ogp" alone
-                ceiling += (idf or self._bm25_idf[other].get(term.keys[1 - i], 0.0)) * factor
-            idfs.append(weights)
-            ceilings.append((ceiling + unknown * UNKNOWN_SCORE * self._rarest) * (K1 + 1))
         # BM25 for every entry found (cheap); the best few are scored in full
-        bm25s = {topic: self._bm25_score(topic, terms, idfs, ceilings) for topic in found}
+        bm25s = self._bm25(terms, unknown, found)
         candidates = sorted(bm25s, key=lambda topic: (-bm25s[topic], topic))[:CANDIDATES]
-        matches = []
+        held = self._held(terms, squares, candidates)
+        # per language, the question's norm
+        norms = [math.sqrt(sum(t.weights[i] ** 2 for t in terms) + against) for i in (0, 1)]
+        files = [self._files[lang] for lang in LANGS]
+        scored: list[tuple[str, float, tuple[float, ...]]] = []
         for topic in candidates:
+            # each feature from the better of the entry's two files
             cover = evidence = best = titled = 0.0
-            bm25 = bm25s[topic]
-            for i, lang in enumerate(LANGS):
-                known = self._topic_terms[lang].get(topic)
-                if known is None:
+            for i in range(len(LANGS)):
+                terms_held = held[i].get(topic)
+                if not terms_held:
                     continue
-                held = [(n, t) for n, t in enumerate(terms) if t.keys[i] in known]
-                if not held:
+                file = files[i][topic]
+                title, units_of = file.title, file.units
+                covered = in_title = domain = 0.0
+                holdings: list[tuple[int, float]] = []  # the file's units that hold each term
+                for key, square, lang_square, specific_term in terms_held:
+                    covered += square
+                    if key in title:
+                        in_title += square
+                    if specific_term:
+                        domain += 1.0
+                    units = units_of.get(key)
+                    if units:
+                        holdings.append((units, lang_square))
+                if covered > cover:
+                    cover = covered
+                if in_title > titled:
+                    titled = in_title
+                if domain > evidence:
+                    evidence = domain
+                if not holdings:
                     continue
-                cover = max(cover, sum(t.weight**2 for _, t in held))
-                title = self._title_terms.get((topic, lang), frozenset())
-                titled = max(titled, sum(t.weight**2 for _, t in held if t.keys[i] in title))
-                evidence = max(evidence, sum(1.0 for _, t in held if not t.general))
-                dots: dict[int, float] = defaultdict(float)
-                within = self._unit_postings[(topic, lang)]
-                for _, t in held:
-                    square = t.weights[i] ** 2
-                    for unit in within.get(t.keys[i], ()):
-                        dots[unit] += square
-                if dots:
-                    norm = self._unit_norm
-                    closest = max(dot / norm[unit] for unit, dot in dots.items())
-                    best = max(best, closest / norms[i])
+                if len(holdings) == 1:  # most often: the units' closest is the smallest one
+                    units, lang_square = holdings[0]
+                    closest = lang_square / file.norms[_lowest(units)]
+                else:
+                    closest = _closest(file.norms, holdings)
+                if closest:
+                    closest /= norms[i]
+                    if closest > best:
+                        best = closest
             if not best:
                 continue  # only the body shares words: never an answer on its own
             if not evidence and (unknown or best < CLOSE_UNIT):
                 # everyday words only: an answer only when the question is one of the entry's
                 # ways of asking, nearly word for word ("What data do you store about me?")
                 continue
-            asks = max(self._kinds[(topic, lang)].get(kind, 0.0) for lang in LANGS) if kind else 0
-            features = (best, bm25, cover / total, titled / total, asks)
-            matches.append(Match(topic, 0.0, evidence, unknown, features))
-        return _ranked(matches)
+            asks = self._asked.get(kind, {}).get(topic, 0.0) if kind else 0
+            features = (best, bm25s[topic], cover / total, titled / total, asks)
+            scored.append((topic, evidence, features))
+        return ranked(scored, unknown)
 
-    def _bm25_score(
-        self,
-        topic: str,
-        terms: list[_Term],
-        idfs: list[list[float]],
-        ceilings: list[float],
-    ) -> float:
-        """BM25 of the entry's fields, as a share of the question's ceiling; its better file."""
-        best = 0.0
+    def _bm25(self, terms: list[_Term], unknown: float, found: set[str]) -> dict[str, float]:
+        """BM25 of each found entry's fields, as a share of the question's ceiling (every term
+        at saturation); of the entry's two files the better one."""
+        bm25s = dict.fromkeys(found, 0.0)
+        saturation = K1 + 1
         for i, lang in enumerate(LANGS):
-            tf = self._counts.get((topic, lang))
-            if tf is None or not ceilings[i]:
+            idf, other_idf = self._bm25_idf[lang], self._bm25_idf[LANGS[1 - i]]
+            weights, ceiling = [], 0.0
+            for term in terms:
+                weight = idf.get(term.keys[i], 0.0)
+                factor = GENERAL_FACTOR if term.general else 1.0
+                weights.append(weight * factor)
+                # a term only the other language knows still counts in this file's ceiling: an
+                # English question must not make a German file look complete for "ogp" alone
+                ceiling += (weight or other_idf.get(term.keys[1 - i], 0.0)) * factor
+            ceiling = (ceiling + unknown * UNKNOWN_SCORE * self._rarest) * saturation
+            if not ceiling:
                 continue
-            length = self._length[(topic, lang)]
-            value = 0.0
-            for n, term in enumerate(terms):
-                count = tf.get(term.keys[i], 0)
-                if count:
-                    value += idfs[i][n] * count * (K1 + 1) / (count + K1 * (1 - B + B * length))
-            best = max(best, value / ceilings[i])
-        return best
+            values = dict.fromkeys(found, 0.0)
+            postings, holders = self._postings[lang], self._holders[lang]
+            for term, weight in zip(terms, weights, strict=True):
+                if not weight:
+                    continue  # adds nothing
+                posting = postings[term.keys[i]]
+                for topic in found.intersection(holders[term.keys[i]]):
+                    count, saturating = posting[topic]
+                    values[topic] += weight * count * saturation / saturating
+            for topic, value in values.items():
+                if value:
+                    value /= ceiling
+                    if value > bm25s[topic]:
+                        bm25s[topic] = value
+        return bm25s
+
+    def _held(
+        self, terms: list[_Term], squares: list[float], candidates: list[str]
+    ) -> list[dict[str, list[_Held]]]:
+        """Per language: the question's terms each candidate's file holds, in their order."""
+        chosen = frozenset(candidates)
+        held: list[dict[str, list[_Held]]] = []
+        for i, lang in enumerate(LANGS):
+            holders = self._holders[lang]
+            by_topic: dict[str, list[_Held]] = {}
+            for term, square in zip(terms, squares, strict=True):
+                key = term.keys[i]
+                holding = chosen.intersection(holders.get(key, ()))
+                if holding:
+                    item = (key, square, term.weights[i] ** 2, not term.general)
+                    for topic in holding:
+                        by_topic.setdefault(topic, []).append(item)
+            held.append(by_topic)
+        return held
 
     def language_votes(self, question: str) -> dict[Lang, int]:
         """Votes for each language: 2 for a function word only it uses ("what", "wie": they
@@ -431,68 +515,44 @@ class Index:
         return votes
 
 
-_KINDS = (
-    ("howmany", r"wie ?viele?|wieviel|how many|how much|anzahl|number of"),
-    ("when", r"wann|seit wann|bis wann|when|since when|what year|in welchem jahr"),
-    ("who", r"wer|wem|wen|who|whom|whose"),
-    ("where", r"wo|wohin|woher|where"),
-    ("why", r"warum|wieso|weshalb|wozu|why"),
-    ("how", r"wie|how"),
-    ("which", r"welche[rsnm]?|which"),
-    ("what", r"was|what"),
-)
-_KIND = re.compile("|".join(rf"(?P<{name}>\b(?:{words})\b)" for name, words in _KINDS))
+# one of the question's terms a file holds: its key, its weight squared, its weight in the file's
+# language squared, and whether it is a domain term (see Index._held)
+_Held = tuple[str, float, float, bool]
 
 
-def question_kind(text: str) -> str | None:
-    """What a question asks for, by its question word: "when", "who", "howmany", …"""
-    found = _KIND.search(fold(text))
-    return found.lastgroup if found else None
+def _closest(norms: tuple[float, ...], holdings: list[tuple[int, float]]) -> float:
+    """The largest dot product over norm between the question and one of a file's units (its
+    title and ways of asking), given the units that hold each of the question's terms (a bit
+    per unit, the smallest norm the lowest) and the term's weight squared.
 
-
-def logistic(weights: Sequence[float], values: Sequence[float]) -> float:
-    """A logistic model's probability: ``weights`` are the bias, then one per value."""
-    z = weights[0] + sum(w * v for w, v in zip(weights[1:], values, strict=True))
-    return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
-
-
-def model_inputs(matches: list[Match]) -> list[list[float]]:
-    """Each match's features, then each minus the best of the other matches'."""
-    width = len(matches[0].features) if matches else 0
-    firsts, seconds = [0.0] * width, [0.0] * width
-    for m in matches:
-        for k, value in enumerate(m.features):
-            if value > firsts[k]:
-                firsts[k], seconds[k] = value, firsts[k]
-            elif value > seconds[k]:
-                seconds[k] = value
-    rows = []
-    for m in matches:
-        relative = [
-            value - (seconds[k] if value >= firsts[k] else firsts[k])
-            for k, value in enumerate(m.features)
-        ]
-        rows.append([*m.features, *relative])
-    return rows
-
-
-def _ranked(matches: list[Match]) -> list[Match]:
-    """Scores from the features: a logistic model of "this entry answers the question".
-
-    Features per entry: the best cosine with one of its ways of asking, BM25 over its fields,
-    the share of the question its text covers, the share its title covers (a bare keyword
-    belongs to the entry named by it), the share of its ways of asking that use the question's
-    question word ("wann", "how many"), and each of them minus the best other entry's
-    (how far it stands out). :data:`RANKER` was fitted by ``bench/fit_ranker.py`` on the
-    content's own ways of asking, each asked with itself left out of the index (5 folds): no
-    evaluation question was used.
+    A unit's dot product with the question is the sum of the squared weights of the terms it
+    holds. Units that hold the same of the question's terms have the same one, and of those the
+    unit with the smallest norm is the closest: so rather than summing unit by unit, the units
+    are split term by term into groups, each with its sum.
     """
-    scored = []
-    for m, values in zip(matches, model_inputs(matches), strict=True):
-        score = logistic(RANKER, values)
-        scored.append(Match(m.topic, round(score, 4), m.evidence, m.unknown, m.features))
-    scored.sort(key=lambda m: (-m.score, m.topic))
-    return scored
+    groups: list[tuple[int, float]] = []  # units, and the sum over the terms they hold
+    touched = 0
+    for holding, square in holdings:
+        split: list[tuple[int, float]] = []
+        for units, dot in groups:
+            inside = units & holding
+            if inside:
+                split.append((inside, dot + square))
+                if inside != units:
+                    split.append((units ^ inside, dot))
+            else:
+                split.append((units, dot))
+        fresh = holding & ~touched
+        if fresh:
+            split.append((fresh, 0.0 + square))
+        touched |= holding
+        groups = split
+    return max(dot / norms[_lowest(units)] for units, dot in groups)
+
+
+def _lowest(bits: int) -> int:
+    """The position of the lowest bit set."""
+    return (bits & -bits).bit_length() - 1
 
 
 _GENERAL_KEYS: dict[Lang, frozenset[str]] = {

@@ -38,6 +38,9 @@ class SmallTalk:
 _QUESTION = (
     r"(?:was|wie|wer|wo|wann|warum|wieso|weshalb|welche\w*|what|how|who|where|when|why|which)"
 )
+_QUESTION_WORD = re.compile(_QUESTION)
+_WHAT_A = re.compile(r"\b(was fur|what an?)\b")  # "was für ein Schrott", "what a joke"
+_PUNCTUATION = re.compile(r"([,.!?;:\n]+)")  # where strip cuts a message
 # "danke für die schnelle Antwort", "thanks for your help": a few words, none a question word
 # ("danke für nichts" is sarcasm: an insult)
 _FOR = rf"(?: (?:fur|for)(?: (?!{_QUESTION}\b|nichts\b|nothing\b)\w+){{1,4}})?"
@@ -191,10 +194,10 @@ _PHRASES: tuple[tuple[Kind, Lang | None, str], ...] = (
 )
 _ACK_START = next(i for i, (kind, lang, _) in enumerate(_PHRASES) if kind == "thanks" and not lang)
 _LONGEST = 12  # words in the longest phrase ("vielen herzlichen Dank für die schnelle Antwort")
-_COMPILED = tuple(
-    (kind, lang, i >= _ACK_START, re.compile(pattern))
-    for i, (kind, lang, pattern) in enumerate(_PHRASES)
-)
+# all phrases in one pattern, each its own named group in the order listed: a match is the
+# first phrase listed that matches (one search instead of one per phrase)
+_PHRASE = re.compile("|".join(f"(?P<p{i}>{pattern})" for i, (_, _, pattern) in enumerate(_PHRASES)))
+_SAID = {f"p{i}": (kind, lang, i >= _ACK_START) for i, (kind, lang, _) in enumerate(_PHRASES)}
 
 # Words that may stand beside small talk without making it a question, and the language each
 # tells (None: either).
@@ -251,6 +254,14 @@ _INJECTION = re.compile(
     r"\bab (jetzt|sofort) (antwortest|sprichst|redest|schreibst|bist|verhaltst) du\b|"
     r"^system:|\bsudo\b|\bas an admin\b"
 )
+# Each way of _INJECTION holds one of these: a message without any of them is not searched with
+# it (the long pattern was most of the time small talk took to read a question)
+_INJECTION_HINTS = (
+    *"ignor disregard forget override vergiss missachte system jailbreak entwicklermodus".split(),
+    *"pretend zeig instructions anweisung repeat wiederhole sudo".split(),
+    *("dan mode", "developer mode", "you are now", "du bist", "tu so als", "reveal your"),
+    *("roleplay as", "die rolle", "ab jetzt", "ab sofort", "as an admin"),
+)
 
 _PUNCT = re.compile(r"[^\w'\s]+")
 _SPACE = re.compile(r"\s+")
@@ -270,6 +281,10 @@ _FUNCTION_WORDS: dict[Lang, frozenset[str]] = {
         who how where why all now please only just this that it""".split()
     ),
 }
+
+
+def _injection(text: str) -> bool:
+    return any(hint in text for hint in _INJECTION_HINTS) and bool(_INJECTION.search(text))
 
 
 def _normal(text: str) -> str:
@@ -306,12 +321,9 @@ def _read(clause: str) -> _Said | None:
     while at < len(words):
         best: tuple[int, Kind, Lang | None, bool] | None = None
         for end in range(min(len(words), at + _LONGEST), at, -1):
-            candidate = " ".join(words[at:end])
-            for kind, lang, weak, pattern in _COMPILED:
-                if pattern.fullmatch(candidate):
-                    best = (end, kind, lang, weak)
-                    break
-            if best:
+            found = _PHRASE.fullmatch(" ".join(words[at:end]))
+            if found and found.lastgroup:
+                best = (end, *_SAID[found.lastgroup])
                 break
         if best:
             end, kind, lang, weak = best
@@ -330,13 +342,13 @@ def _read(clause: str) -> _Said | None:
 
 def _goes_on(words: list[str]) -> bool:
     """Whether the words after "who are you" still ask about the bot (a few, not a question)."""
-    return 0 < len(words) <= 4 and not any(re.fullmatch(_QUESTION, w) for w in words)
+    return 0 < len(words) <= 4 and not any(_QUESTION_WORD.fullmatch(w) for w in words)
 
 
 def recognise(text: str) -> SmallTalk | None:
     """The small talk a message is, when it is nothing else; None for a question."""
     folded = fold(text)
-    if _INJECTION.search(folded) or _INJECTION.search(_normal(text)):
+    if _injection(folded) or _injection(_normal(text)):
         return SmallTalk("injection", _language(_normal(text).split()))
     clauses = _clauses(text)
     if not clauses:
@@ -376,8 +388,8 @@ def _insult(clause: str) -> Lang | None:
     ]
     # a question is an insult only when it asks the bot ("warum bist du so dumm?", not "warum
     # ist Intransparenz schlecht?"); "was für ein Schrott", "what a joke" are no questions
-    words = re.sub(r"\b(was fur|what an?)\b", "", clause).split()
-    if any(re.fullmatch(_QUESTION, w) for w in words) and not _ADDRESSED & set(words):
+    words = _WHAT_A.sub("", clause).split()
+    if any(_QUESTION_WORD.fullmatch(w) for w in words) and not _ADDRESSED & set(words):
         return None
     found: list[Lang] = []
     for lang, pattern in _INSULT.items():
@@ -392,7 +404,7 @@ def _insult(clause: str) -> Lang | None:
 
 def strip(text: str) -> str:
     """The message without greetings, thanks and fillers in front of or after the question."""
-    clauses = re.split(r"([,.!?;:\n]+)", text)
+    clauses = _PUNCTUATION.split(text)
     kept: list[str] = []
     for i in range(0, len(clauses), 2):
         clause = clauses[i]

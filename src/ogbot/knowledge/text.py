@@ -282,9 +282,15 @@ def marked_words(text: str) -> list[tuple[str, bool]]:
     found = _WORD.findall(_NAMES.sub(_name, text))
     # the first word is capitalised anyway: a noun only when it is not a function word
     return [
-        (fold(w), w[:1].isupper() and (i > 0 or not is_stopword(fold(w))))
+        (_fold_word(w), w[:1].isupper() and (i > 0 or not is_stopword(_fold_word(w))))
         for i, w in enumerate(found)
     ]
+
+
+@lru_cache(maxsize=16384)
+def _fold_word(word: str) -> str:
+    """One word folded: people use the same words again and again."""
+    return fold(word)
 
 
 _STEMMERS = {
@@ -313,3 +319,22 @@ def stem(word: str, lang: Lang) -> str:
 
 def is_stopword(word: str) -> bool:
     return word in STOPWORDS["de"] or word in STOPWORDS["en"]
+
+
+_KINDS = (
+    ("howmany", r"wie ?viele?|wieviel|how many|how much|anzahl|number of"),
+    ("when", r"wann|seit wann|bis wann|when|since when|what year|in welchem jahr"),
+    ("who", r"wer|wem|wen|who|whom|whose"),
+    ("where", r"wo|wohin|woher|where"),
+    ("why", r"warum|wieso|weshalb|wozu|why"),
+    ("how", r"wie|how"),
+    ("which", r"welche[rsnm]?|which"),
+    ("what", r"was|what"),
+)
+_KIND = re.compile("|".join(rf"(?P<{name}>\b(?:{spelled})\b)" for name, spelled in _KINDS))
+
+
+def question_kind(text: str) -> str | None:
+    """What a question asks for, by its question word: "when", "who", "howmany", …"""
+    found = _KIND.search(fold(text))
+    return found.lastgroup if found else None
