@@ -1,4 +1,4 @@
-"""Fits the answer engine's ranking model (index.RANKER) on the content's own ways of asking.
+"""Fits the answer engine's ranking model (ranking.RANKER) on the content's own ways of asking.
 
 Run by hand after the content or the features change: `.venv/bin/python bench/fit_ranker.py`.
 Each of 5 folds leaves out every fifth way of asking of every entry, builds the index without
