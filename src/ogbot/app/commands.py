@@ -27,7 +27,7 @@ class Asker:
     database): ``ogbot ask``."""
 
     def __init__(self, settings: Settings) -> None:
-        from ogbot.app.house import load_answerer
+        from ogbot.app.answers import load_answerer
 
         self.settings = settings
         self.answerer = load_answerer(settings)

@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING
 
 import httpx
 
@@ -21,22 +20,7 @@ from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
 from ogbot.store import AsyncStore
 from ogbot.watch.fetch import make_client
 
-if TYPE_CHECKING:
-    from ogbot.knowledge.answer import Answerer
-
 log = logs.get_logger(__name__)
-
-
-CACHE_DIR = "cache"  # in the data directory: the answer engine's index, rebuilt when stale
-
-
-def load_answerer(settings: Settings) -> Answerer:
-    """The answer engine, its index read from the data directory's cache when still fresh."""
-    from ogbot.knowledge.answer import Answerer, AnswerSettings
-
-    return Answerer.load(
-        AnswerSettings.from_settings(settings), cache=settings.data_dir / CACHE_DIR
-    )
 
 
 def build_publisher(

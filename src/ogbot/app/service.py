@@ -34,10 +34,11 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from ogbot import logs
+from ogbot.app.answers import load_answerer
 from ogbot.app.coordination import Coordination
 from ogbot.app.cycle import run_cycle
 from ogbot.app.errors import RunError
-from ogbot.app.house import build_publisher, load_answerer, sources_client
+from ogbot.app.house import build_publisher, sources_client
 from ogbot.app.people import People
 from ogbot.bot import notices
 from ogbot.bot.services import BotServices
