@@ -16,9 +16,10 @@ from ogbot.models import Item
 from ogbot.sanitize import plain_text
 from ogbot.text import strip_controls
 from ogbot.watch.classify import classify
+from ogbot.watch.media import digest
 from ogbot.watch.model import Entry, Fetched, Parsed
 from ogbot.watch.normalise import Filters, guid_key, link_key
-from ogbot.watch.parse import digest, parse_feed
+from ogbot.watch.parse import parse_feed
 from ogbot.watch.scrape import scrape_listing
 
 CLASSIFY_LIMIT = 1500  # characters of an item's text the classifier reads

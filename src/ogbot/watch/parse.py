@@ -13,7 +13,7 @@ An entry is kept when it has something to show: a title, some text, an image (or
 drawing), a file (enclosure, media:content or thumbnail, <audio>, <video>), or a link. Its link is
 its own, else its guid when that is a permalink, else its first enclosure; never the feed's
 address. No kept entry is untitled: without a title, the start of its text names it; without
-words, the alt text of its image, the name of its file, else what it is (:data:`LABELS`, in
+words, the alt text of its image, the name of its file, else what it is (:data:`ogbot.watch.media.LABELS`, in
 German: "Bild", "Audio", "Video", "Datei", "Link"). A MathML formula counts as its text ("a+b"):
 the sanitiser keeps no MathML. A title is plain text unless the feed says it is HTML
 (feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
@@ -30,16 +30,13 @@ of attributes, which is sorted here as feedparser sorts it: the entries come out
 
 from __future__ import annotations
 
-import hashlib
 import html.entities
 import html.parser
 import json
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, Literal
-from urllib.parse import unquote, urljoin, urlsplit
+from typing import Any
 
 import feedparser
 import feedparser.sanitizer
@@ -49,10 +46,10 @@ from ogbot.feed_dates import feed_date
 from ogbot.sanitize import clean_html, plain_text
 from ogbot.text import shorten, strip_controls
 from ogbot.watch.document import prepared, repaired_references
+from ogbot.watch.media import Medium, digest, entry_name, formulas_as_text, http_url, kind_of
 from ogbot.watch.model import Entry, Parsed, ParseError
 
 SUMMARY_LIMIT = 600
-TITLE_FROM_TEXT = 100  # characters of its text that name an entry without a title
 _JSON_TYPES = ("application/feed+json", "application/json")
 # what one odd entry may raise, in feedparser's result or a JSON Feed: noted, the entry left out
 _ENTRY_ERRORS = (AttributeError, LookupError, TypeError, ValueError)
@@ -149,7 +146,7 @@ def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
         text = _raw_text(value)
         if detail and detail.get("value") == value and text != value:
             detail = {**detail, "value": text}  # still this value's detail (its xml:base)
-        return _formulas_as_text(_as_feedparser_would(text, detail, base, encoding))
+        return formulas_as_text(_as_feedparser_would(text, detail, base, encoding))
 
     detail = raw.get("title_detail")
     kind = str(detail.get("type") or "text/html") if detail else "text/html"
@@ -171,14 +168,10 @@ def _entry(raw: Any, base: str, encoding: str = "utf-8") -> Entry | None:
     media = _feed_media(raw, base)
     link = _link(raw, base, media)
     guid = _raw_text(raw.get("id")).strip()
-    if not title and text:
-        title = shorten(text, TITLE_FROM_TEXT)
-    if not title:
-        title = _shown_name(content_html, content, media, link, base)
-        if not title:
-            return None
-        # what it shows tells it apart ("Bild" names many)
-        guid = guid or link or digest(" ".join((content_html, *(m.url for m in media))))
+    named = entry_name(title, text, guid, content_html, content, media, link, base)
+    if named is None:
+        return None
+    title, guid = named
     categories = tuple(
         dict.fromkeys(
             plain_text(_raw_text(tag.get("term")))
@@ -203,11 +196,11 @@ def _link(raw: Any, base: str, media: Sequence[Medium]) -> str:
     """The entry's own http(s) link; else its guid when that is a permalink (feedparser makes
     it the link then, unless RSS says ``isPermaLink="false"``); else its first enclosure (or
     media:content)."""
-    link = _http(_raw_text(raw.get("link")), base)
+    link = http_url(_raw_text(raw.get("link")), base)
     if link:
         return link
     if raw.get("guidislink") is not False:
-        link = _http(_raw_text(raw.get("id")))
+        link = http_url(_raw_text(raw.get("id")))
         if link:
             return link
     return next((medium.url for medium in media if medium.attached), "")
@@ -224,24 +217,11 @@ def _feed_media(raw: Any, base: str) -> list[Medium]:
         for found in raw.get(field) or []:
             if not isinstance(found, dict):
                 continue
-            url = _http(_raw_text(found.get("href") or found.get("url")), base)
+            url = http_url(_raw_text(found.get("href") or found.get("url")), base)
             if url:
                 kind = _raw_text(found.get("medium")) or _raw_text(found.get("type"))
-                media.append(Medium(url, _kind(kind if attached else "image"), attached=attached))
+                media.append(Medium(url, kind_of(kind if attached else "image"), attached=attached))
     return media
-
-
-def _http(url: str, base: str = "") -> str:
-    """``url`` made absolute against ``base`` when it is an http(s) URL with a host, else ""."""
-    url = url.strip()
-    if not url:
-        return ""
-    try:
-        absolute = urljoin(base, url) if base else url
-        parts = urlsplit(absolute)
-    except ValueError:  # a broken IPv6 literal, say
-        return ""
-    return absolute if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
 def _raw_text(value: Any) -> str:
@@ -347,139 +327,6 @@ def _sort_attributes(tag: re.Match[str]) -> str:
     return f"<{name}{''.join(f' {k}={v}' for k, v in attributes)}{slash}>"
 
 
-def digest(text: str) -> str:
-    """A stable short name of a text: a guid where the feed gives none."""
-    return "sha1:" + hashlib.sha1(text.encode("utf-8"), usedforsecurity=False).hexdigest()
-
-
-# --- what an entry shows besides words --------------------------------------------------------
-
-# the name of an entry that shows no words, by what it shows: German, as the network's channel
-LABELS = {"image": "Bild", "audio": "Audio", "video": "Video", "file": "Datei", "link": "Link"}
-MediaKind = Literal["image", "audio", "video", "file"]
-_KINDS: dict[str, MediaKind] = {"image": "image", "audio": "audio", "video": "video"}
-
-
-@dataclass(frozen=True)
-class Medium:
-    """A file an entry carries: an enclosure, a JSON Feed attachment (``attached``: it may
-    stand for the entry's link), a thumbnail, an <audio> or <video> of its content."""
-
-    url: str
-    kind: MediaKind
-    name: str = ""  # the name the feed gives it (a JSON Feed attachment's title)
-    attached: bool = False
-
-    @property
-    def file_name(self) -> str:
-        name = unquote(urlsplit(self.url).path.rsplit("/", 1)[-1])
-        return " ".join(strip_controls(name).split())
-
-
-def _kind(media_type: str) -> MediaKind:
-    """What a MIME type or a media:content ``medium`` says a file is."""
-    return _KINDS.get(media_type.strip().lower().split("/", 1)[0], "file")
-
-
-class _Shown(html.parser.HTMLParser):
-    """What a fragment of HTML shows besides its words: images (an <img> with a source or an
-    alt text; named by its alt, else its title), drawings (an inline <svg>, named by its
-    <title>, else its <desc>), and the files of its <audio> and <video>."""
-
-    def __init__(self, html_text: str, base: str) -> None:
-        super().__init__(convert_charrefs=True)
-        self.base = base
-        self.images = 0
-        self.image_name = ""
-        self.drawings = 0
-        self.drawing_names: dict[str, list[str]] = {"title": [], "desc": []}
-        self.media: list[Medium] = []
-        self._svg = 0  # depth of <svg> elements
-        self._reading: str | None = None  # the <title> or <desc> of a drawing being read
-        self._playing: MediaKind | None = None  # inside an <audio> or <video>
-        self.feed(html_text)
-        self.close()
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        values = {name: " ".join((value or "").split()) for name, value in attrs}
-        if tag == "img" and (values.get("src") or values.get("alt")):
-            self.images += 1
-            self.image_name = self.image_name or values.get("alt") or values.get("title", "")
-        elif tag == "svg":
-            self.drawings += self._svg == 0
-            self._svg += 1
-        elif self._svg and tag in ("title", "desc") and self._reading is None:
-            self._reading = tag
-        elif tag in ("audio", "video", "source"):
-            if tag != "source":
-                self._playing = _KINDS[tag]
-            url = _http(values.get("src", ""), self.base)
-            if url and self._playing:
-                self.media.append(Medium(url, self._playing))
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag == "svg" and self._svg:
-            self._svg -= 1
-        elif tag == self._reading:
-            self._reading = None
-        elif tag in ("audio", "video"):
-            self._playing = None
-
-    def handle_data(self, data: str) -> None:
-        if self._reading:
-            self.drawing_names[self._reading].append(data)
-
-    @property
-    def drawing_name(self) -> str:
-        names = (" ".join(" ".join(self.drawing_names[part]).split()) for part in ("title", "desc"))
-        return next((name for name in names if name), "")
-
-
-def _shown_name(
-    content_html: str, markup: str, media: Sequence[Medium], link: str, base: str
-) -> str:
-    """The title of an entry without a title and without words, from what it shows: the alt
-    (or title) text of its image or the title of its drawing; else the name or file name of
-    its first file; else what it is (:data:`LABELS`: "Bild", "Audio", "Video", "Datei", or
-    "Link" when a link is all it has). "" when it shows nothing."""
-    stored = _Shown(content_html, base)  # images as they are stored: cleaned
-    written = _Shown(markup, base) if "<" in markup else None  # drawings and players
-    drawings = written.drawings if written else 0
-    files = [*media, *(written.media if written else ())]
-    names = [
-        stored.image_name,
-        written.drawing_name if written else "",
-        *(medium.name or medium.file_name for medium in files),
-    ]
-    name = next((found for found in names if found), "")
-    if name:
-        return shorten(name, TITLE_FROM_TEXT)
-    if stored.images or drawings:
-        return LABELS["image"]
-    if files:
-        return LABELS[files[0].kind]
-    return LABELS["link"] if link else ""
-
-
-_MATH_START = re.compile(r"<math\b", re.IGNORECASE)
-_MATH = re.compile(r"<math\b[^>]*>(.*?)</math\s*>", re.IGNORECASE | re.DOTALL)
-_ANNOTATION = re.compile(
-    r"<annotation(?:-xml)?\b.*?</annotation(?:-xml)?\s*>", re.IGNORECASE | re.DOTALL
-)
-_TAG = re.compile(r"<[^>]*>")
-
-
-def _formulas_as_text(value: str) -> str:
-    """``value`` with each MathML formula as its text ("a+b"): the sanitiser keeps no MathML
-    and would drop the formula's words with it. Annotations (the formula's TeX) are left out."""
-    if _MATH_START.search(value) is None:
-        return value
-    return _MATH.sub(lambda found: _TAG.sub("", _ANNOTATION.sub("", found[1])), value)
-
-
-# --- JSON Feed ---------------------------------------------------------------------------------
-
-
 def _parse_json_feed(source: str, body: bytes, url: str) -> Parsed:
     """A JSON Feed (1.0 or 1.1). Fields of an unexpected shape count as missing."""
     try:
@@ -504,25 +351,22 @@ def _json_entry(raw: dict[str, Any], url: str, author: str | None = None) -> Ent
     guid = _scalar(raw.get("id")).strip()
     media = _json_media(raw, url)
     link = (
-        _http(_scalar(raw.get("url")), url)
-        or _http(_scalar(raw.get("external_url")), url)
-        or _http(guid)
+        http_url(_scalar(raw.get("url")), url)
+        or http_url(_scalar(raw.get("external_url")), url)
+        or http_url(guid)
         or next((medium.url for medium in media if medium.attached), "")
     )
-    content = _formulas_as_text(_scalar(raw.get("content_html")))
+    content = formulas_as_text(_scalar(raw.get("content_html")))
     text = (  # the first with words; content_text is plain text (JSON Feed)
         plain_text(_scalar(raw.get("summary")))
         or " ".join(_scalar(raw.get("content_text")).split())
         or plain_text(content)
     )
     content_html = clean_html(content) if content else ""
-    if not title and text:
-        title = shorten(text, TITLE_FROM_TEXT)
-    if not title:
-        title = _shown_name(content_html, content, media, link, url)
-        if not title:
-            return None
-        guid = guid or link or digest(" ".join((content_html, *(m.url for m in media))))
+    named = entry_name(title, text, guid, content_html, content, media, link, url)
+    if named is None:
+        return None
+    title, guid = named
     return Entry(
         guid=guid or link or digest(title),
         link=link,
@@ -540,15 +384,15 @@ def _json_media(raw: dict[str, Any], url: str) -> list[Medium]:
     media = [
         Medium(
             found,
-            _kind(_scalar(attachment.get("mime_type"))),
+            kind_of(_scalar(attachment.get("mime_type"))),
             " ".join(_scalar(attachment.get("title")).split()),
             attached=True,
         )
         for attachment in _objects(raw.get("attachments"))
-        if (found := _http(_scalar(attachment.get("url")), url))
+        if (found := http_url(_scalar(attachment.get("url")), url))
     ]
     for field in ("image", "banner_image"):
-        found = _http(_scalar(raw.get(field)), url)
+        found = http_url(_scalar(raw.get(field)), url)
         if found:
             media.append(Medium(found, "image"))
     return media
