@@ -22,8 +22,9 @@ import pytest
 from ogbot.app.coordination import Coordination
 from ogbot.app.house import publishing
 from ogbot.app.people import People
-from ogbot.bot.conversation import ALIASES, FLOOD_LIMIT, FloodGate, set_commands
+from ogbot.bot.conversation import ALIASES, set_commands
 from ogbot.bot.conversation_views import answer_html, consultations_html
+from ogbot.bot.flood import FLOOD_LIMIT, FLOOD_WINDOW, WAITING_MAX, FloodGate, WaitingRoom
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS
 from ogbot.bot.wiring import build_application
@@ -80,6 +81,16 @@ class Bot:
         self.telegram.push_message(user, text, language_code=lang, **kwargs)
         await self.settle()
         return [message.text for message in self.sent(chat)[before:]]
+
+    async def until_sent(self, chat: int, count: int) -> list[str]:
+        """Wait until ``count`` messages went to ``chat`` (delayed answers); their texts."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_TIMEOUT
+        while len(self.sent(chat)) < count:
+            assert loop.time() < deadline, f"{len(self.sent(chat))} of {count} messages sent"
+            await asyncio.sleep(0.05)
+        await asyncio.sleep(0.2)  # nothing more than expected follows
+        return [message.text for message in self.sent(chat)]
 
     def sent(self, chat: int) -> list[SentMessage]:
         try:
@@ -615,22 +626,75 @@ async def test_forget_deletes_subscription_and_queued_posts(bot: Bot):
 # --- flooding, odd updates, groups, channels --------------------------------------------------
 
 
-async def test_flooding_user_is_slowed_down_politely_once(bot: Bot):
+async def test_a_burst_of_questions_gets_a_few_answered_later_and_the_rest_told_once(bot: Bot):
+    # the rule of issue 15: over the limit questions wait (a few), the rest are told once
     for number in range(20):
         bot.telegram.push_message(ALICE, f"Was ist Open Government? {number}", language_code="de")
     await bot.settle()
     replies = [m.text for m in bot.sent(ALICE)]
-    notices = [text for text in replies if text.startswith("Bitte etwas langsamer")]
-    assert len(notices) == 1
-    assert len(replies) == FLOOD_LIMIT + 1
+    assert replies.count(TEXTS["de"].answer_shortly) == 1
+    assert replies.count(TEXTS["de"].too_many_waiting) == 1
+    assert sum("Mehr dazu:" in text for text in replies) == FLOOD_LIMIT
+    assert len(replies) == FLOOD_LIMIT + 2
     # others are not affected
     assert len(await bot.say(BOB, "/help", lang="en")) == 1
-    # still flooding: silence
+    # still flooding: nothing more now, not even a second notice
     assert await bot.say(ALICE, "Was ist OGP?") == []
-    # after a pause the window clears and the bot answers again
-    bot.clock.advance(31)
+    # once the window clears the waiting questions are answered, no more than the few
+    bot.clock.advance(FLOOD_WINDOW + 1)
+    replies = await bot.until_sent(ALICE, FLOOD_LIMIT + 2 + WAITING_MAX)
+    assert len(replies) == FLOOD_LIMIT + 2 + WAITING_MAX
+    assert sum("Mehr dazu:" in text for text in replies) == FLOOD_LIMIT + WAITING_MAX
+    # and the next question is answered right away
     [reply] = await bot.say(ALICE, "Was ist OGP?")
     assert "Mehr dazu:" in reply
+
+
+async def test_menu_commands_then_a_question_the_question_is_answered_when_the_window_clears(
+    bot: Bot,
+):
+    # issue 15: nine messages in 25 s (tapping menu commands), then asking
+    for command in ["/start", "/news", "/konsultationen", "/links", "/datenschutz"] * 2:
+        bot.telegram.push_message(BOB, command, language_code="en")
+        bot.clock.advance(2.5)
+        await bot.settle()
+        if len(bot.sent(BOB)) > FLOOD_LIMIT:
+            break
+    replies = [m.text for m in bot.sent(BOB)]
+    assert replies[FLOOD_LIMIT:] == [TEXTS["en"].answer_shortly]  # the ninth waits
+    assert await bot.say(BOB, "What is the Open Government Partnership?", lang="en") == []
+    assert not any("Read more:" in text for text in replies)
+
+    bot.clock.advance(FLOOD_WINDOW)
+    replies = await bot.until_sent(BOB, FLOOD_LIMIT + 3)
+    assert len(replies) == FLOOD_LIMIT + 3
+    # the ninth command (/links), then the question, in order
+    assert replies[-2].startswith("Where to find more")
+    assert "Read more:" in replies[-1]
+
+
+async def test_a_waiting_question_is_answered_when_ogbot_stops(bot: Bot):
+    for number in range(FLOOD_LIMIT + 1):
+        bot.telegram.push_message(ALICE, f"Was ist OGP? {number}", language_code="de")
+    await bot.settle()
+    assert len(bot.sent(ALICE)) == FLOOD_LIMIT + 1  # eight answers and "Einen Moment"
+    application = bot.application
+    await application.updater.stop()
+    await application.stop()  # no clock moved: stopping answers what waits
+    replies = [m.text for m in bot.sent(ALICE)]
+    assert len(replies) == FLOOD_LIMIT + 2
+    assert "Mehr dazu:" in replies[-1]
+    await application.start()  # the fixture stops it again
+    await application.updater.start_polling(poll_interval=0, timeout=1)
+
+
+async def test_coordinators_are_never_delayed(bot: Bot):
+    for _ in range(3 * FLOOD_LIMIT):
+        bot.telegram.push_message(COORDINATOR, "/news", language_code="de")
+    await bot.settle()
+    replies = [m.text for m in bot.sent(COORDINATOR)]
+    assert len(replies) == 3 * FLOOD_LIMIT
+    assert TEXTS["de"].answer_shortly not in replies
 
 
 async def test_sticker_and_photo_in_private_chat_get_text_only_hint(bot: Bot):
@@ -739,6 +803,35 @@ def test_flood_gate_forgets_idle_users():
         gate.check(user, 0)
     gate.check(1000, 100)
     assert len(gate) == 1
+
+
+def test_waiting_room_holds_a_few_per_person_until_their_window_has_room():
+    gate = FloodGate(limit=3, window=10)
+    room: WaitingRoom[str] = WaitingRoom(gate, per_person=2, max_wait=60)
+    for t in (0, 1, 2, 3, 4, 5):
+        gate.check(1, t)
+    held = [room.hold(1, f"q{n}", 5) for n in range(5)]
+    assert held == ["noticed", "held", "full", "dropped", "dropped"]
+    assert room.hold(2, "other", 5) == "noticed"  # per person
+    gate.check(2, 5)
+    assert room.due(9) == ["other"]  # person 2 is calm; person 1's window is full
+    assert room.due(11) == []  # 2, 3, 4 and 5 are within 10 s of 11: no room yet
+    assert room.due(13) == ["q0", "q1"]  # only 4 and 5 left: room again; in order
+    assert not room.has(1) and len(room) == 0
+    assert room.hold(1, "again", 16) == "noticed"  # a new flood is told again
+
+
+def test_waiting_room_answers_after_the_longest_wait_even_during_a_flood_and_on_stop():
+    gate = FloodGate(limit=3, window=10)
+    room: WaitingRoom[str] = WaitingRoom(gate, per_person=3, max_wait=60)
+    room.hold(1, "early", 0)
+    room.hold(1, "late", 30)
+    for t in range(0, 61, 2):  # flooding all the time
+        gate.check(1, t)
+    assert room.due(59) == []
+    assert room.due(60) == ["early"]
+    assert room.take_all() == ["late"]
+    assert len(room) == 0
 
 
 def _stored(number: int, title: str, link: str) -> StoredItem:

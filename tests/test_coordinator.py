@@ -21,9 +21,9 @@ from ogbot.app.coordination import Coordination
 from ogbot.app.house import publishing
 from ogbot.app.people import People
 from ogbot.bot import coordinator, notices
-from ogbot.bot.conversation import FLOOD_LIMIT
 from ogbot.bot.coordinator import parse_post_link, tell_coordinators
 from ogbot.bot.coordinator_views import REFUSAL, sources_html
+from ogbot.bot.flood import FLOOD_LIMIT
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import TEXTS
 from ogbot.bot.wiring import build_application

@@ -50,12 +50,14 @@ an entry and the general resources), reply in Telegram HTML built by
   drafts); /forget also drops the user from the flood gate's memory. **/privacy**
   (``/datenschutz``) says what is stored, shows what is stored about this user right now, and
   links ``publish.privacy_url`` when configured.
-- **Flood control**: :class:`FloodGate`, a per-user sliding window (a small class here; no
-  library needed for a dict of deques): more than :data:`FLOOD_LIMIT` updates within
-  :data:`FLOOD_WINDOW` seconds get one polite "bitte etwas langsamer", then silence until the
-  user's window holds no more than the limit again. Messages sent while blocked count too, so a
-  steady flood stays silent; a pause clears it. The clock is ``services.clock`` (tests freeze it).
-  Coordinators are not limited.
+- **Flood control** (:mod:`ogbot.bot.flood`): more than ``FLOOD_LIMIT`` updates within
+  ``FLOOD_WINDOW`` seconds from one person are delayed, not dropped: the first one held gets
+  "Einen Moment …" (the bot answers shortly), up to ``WAITING_MAX`` wait and are answered in
+  order once the person's window has room again (at the latest after ``MAX_WAIT`` seconds, and
+  at once when ogbot stops); the first that does not fit gets one "only the first few" notice,
+  later ones are dropped. A held button press has its spinner stopped at once. The waiting room
+  is looked at every ``RELEASE_TICK`` seconds by a task PTB's ``Application.stop`` waits for.
+  The clock is ``services.clock`` (tests freeze it). Coordinators are not limited.
 - **Errors**: a user who blocked the bot before the reply arrived (403) is logged at info and
   skipped; anything else propagates to the one error handler (``wiring.on_error``), which logs it.
 
@@ -67,9 +69,9 @@ English default) comes from :data:`ogbot.bot.texts.MENU` through :func:`set_comm
 
 from __future__ import annotations
 
-from collections import deque
+import asyncio
 from collections.abc import Callable, Coroutine
-from typing import Any, Literal
+from typing import Any
 
 from telegram import (
     Bot,
@@ -93,6 +95,7 @@ from telegram.ext import (
 
 from ogbot import logs
 from ogbot.bot import conversation_views as views
+from ogbot.bot.flood import RELEASE_TICK, FloodGate, WaitingRoom
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import MENU, TEXTS, client_lang
 from ogbot.models import Lang, Link
@@ -104,8 +107,6 @@ GROUP = 0  # PTB's default handler group, shared with the coordinator's handlers
 NEWS_COUNT = 5
 SEARCH_COUNT = 10
 CONSULTATIONS_COUNT = 10
-FLOOD_LIMIT = 8  # updates per user ...
-FLOOD_WINDOW = 30.0  # ... in this many seconds; one more and the user is asked to slow down
 
 
 # the commands this module answers: name -> (aliases); the menu lists a subset
@@ -126,60 +127,7 @@ _NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
 
 Context = ContextTypes.DEFAULT_TYPE
 Callback = Callable[[Update, Context], Coroutine[Any, Any, None]]
-Verdict = Literal["pass", "notice", "drop"]
-
-
-# --- flood control ----------------------------------------------------------------------------
-
-
-class FloodGate:
-    """A sliding window per user: more than ``limit`` updates in ``window`` seconds is a flood.
-
-    :meth:`check` answers "pass" (go on), "notice" (the first update over the limit: say
-    something once) or "drop" (stay silent). Memory is bounded: the last ``limit + 1`` times per
-    user, and users idle for a whole window are swept out.
-    """
-
-    def __init__(self, limit: int = FLOOD_LIMIT, window: float = FLOOD_WINDOW) -> None:
-        self.limit = limit
-        self.window = window
-        self._seen: dict[int, deque[float]] = {}
-        self._noticed: set[int] = set()
-        self._swept = float("-inf")
-
-    def check(self, user: int, now: float) -> Verdict:
-        self._sweep(now)
-        times = self._seen.setdefault(user, deque(maxlen=self.limit + 1))
-        times.append(now)
-        while times and times[0] <= now - self.window:
-            times.popleft()
-        if len(times) <= self.limit:
-            self._noticed.discard(user)
-            return "pass"
-        if user in self._noticed:
-            return "drop"
-        self._noticed.add(user)
-        return "notice"
-
-    def forget(self, user: int) -> None:
-        self._seen.pop(user, None)
-        self._noticed.discard(user)
-
-    def __len__(self) -> int:
-        """How many users it remembers now."""
-        return len(self._seen)
-
-    def _sweep(self, now: float) -> None:
-        if now - self._swept < self.window:
-            return
-        self._swept = now
-        idle = [
-            user
-            for user, times in self._seen.items()
-            if not times or times[-1] <= now - self.window
-        ]
-        for user in idle:
-            self.forget(user)
+Waiting = tuple[Update, Context, Callback]  # a request held by the flood gate
 
 
 def menu(lang: Lang) -> list[BotCommand]:
@@ -207,6 +155,8 @@ class Conversation:
         self.services = services
         self.people = services.people
         self.gate = gate or FloodGate()
+        self.waiting: WaitingRoom[Waiting] = WaitingRoom(self.gate)
+        self._releaser: asyncio.Task[None] | None = None
         self.coordinators = frozenset(services.settings.telegram.coordinators)
 
     # -- plumbing ------------------------------------------------------------------------------
@@ -215,24 +165,49 @@ class Conversation:
         """``handler`` behind the flood gate."""
 
         async def run(update: Update, context: Context) -> None:
-            if await self._admit(update, context):
+            if await self._admit(update, context, handler):
                 await handler(update, context)
 
         return run
 
-    async def _admit(self, update: Update, context: Context) -> bool:
+    async def _admit(self, update: Update, context: Context, handler: Callback) -> bool:
+        """True to answer now; else the update waits (or, past the few, is dropped)."""
         user = update.effective_user
         if user is None or user.id in self.coordinators:
             return True
-        verdict = self.gate.check(user.id, self.services.clock().timestamp())
-        if verdict == "pass":
+        now = self.services.clock().timestamp()
+        verdict = self.gate.check(user.id, now)
+        if verdict == "pass" and not self.waiting.has(user.id):
             return True
-        if verdict == "notice":
-            log.info("flood_slowed", chat_type=_chat_type(update))
-            await self._reply(update, context, TEXTS[_lang(update)].slow_down)
+        held = self.waiting.hold(user.id, (update, context, handler), now)
+        log.info("flood_delayed", outcome=held, chat_type=_chat_type(update))
+        if held == "noticed":
+            await self._reply(update, context, TEXTS[_lang(update)].answer_shortly)
+        elif held == "full":
+            await self._reply(update, context, TEXTS[_lang(update)].too_many_waiting)
         if update.callback_query is not None:
-            await _answer_query(update.callback_query, "")  # a press is answered either way
+            await _answer_query(update.callback_query, "")  # the spinner stops either way
+        if held in ("noticed", "held") and (self._releaser is None or self._releaser.done()):
+            self._releaser = context.application.create_task(self._release(context))
         return False
+
+    async def _release(self, context: Context) -> None:
+        """Answer what waits as each person's window clears; everything at once on a stop."""
+        application = context.application
+        while len(self.waiting):
+            if application.running:
+                ready = self.waiting.due(self.services.clock().timestamp())
+            else:
+                ready = self.waiting.take_all()
+            for update, held_context, handler in ready:
+                try:
+                    await handler(update, held_context)
+                except Exception as exc:  # to the one error handler, like any handler's
+                    await application.process_error(update, exc)
+            if ready:
+                log.info("flood_answered", count=len(ready), waiting=len(self.waiting))
+            if len(self.waiting):
+                await asyncio.sleep(RELEASE_TICK)
 
     async def _reply(
         self,

@@ -51,7 +51,7 @@ from telegram.ext import (
 from ogbot import logs
 from ogbot.app.coordination import Awaiting
 from ogbot.bot import coordinator_views as views
-from ogbot.bot.conversation import FloodGate, Verdict
+from ogbot.bot.flood import FloodGate, Verdict
 from ogbot.bot.services import BotServices
 from ogbot.bot.texts import TEXTS, client_lang
 from ogbot.dates import read_when

@@ -73,6 +73,8 @@ class Texts:
     forwarded: str
     unknown_command: str
     slow_down: str
+    answer_shortly: str
+    too_many_waiting: str
 
 
 TEXTS: dict[Lang, Texts] = {
@@ -177,6 +179,14 @@ TEXTS: dict[Lang, Texts] = {
             "Bitte etwas langsamer 🙂 Ich antworte wieder, sobald du eine halbe Minute Pause "
             "gemacht hast."
         ),
+        answer_shortly=(
+            "Einen Moment bitte 🙂 Das waren viele Nachrichten auf einmal – ich antworte dir "
+            "gleich, in spätestens zwei Minuten."
+        ),
+        too_many_waiting=(
+            "Drei Nachrichten von dir habe ich schon vorgemerkt, die beantworte ich gleich. "
+            "Alles Weitere schick mir bitte danach noch einmal."
+        ),
     ),
     "en": Texts(
         intro=(
@@ -268,6 +278,14 @@ TEXTS: dict[Lang, Texts] = {
         forwarded="I don't read forwarded messages. Just write your question yourself.",
         unknown_command="I don't know that command. /help shows what I can do.",
         slow_down="Please slow down a little 🙂 I will answer again after a half-minute break.",
+        answer_shortly=(
+            "One moment please 🙂 That was a lot of messages at once – I will answer you "
+            "shortly, within two minutes."
+        ),
+        too_many_waiting=(
+            "I have already noted three messages from you and will answer them shortly. "
+            "Please send me anything else again after that."
+        ),
     ),
 }
 
