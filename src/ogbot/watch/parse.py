@@ -10,14 +10,15 @@ encoding a byte-order mark says (UTF-8 under another name read as UTF-8), no DOC
 subset (entity bombs refused), repaired character references.
 
 An entry is kept when it has something to show: a title, some text, an image (or an inline SVG
-drawing), a file (enclosure, media:content or thumbnail, <audio>, <video>), or a link. Its link is
-its own, else its guid when that is a permalink, else its first enclosure; never the feed's
+drawing), a file (enclosure, media:content or thumbnail, <audio>, <video>), or a link. Its link
+is its own, else its guid when that is a permalink, else its first enclosure; never the feed's
 address. No kept entry is untitled: without a title, the start of its text names it; without
-words, the alt text of its image, the name of its file, else what it is (:data:`ogbot.watch.media.LABELS`, in
-German: "Bild", "Audio", "Video", "Datei", "Link"). A MathML formula counts as its text ("a+b"):
-the sanitiser keeps no MathML. A title is plain text unless the feed says it is HTML
-(feedparser's ``title_detail.type``): "History of the <blink> tag" keeps its tag. An entry one
-odd field makes unreadable is left out and noted; it never fails the others.
+words, the alt text of its image, the name of its file, else what it is
+(:data:`ogbot.watch.media.LABELS`, in German: "Bild", "Audio", "Video", "Datei", "Link"). A
+MathML formula counts as its text ("a+b"): the sanitiser keeps no MathML. A title is plain text
+unless the feed says it is HTML (feedparser's ``title_detail.type``): "History of the <blink>
+tag" keeps its tag. An entry one odd field makes unreadable is left out and noted; it never
+fails the others.
 
 feedparser's own pass over embedded HTML (resolve relative URIs, then sanitise: two sgmllib
 parses of every title, summary and content) costs about half of its parse time, and nh3 (see
