@@ -122,7 +122,7 @@ class OutboxRepository(Repository):
             " ORDER BY id LIMIT ?",
             (iso(now), limit),
         ).fetchall()
-        return list(dict.fromkeys(str(row[0]) for row in [*edits, *pending]))
+        return list(dict.fromkeys(str(row[0]) for row in [*edits, *pending]))[:limit]
 
     def has_work(self, chat: str, now: datetime) -> bool:
         """Whether ``chat`` has a post that may go now or an edit to make."""
