@@ -10,6 +10,9 @@ Written out in the order things happen:
    time allows: more than ``publish.digest_after`` waiting items become digests, pending edits
    go out, then the oldest pending post. Each send is paced by :class:`Pacer`, claimed in the
    store before the request (``sending``) and recorded after it (``sent`` with its message id).
+   The next send is chosen by a query over the queue, not by visiting every chat: the channel,
+   then the private chats of the oldest :data:`CANDIDATES` posts (an index range scan), the
+   one Telegram's pace lets go soonest. A fan-out to N subscribers costs O(N) in all.
 3. :meth:`Outbox.stop` (ogbot is stopping): no send or edit starts any more, a pause for
    Telegram's pace ends at once and :meth:`Outbox.drain` returns; a send already in flight is
    awaited and its outcome recorded (``ogbot run`` gives it longer than a send can take).
