@@ -318,7 +318,7 @@ class Outbox:
         go soonest, the channel first. Private chats come from the store in the order their
         work was queued, a batch of :data:`CANDIDATES` at a time (the chats just sent to wait
         their second, the others do not), so choosing costs the same at 10 subscribers as at
-        10,000 and nothing is held per subscriber."""
+        10,000, and the outbox holds nothing per subscriber."""
         best: _Work | None = None
         if await self.store.call(Store.has_work, CHANNEL, now):
             best = await self._work_of(CHANNEL, pacer, now)
