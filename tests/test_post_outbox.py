@@ -161,3 +161,27 @@ async def test_outbox_with_nothing_waiting_posts_nothing(tmp_path, telegram, sto
 def test_digest_groups_split_items_evenly() -> None:
     assert digest_groups(["a", "b", "c"], 2) == [["a", "b"], ["c"]]
     assert [len(group) for group in digest_groups(list(range(11)), 10)] == [6, 5]
+
+
+def test_the_next_private_chats_come_from_the_queue_in_order(tmp_path: Path) -> None:
+    # the outbox weighs only the oldest few chats with work, however many subscribers wait:
+    # edits to make first, then posts that may go now, the channel and deferred posts apart
+    store = Store(tmp_path / "ogbot.sqlite3")
+    try:
+        now = START
+        store.enqueue("channel", "item", [1], now)
+        store.enqueue_many([(str(chat), 1) for chat in range(500, 600)], "item", now)
+        store.enqueue_many([("501", 2), ("777", 2)], "item", now)
+        [sent] = store.pending_posts("777", now)
+        store.claim(sent.id, now)
+        store.mark_sent(sent.id, "777", 9, "Beitrag", False, now)
+        assert store.request_edits([2]) == 1
+        [deferred] = store.pending_posts("502", now)
+        store.mark_retry(deferred.id, now + timedelta(minutes=5), "500 Internal Server Error")
+        assert store.next_private_chats(now, 5) == ["777", "500", "501", "503", "504"]
+        later = now + timedelta(minutes=6)
+        assert store.next_private_chats(later, 4) == ["777", "500", "501", "502"]
+        assert store.has_work("channel", now) and store.has_work("502", later)
+        assert not store.has_work("502", now) and not store.has_work("999", now)
+    finally:
+        store.close()

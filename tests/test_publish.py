@@ -636,3 +636,40 @@ async def test_publish_a_consultation_reminder_goes_out_once(world, clock):
     assert len(reminders) == 1
     assert "25. November 2026" in reminders[0]
     assert sum("25. November 2026" in m.text for m in world.telegram.sent(601)) == 2
+
+
+async def test_publish_fanout_reaches_every_subscriber_once_at_telegrams_pace(world, clock):
+    # a network with hundreds of private subscribers: two new stories reach each of them once,
+    # the channel first, one message a second per chat, 30 a second overall, and no 429
+    subscribers = range(700_001, 700_301)
+    for user in subscribers:
+        world.telegram.add_user(user)
+        world.store.run(Store.subscribe, user, True, True, "de", clock())
+    world.source("netzwerk", [])
+    await world.poll()
+    clock.advance(timedelta(minutes=30))
+    world.source(
+        "netzwerk",
+        [
+            Story("Netzwerktreffen im Dezember", "treffen", hours_ago(2)),
+            Story("Neuer Leitfaden für offene Verwaltungsdaten", "leitfaden", hours_ago(1)),
+        ],
+    )
+    begun = clock()
+    result = await world.poll(wait=600)
+    assert result.drained.sent == 2 and result.drained.private == 600
+    assert result.drained.left == 0
+    calls = world.telegram.calls("sendMessage")
+    assert all(call.status == 200 for call in calls)
+    assert [call.params["chat_id"] for call in calls[:2]] == [CHANNEL_ID, CHANNEL_ID]
+    for user in subscribers:
+        messages = world.telegram.sent(user)
+        assert [m.text.splitlines()[0] for m in messages] == [
+            "Netzwerktreffen im Dezember",
+            "Neuer Leitfaden für offene Verwaltungsdaten",
+        ]
+        assert messages[1].date - messages[0].date >= timedelta(seconds=1)
+    times = sorted(call.at for call in calls)
+    assert max(sum(1 for t in times if s <= t < s + timedelta(seconds=1)) for s in times) <= 30
+    # Telegram's floor is 602 messages / 30 a second; the outbox stays within a tenth of it
+    assert clock() - begun <= timedelta(seconds=1.1 * 602 / 30)

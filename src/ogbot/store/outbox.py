@@ -94,6 +94,46 @@ class OutboxRepository(Repository):
             )
             return db.total_changes - before
 
+    def enqueue_many(self, posts: Sequence[tuple[str, int]], kind: str, now: datetime) -> int:
+        """:meth:`enqueue` for many chats in one transaction: ``posts`` are (chat, ref) pairs,
+        queued in this order (a fan-out to every subscriber is one write, not one per chat)."""
+        with self.transaction() as db:
+            before = db.total_changes
+            db.executemany(
+                "INSERT OR IGNORE INTO posts (chat, kind, ref, state, created)"
+                " VALUES (?, ?, ?, 'pending', ?)",
+                [(chat, kind, ref, iso(now)) for chat, ref in posts],
+            )
+            return db.total_changes - before
+
+    def next_private_chats(self, now: datetime, limit: int) -> list[str]:
+        """Up to ``limit`` private chats with work, in the order their oldest work was queued:
+        an edit to make first, then a post that may go now. Two index range scans (migration
+        7) that stop after ``limit`` rows, however many subscribers wait: the cost of choosing
+        the next send does not grow with the fan-out."""
+        edits = self._db.execute(
+            "SELECT chat FROM posts INDEXED BY posts_edits WHERE edit_pending = 1"
+            " AND state = 'sent' AND chat != 'channel' ORDER BY id LIMIT ?",
+            (limit,),
+        ).fetchall()
+        pending = self._db.execute(
+            "SELECT chat FROM posts INDEXED BY posts_waiting WHERE state = 'pending'"
+            " AND chat != 'channel' AND (not_before IS NULL OR not_before <= ?)"
+            " ORDER BY id LIMIT ?",
+            (iso(now), limit),
+        ).fetchall()
+        return list(dict.fromkeys(str(row[0]) for row in [*edits, *pending]))[:limit]
+
+    def has_work(self, chat: str, now: datetime) -> bool:
+        """Whether ``chat`` has a post that may go now or an edit to make."""
+        row = self._db.execute(
+            "SELECT EXISTS (SELECT 1 FROM posts WHERE state = 'pending' AND chat = ?"
+            " AND (not_before IS NULL OR not_before <= ?)) OR EXISTS (SELECT 1 FROM posts"
+            " INDEXED BY posts_edits WHERE edit_pending = 1 AND state = 'sent' AND chat = ?)",
+            (chat, iso(now), chat),
+        ).fetchone()
+        return bool(row[0])
+
     def pending_posts(self, chat: str, now: datetime) -> list[OutboxPost]:
         rows = self._db.execute(
             "SELECT * FROM posts WHERE chat = ? AND state = 'pending'"
@@ -244,8 +284,8 @@ class OutboxRepository(Repository):
 
     def posts_to_edit(self, chat: str) -> list[OutboxPost]:
         rows = self._db.execute(
-            "SELECT * FROM posts WHERE chat = ? AND state = 'sent' AND edit_pending = 1"
-            " ORDER BY id",
+            "SELECT * FROM posts INDEXED BY posts_edits WHERE edit_pending = 1 AND chat = ?"
+            " AND state = 'sent' ORDER BY id",
             (chat,),
         )
         return [self._post(row) for row in rows]

@@ -175,6 +175,13 @@ MIGRATIONS: tuple[str, ...] = (
     ALTER TABLE sources ADD COLUMN title TEXT;
     ALTER TABLE sources ADD COLUMN feed_title TEXT;
     """,
+    # 7: the outbox's fan-out in the database: the oldest pending post, and the oldest post
+    # to edit, are found by an index range scan in queue order (``next_private_chats``), not
+    # by scanning every chat with work
+    """
+    CREATE INDEX posts_waiting ON posts (state, id);
+    CREATE INDEX posts_edits ON posts (id) WHERE edit_pending = 1;
+    """,
 )
 
 
