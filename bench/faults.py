@@ -29,33 +29,17 @@ import sys
 import tempfile
 import time
 from collections import Counter
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from bench.publish import feed  # the same burst of WordPress items as the publishing bench
 from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram
 from tests.fakes.web import FakeWeb
 from tests.shell import clean_env
 
 TITLE = re.compile(r"Meldung (\d{3})")
-
-
-def feed(count: int, now: datetime) -> bytes:
-    items = "".join(
-        f"<item><title>Meldung {n:03d}: Transparenz im Bund und in den Ländern</title>"
-        f"<link>https://netzwerk.example.org/meldung-{n}/</link>"
-        f"<pubDate>{format_datetime(now - timedelta(minutes=n))}</pubDate>"
-        f'<guid isPermaLink="false">https://netzwerk.example.org/?p={n}</guid>'
-        f"<description><![CDATA[Kurzer Text zur Meldung {n}.]]></description></item>"
-        for n in range(count)
-    )
-    return (
-        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-        f"<link>https://netzwerk.example.org/</link><description>d</description>{items}"
-        "</channel></rss>"
-    ).encode()
 
 
 def free_port() -> int:
