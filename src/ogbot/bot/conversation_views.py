@@ -188,7 +188,8 @@ def resources_html(lang: Lang, links: Sequence[Link], channel: str | None, site:
         parts.append(texts.channel.format(channel=escape(channel)))
     if site:  # only a configured public address: the default is the local web server
         rss, atom = link_html("RSS", f"{site}/feed.rss"), link_html("Atom", f"{site}/feed.atom")
-        parts.append(texts.feeds.format(rss=rss, atom=atom))
+        ics = link_html("iCal", f"{site}/konsultationen.ics")
+        parts.append(texts.feeds.format(rss=rss, atom=atom, ics=ics))
     return "\n\n".join(parts)
 
 

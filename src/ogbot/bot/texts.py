@@ -42,7 +42,7 @@ class Texts:
     # /resources
     resources_heading: str
     contact: str
-    feeds: str  # {rss}, {atom}: links
+    feeds: str  # {rss}, {atom}, {ics} (the deadline calendar): links
     # /subscribe, /unsubscribe
     subscribe_prompt: str
     subscribed_now: str  # {what}
@@ -121,7 +121,7 @@ TEXTS: dict[Lang, Texts] = {
         search_footer="Neueste Beiträge: /news · Offene Konsultationen: /konsultationen",
         resources_heading="<b>Hier findest du mehr</b>",
         contact="Kontakt zum Netzwerk",
-        feeds="Als Feed: {rss} · {atom}",
+        feeds="Als Feed: {rss} · {atom}\nFristen als Kalender zum Abonnieren: {ics}",
         subscribe_prompt=(
             "<b>Benachrichtigungen</b>\nIch schicke dir neue Beiträge hier privat, sobald sie "
             "erscheinen. Was möchtest du bekommen?"
@@ -228,7 +228,7 @@ TEXTS: dict[Lang, Texts] = {
         search_footer="Latest posts: /news · Open consultations: /consultations",
         resources_heading="<b>Where to find more</b>",
         contact="Contact the network",
-        feeds="As a feed: {rss} · {atom}",
+        feeds="As a feed: {rss} · {atom}\nDeadlines as a calendar to subscribe to: {ics}",
         subscribe_prompt=(
             "<b>Notifications</b>\nI send you new posts here privately as soon as they appear. "
             "What would you like to get?"

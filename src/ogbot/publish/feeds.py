@@ -1,8 +1,12 @@
 """The feed files: stored items and announcements -> ``feed.rss`` (RSS 2.0) and ``feed.atom``.
 
-This is the only module that imports ``feedgen``. :func:`render_feeds` is pure: the same input
-gives the same bytes, because every date comes from the data (never "now"), so an unchanged feed
-keeps its ETag. :func:`write_feeds` replaces a file atomically and only when its bytes changed.
+The same renderer writes the consultations alone (``konsultationen.rss``/``.atom``, ``stem``);
+:mod:`ogbot.publish.jsonfeed` writes ``feed.json`` from the same entries (:func:`feed_entries`),
+:mod:`ogbot.publish.calendar` the deadlines, and :mod:`ogbot.publish.outputs` says which files
+are written from what. This is the only module that imports ``feedgen``. :func:`render_feeds`
+is pure: the same input gives the same bytes, because every date comes from the data (never
+"now"), so an unchanged feed keeps its ETag. :func:`write_files` replaces a file atomically and
+only when its bytes changed.
 
 Decisions, written down here because readers and downstream tools rely on them:
 
@@ -63,7 +67,7 @@ import ipaddress
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -84,8 +88,9 @@ if TYPE_CHECKING:
     from ogbot.config import Settings
 
 PUBLIC_DIR = "public"
-RSS_FILE = "feed.rss"
-ATOM_FILE = "feed.atom"
+FEED_STEM = "feed"  # feed.rss, feed.atom (and feed.json)
+RSS_FILE = f"{FEED_STEM}.rss"
+ATOM_FILE = f"{FEED_STEM}.atom"
 NETWORK_NAME = "Open Government Netzwerk Deutschland"
 DEFAULT_SUBTITLE = (
     "Neuigkeiten und Konsultationen zu Open Government in Deutschland, gesammelt vom "
@@ -122,15 +127,15 @@ class FeedFiles:
 
 
 @dataclass(frozen=True)
-class _Category:
+class FeedCategory:
     term: str
     label: str
     scheme: str | None = None
 
 
 @dataclass(frozen=True)
-class _Entry:
-    """One feed entry, source-independent and already cleaned."""
+class FeedEntry:
+    """One feed entry, source-independent and already cleaned (every output format's input)."""
 
     id: str
     title: str
@@ -140,7 +145,7 @@ class _Entry:
     summary_html: str
     content_html: str
     author: str | None  # None: the network (an announcement)
-    categories: tuple[_Category, ...]
+    categories: tuple[FeedCategory, ...]
     order: tuple[datetime, int, int]
 
 
@@ -152,7 +157,7 @@ def xml_text(text: str) -> str:
     return _NOT_XML.sub("", text)
 
 
-def _line(text: str) -> str:
+def feed_line(text: str) -> str:
     """One line of XML-safe text, cleaned (:func:`ogbot.text.clean_text`), whitespace collapsed.
 
     Python counts vertical tab, form feed and the separators U+001C-U+001F as whitespace, so
@@ -164,7 +169,7 @@ def _line(text: str) -> str:
 def _title(text: str) -> str:
     """A title as the channel shows it: one clean line, at most :data:`TITLE_MAX` long (only
     its first :data:`SCAN` code points are read)."""
-    line = _line(text[:SCAN]) + (ELLIPSIS if len(text) > SCAN else "")
+    line = feed_line(text[:SCAN]) + (ELLIPSIS if len(text) > SCAN else "")
     return shorten(line, TITLE_MAX)
 
 
@@ -174,7 +179,9 @@ def _paragraphs_html(text: str, *, links: bool = False) -> str:
     parts = []
     for block in _BLANK_LINES.split(text.replace("\r\n", "\n").replace("\r", "\n")):
         lines = [
-            linked_text(_line(line), absolute_url) if links else html.escape(_line(line), False)
+            linked_text(feed_line(line), absolute_url)
+            if links
+            else html.escape(feed_line(line), False)
             for line in block.split("\n")
         ]
         lines = [line for line in lines if line]
@@ -254,57 +261,58 @@ def _german_date(day: date) -> str:
 # --- entries ---------------------------------------------------------------------------------
 
 
-class _Site:
-    """URLs and names derived once from ``site_url``."""
+class FeedSite:
+    """URLs and names derived once from ``site_url`` (``stem``: the feed files' name)."""
 
-    def __init__(self, site_url: str) -> None:
+    def __init__(self, site_url: str, stem: str = FEED_STEM) -> None:
         base = absolute_url(site_url.strip().rstrip("/"))
         if base is None:
             raise ValueError(f"site_url: not an absolute http(s) URL: {site_url!r}")
         self.base = base.rstrip("/")
         self.page = self.base + "/"
-        self.rss = f"{self.base}/{RSS_FILE}"
-        self.atom = f"{self.base}/{ATOM_FILE}"
+        self.rss = f"{self.base}/{stem}.rss"
+        self.atom = f"{self.base}/{stem}.atom"
+        self.json = f"{self.base}/{stem}.json"
         self.authority = tag_authority(self.base)
 
     def scheme(self, fragment: str) -> str:
         return self.page + fragment
 
 
-def _item_entry(item: StoredItem, site: _Site) -> _Entry:
+def _item_entry(item: StoredItem, site: FeedSite) -> FeedEntry:
     published = _utc(item.published)
     summary = without_read_more(item.summary.strip())
     if summary == ELLIPSIS:  # nothing but "[…]"
         summary = ""
-    title = _title(item.title) or shorten(_line(summary), TITLE_LIMIT) or "(ohne Titel)"
+    title = _title(item.title) or shorten(feed_line(summary), TITLE_LIMIT) or "(ohne Titel)"
     content = clean_html(xml_text(drop_unsafe(item.content_html))).strip()
 
-    categories: list[_Category] = []
+    categories: list[FeedCategory] = []
     if item.kind == "consultation":
-        categories.append(_Category("consultation", "Konsultation", site.scheme(KIND_SCHEME)))
+        categories.append(FeedCategory("consultation", "Konsultation", site.scheme(KIND_SCHEME)))
         marker = "Konsultation"
         if item.deadline is not None:
             marker += f" – Frist: {_german_date(item.deadline)}"
         summary = f"{marker}\n\n{summary}" if summary else marker
         if content:
             content = f"<p><strong>{html.escape(marker, quote=False)}</strong></p>{content}"
-    source = _line(item.source)
+    source = feed_line(item.source)
     if source:
-        name = _line(source_name(item))
-        categories.append(_Category(source, name, site.scheme(SOURCE_SCHEME)))
+        name = feed_line(source_name(item))
+        categories.append(FeedCategory(source, name, site.scheme(SOURCE_SCHEME)))
     if item.deadline is not None:
         day = item.deadline.isoformat()
-        categories.append(_Category(day, f"Frist: {day}", site.scheme(DEADLINE_SCHEME)))
+        categories.append(FeedCategory(day, f"Frist: {day}", site.scheme(DEADLINE_SCHEME)))
     seen = {c.label.casefold() for c in categories} | {c.term.casefold() for c in categories}
     for raw in item.categories:
-        name = _line(raw)
+        name = feed_line(raw)
         if name and name.casefold() not in seen:
             seen.add(name.casefold())
-            categories.append(_Category(name, name))
+            categories.append(FeedCategory(name, name))
 
     if not summary and not content:
         summary = title
-    return _Entry(
+    return FeedEntry(
         id=tag_uri(site.authority, item.first_seen, f"item/{item.id}"),
         title=title,
         link=absolute_url(item.link) or site.page,
@@ -312,17 +320,17 @@ def _item_entry(item: StoredItem, site: _Site) -> _Entry:
         updated=max(published, _utc(item.updated_at)),
         summary_html=_paragraphs_html(summary),
         content_html=content,
-        author=_line(item.author or "") or _line(source_name(item)),
+        author=feed_line(item.author or "") or feed_line(source_name(item)),
         categories=tuple(categories),
         order=(published, 0, item.id),
     )
 
 
-def _announcement_entry(announcement: Announcement, site: _Site) -> _Entry:
+def _announcement_entry(announcement: Announcement, site: FeedSite) -> FeedEntry:
     published = _utc(announcement.published)
     first_line = next((line for line in announcement.text.splitlines() if line.strip()), "")
-    title = shorten(_line(first_line), TITLE_LIMIT) or "Ankündigung"
-    return _Entry(
+    title = shorten(feed_line(first_line), TITLE_LIMIT) or "Ankündigung"
+    return FeedEntry(
         id=tag_uri(site.authority, announcement.created, f"announcement/{announcement.id}"),
         title=title,
         link=f"{site.page}#announcement-{announcement.id}",
@@ -331,9 +339,21 @@ def _announcement_entry(announcement: Announcement, site: _Site) -> _Entry:
         summary_html="",
         content_html=_paragraphs_html(announcement.text, links=True),
         author=None,
-        categories=(_Category("announcement", "Ankündigung", site.scheme(KIND_SCHEME)),),
+        categories=(FeedCategory("announcement", "Ankündigung", site.scheme(KIND_SCHEME)),),
         order=(published, 1, announcement.id),
     )
+
+
+def feed_entries(
+    items: Sequence[StoredItem], announcements: Sequence[Announcement], site: FeedSite, window: int
+) -> list[FeedEntry]:
+    """The entries of a feed, newest first, at most ``window`` (see the module's decisions)."""
+    unique: dict[tuple[int, int], FeedEntry] = {}
+    for item in items:
+        unique[(0, item.id)] = _item_entry(item, site)
+    for announcement in announcements:
+        unique[(1, announcement.id)] = _announcement_entry(announcement, site)
+    return sorted(unique.values(), key=lambda e: e.order, reverse=True)[: max(window, 0)]
 
 
 # --- rendering -------------------------------------------------------------------------------
@@ -350,31 +370,26 @@ def render_feeds(
     author_name: str = NETWORK_NAME,
     author_uri: str = "",
     language: str = "de",
+    stem: str = FEED_STEM,
 ) -> FeedFiles:
     """Both feed documents for these items and announcements; pure and deterministic.
 
-    ``site_url`` is the public base URL (the feeds are served at ``{site_url}/feed.rss`` and
-    ``{site_url}/feed.atom``, the page at ``{site_url}/``). Pass only announcements that went
+    ``site_url`` is the public base URL (the feeds are served at ``{site_url}/{stem}.rss`` and
+    ``{site_url}/{stem}.atom``, the page at ``{site_url}/``). Pass only announcements that went
     out. Raises ValueError when ``site_url`` is not an absolute http(s) URL.
     """
-    site = _Site(site_url)
-    network = _line(author_name) or NETWORK_NAME
+    site = FeedSite(site_url, stem)
+    network = feed_line(author_name) or NETWORK_NAME
     network_uri = absolute_url(author_uri) if author_uri else None
+    entries = feed_entries(items, announcements, site, window)
 
-    unique: dict[tuple[int, int], _Entry] = {}
-    for item in items:
-        unique[(0, item.id)] = _item_entry(item, site)
-    for announcement in announcements:
-        unique[(1, announcement.id)] = _announcement_entry(announcement, site)
-    entries = sorted(unique.values(), key=lambda e: e.order, reverse=True)[: max(window, 0)]
-
-    feed_title = _line(title) or NETWORK_NAME
+    feed_title = feed_line(title) or NETWORK_NAME
     feed = FeedGenerator()
     # dc:creator in RSS only: Atom has its own author element
     feed.load_extension("dc", atom=False, rss=True)
     feed.id(site.atom)
     feed.title(feed_title)
-    feed.subtitle(_line(subtitle) or feed_title)
+    feed.subtitle(feed_line(subtitle) or feed_title)
     feed.language(language)
     feed.author(_author(network, network_uri))
     feed.generator("ogbot", version=__version__, uri=PROJECT_URL)
@@ -405,7 +420,7 @@ def _author(name: str, uri: str | None) -> dict[str, str]:
     return {"name": name, "uri": uri} if uri else {"name": name}
 
 
-def _add_entry(feed: Any, entry: _Entry, network: str, network_uri: str | None) -> None:
+def _add_entry(feed: Any, entry: FeedEntry, network: str, network_uri: str | None) -> None:
     out = feed.add_entry(order="append")
     out.id(entry.id)  # also the RSS guid, isPermaLink="false"
     out.title(entry.title)
@@ -432,14 +447,17 @@ def render_feeds_for(
     settings: Settings, items: Sequence[StoredItem], announcements: Sequence[Announcement] = ()
 ) -> FeedFiles:
     """:func:`render_feeds` with the title, URLs, window and contact from the settings."""
-    return render_feeds(
-        items,
-        announcements,
-        title=settings.publish.title,
-        site_url=settings.site_url,
-        window=settings.publish.window,
-        author_uri=settings.publish.contact_url,
-    )
+    return render_feeds(items, announcements, **feed_options(settings))
+
+
+def feed_options(settings: Settings) -> dict[str, Any]:
+    """The settings every feed file is rendered with: title, site URL, window, contact."""
+    return {
+        "title": settings.publish.title,
+        "site_url": settings.site_url,
+        "window": settings.publish.window,
+        "author_uri": settings.publish.contact_url,
+    }
 
 
 # --- writing ---------------------------------------------------------------------------------
@@ -451,7 +469,12 @@ def public_dir(settings: Settings) -> Path:
 
 
 def write_feeds(directory: Path, files: FeedFiles) -> bool:
-    """Write ``feed.rss`` and ``feed.atom`` atomically; True when either file changed.
+    """Write ``feed.rss`` and ``feed.atom`` atomically; True when either file changed."""
+    return write_files(directory, {RSS_FILE: files.rss, ATOM_FILE: files.atom})
+
+
+def write_files(directory: Path, files: Mapping[str, bytes]) -> bool:
+    """Write each file (name: bytes) atomically; True when any file changed.
 
     A file whose bytes are already there is not touched (its mtime, and so Last-Modified,
     holds). A new file is written to a temporary file in the same directory, synced, then
@@ -461,7 +484,7 @@ def write_feeds(directory: Path, files: FeedFiles) -> bool:
     for leftover in directory.glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
         leftover.unlink(missing_ok=True)  # from a crash between write and rename
     changed = False
-    for name, body in ((RSS_FILE, files.rss), (ATOM_FILE, files.atom)):
+    for name, body in files.items():
         target = directory / name
         with contextlib.suppress(FileNotFoundError):
             if target.read_bytes() == body:

@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from ogbot import logs
 from ogbot.config import Settings
 from ogbot.models import Announcement, Clock, CycleReport, StoredAnnouncement, utc_now
-from ogbot.publish.feeds import ATOM_FILE, RSS_FILE, public_dir, render_feeds_for, write_feeds
+from ogbot.publish.feeds import public_dir, write_files
 from ogbot.publish.outbox import Outbox
+from ogbot.publish.outputs import PUBLIC_FILES, consultation_data, render_public_files
 from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
@@ -43,7 +44,7 @@ class Publisher:
         """Step 4 of :func:`ogbot.app.cycle.run_cycle`: feeds and posts for what changed
         (the feeds also when they are not there yet, so a first cycle always leaves them)."""
         public = public_dir(self.settings)
-        missing = not (public / RSS_FILE).exists() or not (public / ATOM_FILE).exists()
+        missing = any(not (public / name).exists() for name in PUBLIC_FILES)
         if report.new_ids or report.updated_ids or missing:
             await self.write_feeds()
         queued = await self.outbox.enqueue_items(report.new_ids)
@@ -57,8 +58,20 @@ class Publisher:
             Store.announcements, "published", self.settings.publish.window
         )
         announcements = [as_announcement(a) for a in stored]
-        files = await asyncio.to_thread(render_feeds_for, self.settings, items, announcements)
-        changed = await asyncio.to_thread(write_feeds, public_dir(self.settings), files)
+        today = self.clock().astimezone(self.settings.publish.tz).date()
+        consultations, deadlines = await self.store.call(
+            consultation_data, self.settings.publish.window, today
+        )
+        files = await asyncio.to_thread(
+            render_public_files,
+            self.settings,
+            items,
+            announcements,
+            consultations,
+            deadlines,
+            today,
+        )
+        changed = await asyncio.to_thread(write_files, public_dir(self.settings), files)
         if changed:
             log.info("feeds_written", items=len(items), announcements=len(announcements))
         return changed

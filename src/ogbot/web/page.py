@@ -185,6 +185,8 @@ def render_page(
     title = _e(publish.title)
     site = settings.site_url
     rss, atom = _e(f"{site}/feed.rss"), _e(f"{site}/feed.atom")
+    json_feed, calendar = _e(f"{site}/feed.json"), _e(f"{site}/konsultationen.ics")
+    only_rss, only_atom = _e(f"{site}/konsultationen.rss"), _e(f"{site}/konsultationen.atom")
 
     shown = {item.id for item in consultations}
     entries: list[tuple[datetime, str]] = [
@@ -194,6 +196,7 @@ def render_page(
     entries.sort(key=lambda entry: entry[0], reverse=True)
 
     subscribe = [f'<a href="{rss}">RSS-Feed</a>', f'<a href="{atom}">Atom-Feed</a>']
+    subscribe.append(f'<a href="{calendar}" type="text/calendar">Fristen als Kalender (iCal)</a>')
     channel = _telegram_link(settings.telegram.channel) if settings.telegram.enabled else None
     if channel:
         subscribe.append(f'<a href="{_e(channel)}">Telegram-Kanal</a>')
@@ -216,6 +219,11 @@ def render_page(
 <title>{title}</title>
 <link rel="alternate" type="application/rss+xml" title="{title} (RSS)" href="{rss}">
 <link rel="alternate" type="application/atom+xml" title="{title} (Atom)" href="{atom}">
+<link rel="alternate" type="application/feed+json" title="{title} (JSON Feed)" href="{json_feed}">
+<link rel="alternate" type="application/rss+xml" title="{title}: Konsultationen (RSS)" \
+href="{only_rss}">
+<link rel="alternate" type="application/atom+xml" title="{title}: Konsultationen (Atom)" \
+href="{only_atom}">
 <style>{CSS}</style>
 </head>
 <body>

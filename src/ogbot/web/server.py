@@ -1,6 +1,7 @@
 """Serving: the aiohttp application, its routes, headers and conditional answers; start and stop.
 
-``GET /feed.rss`` and ``GET /feed.atom`` serve the files another stage writes into
+``GET /feed.rss``, ``/feed.atom``, ``/feed.json``, ``/konsultationen.rss``, ``/konsultationen.atom``
+and ``/konsultationen.ics`` (:data:`FEEDS`) serve the files another stage writes into
 ``$OGBOT_DATA_DIR/public/``, with a strong ETag (a hash of the bytes, so an unchanged rewrite keeps
 it) and Last-Modified (the file's mtime), answering 304 to a match. (aiohttp's ``FileResponse``
 would do the conditional part, but its ETag is the file's mtime and size: every rewrite of the
@@ -48,6 +49,10 @@ log = logs.get_logger(__name__)
 FEEDS = {
     "/feed.rss": ("feed.rss", "application/rss+xml"),
     "/feed.atom": ("feed.atom", "application/atom+xml"),
+    "/feed.json": ("feed.json", "application/feed+json"),
+    "/konsultationen.rss": ("konsultationen.rss", "application/rss+xml"),
+    "/konsultationen.atom": ("konsultationen.atom", "application/atom+xml"),
+    "/konsultationen.ics": ("konsultationen.ics", "text/calendar"),
 }
 FEED_CACHE_CONTROL = "public, max-age=300"  # feed readers poll; a cycle is 30 minutes by default
 HEALTH_TIMEOUT = 5.0  # seconds /healthz waits for its database write before answering 503
