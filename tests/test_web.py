@@ -230,7 +230,7 @@ class Page(HTMLParser):
         self.section = ""
         self.headings: list[tuple[str, str]] = []  # (section id, h3 text)
         self.anchors: dict[str, str] = {}  # link text -> href
-        self.alternates: dict[str, str] = {}  # type -> href
+        self.alternates: dict[str, str] = {}  # type -> href of its first link (the main feed)
         self.lang = ""
         self._text: list[str] | None = None
         self._href: str | None = None
@@ -243,7 +243,7 @@ class Page(HTMLParser):
         elif tag == "section":
             self.section = values.get("id", "")
         elif tag == "link" and values.get("rel") == "alternate":
-            self.alternates[values["type"]] = values["href"]
+            self.alternates.setdefault(values["type"], values["href"])
         elif tag == "h3":
             self._text = []
         elif tag == "a":
@@ -593,6 +593,7 @@ async def test_page_has_feed_autodiscovery_links_at_the_site_url(settings, serve
     assert page.alternates == {
         "application/rss+xml": "https://news.example.org/og/feed.rss",
         "application/atom+xml": "https://news.example.org/og/feed.atom",
+        "application/feed+json": "https://news.example.org/og/feed.json",
     }
     assert page.anchors["RSS-Feed"] == "https://news.example.org/og/feed.rss"
 
