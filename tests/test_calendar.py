@@ -8,14 +8,18 @@ real socket; the test reads it back with ``icalendar``, as a calendar app would.
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import httpx
 from icalendar import Calendar
 
+from ogbot.app.cycle import run_cycle
+from ogbot.app.house import build_publisher
 from ogbot.publish.calendar import render_calendar
 from ogbot.store import Store
+from ogbot.watch.fetch import make_client
 from tests.fakes.web import site_bytes
 from tests.test_feed_outputs import NOW, OPEN_DATA, SITE, TRANSPARENCY, Network, client, network
 
@@ -156,6 +160,25 @@ async def test_a_closed_consultation_stays_30_days_after_its_deadline_in_berlin_
     assert set(events(shown)) == {TRANSPARENCY}
 
 
+async def test_a_running_ogbot_lets_a_closed_consultation_go_on_its_31st_day_without_news(
+    network: Network, client: httpx.AsyncClient
+) -> None:
+    # one publisher across the days, as in `ogbot run`; the source has nothing new
+    clock = [datetime(2027, 5, 5, 8, 0, tzinfo=UTC)]
+    publisher = build_publisher(network.settings, network.store, None, clock=lambda: clock[0])
+    async with make_client(5, allow_private=True) as http:
+        await run_cycle(
+            network.settings, http, network.store, lambda: clock[0], publisher=publisher
+        )
+        assert set(events((await calendar(network, client))[0])) == {TRANSPARENCY, OPEN_DATA}
+        clock[0] = datetime(2027, 5, 6, 8, 0, tzinfo=UTC)
+        report = await run_cycle(
+            network.settings, http, network.store, lambda: clock[0], publisher=publisher
+        )
+    assert not report.new_ids and not report.updated_ids
+    assert set(events((await calendar(network, client))[0])) == {TRANSPARENCY}
+
+
 async def test_render_calendar_is_the_same_bytes_for_the_same_items_and_day(
     network: Network,
 ) -> None:
@@ -169,3 +192,25 @@ async def test_render_calendar_is_the_same_bytes_for_the_same_items_and_day(
         for i in sorted(items, key=lambda i: (i.deadline or date.max, i.id))
         if i.kind == "consultation" and i.deadline and i.deadline >= date(2027, 4, 3)
     ]
+
+
+async def test_source_text_cannot_break_out_of_its_event(network: Network) -> None:
+    [item] = [
+        i for i in network.store.run(Store.latest_items, 10) if i.title.startswith(TRANSPARENCY)
+    ]
+    hostile = dataclasses.replace(
+        item,
+        title="Frist\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:Gefälscht; a,b \u202eTXT.EXE\x07",
+        summary="Zeile 1\nDTSTART:19700101\n\x00Ende",
+        link="javascript:alert(1)",
+    )
+    body = render_calendar(
+        [hostile], today=date(2027, 5, 3), title="T", site_url=SITE, timezone="Europe/Berlin"
+    )
+    [event] = Calendar.from_ical(body).walk("VEVENT")
+    assert str(event["SUMMARY"]) == (
+        "Frist: Frist END:VEVENT BEGIN:VEVENT SUMMARY:Gefälscht; a,b TXT.EXE"
+    )
+    assert day(event) == date(2027, 5, 12)
+    assert str(event["URL"]) == f"{SITE}/"  # not http(s): the page instead
+    assert "Zeile 1 DTSTART:19700101 Ende" in str(event["DESCRIPTION"])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from ogbot import logs
 from ogbot.config import Settings
@@ -39,13 +39,16 @@ class Publisher:
         self.store = store
         self.outbox = outbox
         self.clock = clock
+        self.written_on: date | None = None  # the local day of the last write_feeds
 
     async def after_cycle(self, report: CycleReport) -> None:
         """Step 4 of :func:`ogbot.app.cycle.run_cycle`: feeds and posts for what changed
         (the feeds also when they are not there yet, so a first cycle always leaves them)."""
         public = public_dir(self.settings)
         missing = any(not (public / name).exists() for name in PUBLIC_FILES)
-        if report.new_ids or report.updated_ids or missing:
+        # a new day: the calendar lets consultations closed for 30 days go
+        new_day = self.written_on != self.clock().astimezone(self.settings.publish.tz).date()
+        if report.new_ids or report.updated_ids or missing or new_day:
             await self.write_feeds()
         queued = await self.outbox.enqueue_items(report.new_ids)
         edits = await self.store.call(Store.request_edits, list(report.updated_ids))
@@ -72,6 +75,7 @@ class Publisher:
             today,
         )
         changed = await asyncio.to_thread(write_files, public_dir(self.settings), files)
+        self.written_on = today
         if changed:
             log.info("feeds_written", items=len(items), announcements=len(announcements))
         return changed
