@@ -192,9 +192,10 @@ class Service:
         weekly = settings.publish.weekly_slot
         if weekly is not None:  # the round-up at its slot, and at start (a slot passed meanwhile)
             day, hour, minute = weekly
+            tz = settings.publish.tz
             scheduler.add_job(
                 self._job(self.weekly),
-                CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=settings.publish.tz),
+                CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
                 id="weekly",
                 next_run_time=now + timedelta(seconds=10),
             )

@@ -232,7 +232,9 @@ WEEKDAYS: dict[str, int] = {  # German and English abbreviations (and full names
     "th": 3,
     "su": 6,
 }
-_WEEKLY = re.compile(r"\s*([A-Za-z]+)\.?,?\s+(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr)?\s*", re.IGNORECASE)
+_WEEKLY = re.compile(
+    r"\s*([A-Za-z]+)\.?,?\s+(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr)?\s*", re.IGNORECASE
+)
 
 
 def parse_weekly(text: str) -> tuple[int, int, int] | None:

@@ -12,7 +12,7 @@ whatever its type says, one with only ``url``/``htmlUrl`` is a web page.
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET  # noqa: S405 - writing only; reading goes through defusedxml
+import xml.etree.ElementTree as ET  # writing only; reading goes through defusedxml
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -42,15 +42,16 @@ class Outline:
 
 
 def render_opml(
-    sources: Sequence[SourceSettings], titles: Mapping[str, str], heading: str
+    sources: Sequence[SourceSettings], titles: Mapping[str, str], site_title: str
 ) -> bytes:
     """The sources as OPML 2.0: a feed as ``type="rss"`` with ``xmlUrl``; an HTML listing as
     ``type="link"`` with ``url``/``htmlUrl`` and a note that ogbot reads (scrapes) it. Each is
     named as people see it: ``titles`` (the configured or the feed's own title), else its
-    name. Deterministic: the same sources give the same bytes (no creation date)."""
+    name. The document is titled "<site_title>: Quellen". Deterministic: the same sources give
+    the same bytes (no creation date)."""
     root = ET.Element("opml", version="2.0")
     head = ET.SubElement(root, "head")
-    ET.SubElement(head, "title").text = heading
+    ET.SubElement(head, "title").text = f"{site_title}: Quellen"
     ET.SubElement(head, "docs").text = OPML_DOCS
     body = ET.SubElement(root, "body")
     for source in sources:
@@ -67,11 +68,10 @@ def render_opml(
                 description=SCRAPED_NOTE,
             )
         else:
-            ET.SubElement(
-                body, "outline", text=shown, title=shown, type="rss", xmlUrl=source.url
-            )
+            ET.SubElement(body, "outline", text=shown, title=shown, type="rss", xmlUrl=source.url)
     ET.indent(root)
-    return ET.tostring(root, encoding="utf-8", xml_declaration=True) + b"\n"
+    written: bytes = ET.tostring(root, encoding="utf-8", xml_declaration=True)
+    return written + b"\n"
 
 
 def _attribute(element: ET.Element, *names: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TypeAlias, cast
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -51,7 +52,8 @@ def _text(element: lxml.html.HtmlElement) -> str:
     return plain_text(etree.tostring(element, encoding="unicode", method="html"))
 
 
-Element = lxml.html.HtmlElement  # an element of a page, for watch/discover.py
+# an element of a page, for watch/discover.py (lxml has no type hints: Any to mypy)
+Element: TypeAlias = lxml.html.HtmlElement
 
 
 def html_root(source: str, body: bytes, url: str, headers: Mapping[str, str]) -> Element:
@@ -63,7 +65,7 @@ def html_root(source: str, body: bytes, url: str, headers: Mapping[str, str]) ->
         raise ScrapeError(source, f"not an HTML page ({exc})") from exc
     for bad in root.xpath("//script|//style|//noscript|//template"):
         bad.drop_tree()
-    return root
+    return cast(Element, root)
 
 
 def scrape_listing(
