@@ -339,7 +339,7 @@ def test_import_names_are_unique_and_titles_hostile_to_toml_stay_text(tmp_path: 
         "sehr-lang-sehr-lang-sehr-lang-sehr-lang",
     ]
     assert sources[0]["title"] == 'Evil" \\ [[sources]] name = "pwned'
-    assert len(sources[3]["title"]) == 100
+    assert len(sources[3]["title"]) <= 100 and sources[3]["title"].endswith("…")
     assert "skipped 'Kein Web'" in result.stdout
     # every table is one ogbot accepts
     document = {"sources": sources}

@@ -183,3 +183,18 @@ def test_weekly_slot_is_local_time_across_daylight_saving():
     # a minute before it, the latest slot is the week before (then 08:00 UTC, winter time)
     before = last_slot(now - timedelta(minutes=1), BERLIN, (0, 9, 0))
     assert before.astimezone(UTC) == datetime(2026, 3, 23, 8, 0, tzinfo=UTC)
+
+
+async def test_the_service_schedules_the_roundup_at_its_local_slot_only_when_set(tmp_path):
+    from ogbot.app.service import Service
+
+    def weekly_job(text: str):
+        document = {"publish": {"weekly": text}}
+        settings = build_settings(document, {"OGBOT_DATA_DIR": str(tmp_path)}, Path())
+        return Service(settings)._schedule().get_job("weekly")
+
+    assert weekly_job("") is None
+    job = weekly_job("Mo 09:00")
+    fields = {field.name: str(field) for field in job.trigger.fields}
+    assert (fields["day_of_week"], fields["hour"], fields["minute"]) == ("0", "9", "0")
+    assert str(job.trigger.timezone) == "Europe/Berlin"

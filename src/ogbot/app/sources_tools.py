@@ -7,24 +7,22 @@ from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from ogbot.app.commands import Say
 from ogbot.app.errors import UsageError
 from ogbot.config import ConfigError, Selectors, Settings, build_settings
 from ogbot.config.values import SOURCE_TITLE_MAX, Invalid
 from ogbot.config.values import url as valid_url
 from ogbot.publish.opml import OpmlError, Outline, read_opml, render_opml
 from ogbot.store import DB_NAME, Store
-from ogbot.text import fold
+from ogbot.text import clean_text, fold, shorten
 from ogbot.watch.normalise import link_key
 
-Say = Callable[[str], None]
-
 NAME_MAX = 40  # characters of a source's name (config/load.py)
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
 # -- ogbot sources --opml, GET /sources.opml ------------------------------------------------
@@ -63,12 +61,11 @@ def toml_string(text: str) -> str:
 
 def _one_line(text: str) -> str:
     """For a TOML comment or a title: one line, no control characters."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+    return clean_text(text)
 
 
 def _title(text: str) -> str:
-    title = _one_line(text)
-    return title if len(title) <= SOURCE_TITLE_MAX else title[: SOURCE_TITLE_MAX - 1] + "…"
+    return shorten(clean_text(text), SOURCE_TITLE_MAX)
 
 
 def _slug(text: str) -> str:
