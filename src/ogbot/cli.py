@@ -89,9 +89,22 @@ def build_parser() -> argparse.ArgumentParser:
         help="schedule it: an ISO date-time or a time such as 'morgen 9:00', in publish.timezone",
     )
     announce.add_argument("text", nargs="+", metavar="TEXT", help="the text, or - for stdin")
-    sources = command("sources", "the sources and their state; `sources check NAME` tries one")
-    sources.add_argument("action", nargs="?", choices=("check",), help="fetch one source now")
-    sources.add_argument("name", nargs="?", help="the source to check")
+    sources = command(
+        "sources",
+        "the sources and their state; `sources check NAME` tries one, `sources import FILE.opml`"
+        " prints [[sources]] TOML, `sources find URL` finds a site's feeds or select rules",
+    )
+    sources.add_argument(
+        "action",
+        nargs="?",
+        choices=("check", "import", "find"),
+        help="check: fetch one source now; import: an OPML file as TOML to paste; find: the "
+        "feeds of a site, or select rules for its listing",
+    )
+    sources.add_argument("name", nargs="?", help="the source to check, the OPML file, the URL")
+    sources.add_argument(
+        "--opml", action="store_true", help="print the configured sources as OPML 2.0"
+    )
     backup = command("backup", "an online copy of the database, safe while ogbot run runs")
     backup.add_argument(
         "--keep",
@@ -191,9 +204,25 @@ def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
 
 def cmd_sources(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     from ogbot.app.commands import check_source, sources
+    from ogbot.app.sources_tools import find_sources, import_file, sources_opml
 
+    if args.opml:
+        if args.action or args.name:
+            raise UsageError("sources: --opml takes no command; use `ogbot sources --opml`")
+        out.write(sources_opml(settings).decode())
+        out.flush()
+        return EXIT_OK
     if args.action == "check":
         return EXIT_OK if check_source(settings, args.name, _say(out)) else EXIT_FAILURE
+    if args.action in ("import", "find") and not args.name:
+        what = "FILE.opml" if args.action == "import" else "URL"
+        raise UsageError(f"sources {args.action} {what}: which {what}?")
+    if args.action == "import":
+        for line in import_file(settings, args.name):
+            out.write(line + "\n")
+        return EXIT_OK
+    if args.action == "find":
+        return EXIT_OK if find_sources(settings, args.name, _say(out)) else EXIT_FAILURE
     if args.name:
         raise UsageError("sources: use `ogbot sources check NAME` to try one source")
     for line in sources(settings):

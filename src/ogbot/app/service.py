@@ -6,7 +6,8 @@
 4. ogbot's own APScheduler ``AsyncIOScheduler`` (so it runs with or without Telegram): the watch
    cycle (:func:`ogbot.app.cycle.run_cycle`) every ``fetch.interval`` minutes (first at start,
    jittered, never two at once), scheduled announcements every minute (missed ones: at start),
-   consultation reminders daily at 9:00 local and at start, housekeeping daily; beside it the
+   consultation reminders daily at 9:00 local and at start, housekeeping daily, the weekly
+   round-up at ``publish.weekly`` (and at start, for a slot passed meanwhile); beside it the
    outbox task, which drains every 30 seconds and at once when woken (something was queued);
 5. the python-telegram-bot Application, started by hand (``initialize``, ``start_polling``,
    ``start``), when a token is set; otherwise the log says Telegram is off;
@@ -46,6 +47,7 @@ from ogbot.config import Settings
 from ogbot.lock import DataLock
 from ogbot.models import Clock, Retention, ServiceHealth, TelegramState, utc_now
 from ogbot.publish import TelegramRefused
+from ogbot.publish.roundup import weekly_roundup
 from ogbot.publish.sender import SEND_DEADLINE, Sender, make_bot
 from ogbot.store import AsyncStore, Store, StoreError
 from ogbot.web import start_web
@@ -187,6 +189,16 @@ class Service:
             id="housekeeping",
             next_run_time=now + timedelta(seconds=5),
         )
+        weekly = settings.publish.weekly_slot
+        if weekly is not None:  # the round-up at its slot, and at start (a slot passed meanwhile)
+            day, hour, minute = weekly
+            tz = settings.publish.tz
+            scheduler.add_job(
+                self._job(self.weekly),
+                CronTrigger(day_of_week=day, hour=hour, minute=minute, timezone=tz),
+                id="weekly",
+                next_run_time=now + timedelta(seconds=10),
+            )
         return scheduler
 
     def _job(self, work: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
@@ -289,6 +301,10 @@ class Service:
     async def reminders(self) -> None:
         today = self.clock().astimezone(self.settings.publish.tz).date()
         if await self.outbox.enqueue_reminders(today):
+            self.wake_outbox()
+
+    async def weekly(self) -> None:
+        if await weekly_roundup(self.publisher) is not None:
             self.wake_outbox()
 
     async def housekeep(self) -> None:

@@ -16,7 +16,7 @@ from typing import Any, Literal, get_type_hints
 from zoneinfo import ZoneInfo
 
 from ogbot.config import values as v
-from ogbot.config.values import Parser, parse_quiet_hours
+from ogbot.config.values import Parser, parse_quiet_hours, parse_weekly
 
 ENV_PREFIX = "OGBOT_"
 ENV_CONFIG = "OGBOT_CONFIG"
@@ -84,6 +84,7 @@ class PublishSettings:
     reminder_days: int = field(metadata=key(3, v.whole(0, 60)))
     privacy_url: str = field(metadata=key("", v.optional_url))
     imprint_url: str = field(metadata=key("", v.optional_url))
+    weekly: str = field(metadata=key("", v.weekly))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -93,6 +94,11 @@ class PublishSettings:
     def quiet_window(self) -> tuple[int, int] | None:
         """(start hour, end hour) in local time, or None when there are no quiet hours."""
         return parse_quiet_hours(self.quiet_hours)
+
+    @property
+    def weekly_slot(self) -> tuple[int, int, int] | None:
+        """The weekly round-up's (weekday, Monday 0; hour; minute) local, or None when off."""
+        return parse_weekly(self.weekly)
 
 
 @dataclass(frozen=True)

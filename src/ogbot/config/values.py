@@ -212,6 +212,51 @@ def quiet_hours(value: Any) -> str:
     return text
 
 
+WEEKDAYS: dict[str, int] = {  # German and English abbreviations (and full names): Monday = 0
+    **{name: day for day, name in enumerate(("mo", "di", "mi", "do", "fr", "sa", "so"))},
+    **{name: day for day, name in enumerate(("mon", "tue", "wed", "thu", "fri", "sat", "sun"))},
+    **{
+        name: day
+        for day, name in enumerate(
+            ("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag")
+        )
+    },
+    **{
+        name: day
+        for day, name in enumerate(
+            ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+        )
+    },
+    "tu": 1,
+    "we": 2,
+    "th": 3,
+    "su": 6,
+}
+_WEEKLY = re.compile(
+    r"\s*([A-Za-z]+)\.?,?\s+(\d{1,2})(?:[:.](\d{2}))?\s*(?:uhr)?\s*", re.IGNORECASE
+)
+
+
+def parse_weekly(text: str) -> tuple[int, int, int] | None:
+    """``publish.weekly``: (weekday with Monday 0, hour, minute), or None when it is off ("")."""
+    if not text.strip():
+        return None
+    match = _WEEKLY.fullmatch(text)
+    day = WEEKDAYS.get(match[1].lower()) if match else None
+    if match is None or day is None:
+        raise Invalid('not a weekday and a time such as "Mo 09:00" (or "" for off)')
+    hour, minute = int(match[2]), int(match[3] or 0)
+    if hour > 23 or minute > 59:
+        raise Invalid('not a weekday and a time such as "Mo 09:00" (or "" for off)')
+    return day, hour, minute
+
+
+def weekly(value: Any) -> str:
+    text = string(value).strip()
+    parse_weekly(text)
+    return text
+
+
 def nonempty(value: Any) -> str:
     text = string(value).strip()
     if not text:

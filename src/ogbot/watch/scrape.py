@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from datetime import date, datetime
+from typing import TypeAlias, cast
 from urllib.parse import urljoin, urlsplit
 from zoneinfo import ZoneInfo
 
@@ -51,6 +52,22 @@ def _text(element: lxml.html.HtmlElement) -> str:
     return plain_text(etree.tostring(element, encoding="unicode", method="html"))
 
 
+# an element of a page, for watch/discover.py (lxml has no type hints: Any to mypy)
+Element: TypeAlias = lxml.html.HtmlElement
+
+
+def html_root(source: str, body: bytes, url: str, headers: Mapping[str, str]) -> Element:
+    """The page's document without scripts, styles and comments; raise ScrapeError."""
+    try:
+        parser = lxml.html.HTMLParser(encoding=_charset(headers, body), remove_comments=True)
+        root = lxml.html.document_fromstring(body, parser=parser, base_url=url)
+    except (etree.ParserError, ValueError, LookupError) as exc:
+        raise ScrapeError(source, f"not an HTML page ({exc})") from exc
+    for bad in root.xpath("//script|//style|//noscript|//template"):
+        bad.drop_tree()
+    return cast(Element, root)
+
+
 def scrape_listing(
     source: str,
     body: bytes,
@@ -61,13 +78,7 @@ def scrape_listing(
     today: date,
 ) -> Parsed:
     """Entries of an HTML listing; raise ScrapeError when the selectors match nothing."""
-    try:
-        parser = lxml.html.HTMLParser(encoding=_charset(headers, body), remove_comments=True)
-        root = lxml.html.document_fromstring(body, parser=parser, base_url=url)
-    except (etree.ParserError, ValueError, LookupError) as exc:
-        raise ScrapeError(source, f"not an HTML page ({exc})") from exc
-    for bad in root.xpath("//script|//style|//noscript|//template"):
-        bad.drop_tree()
+    root = html_root(source, body, url, headers)
     try:
         items = root.cssselect(select.item)
     except SelectorError as exc:

@@ -5,7 +5,8 @@ and ``/konsultationen.ics`` (:data:`FEEDS`) serve the files another stage writes
 ``$OGBOT_DATA_DIR/public/``, with a strong ETag (a hash of the bytes, so an unchanged rewrite keeps
 it) and Last-Modified (the file's mtime), answering 304 to a match. (aiohttp's ``FileResponse``
 would do the conditional part, but its ETag is the file's mtime and size: every rewrite of the
-same bytes would change it.) ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page` and
+same bytes would change it.) ``GET /sources.opml`` lists the configured sources (OPML 2.0,
+ETag and 304 likewise). ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.web.page` and
 :mod:`ogbot.web.health` make (/healthz: 200 when ``ok``, 503 when ``degraded``). This is
 the only module that imports aiohttp; :func:`start_web` runs it on the caller's event loop.
 
@@ -39,7 +40,8 @@ from aiohttp.typedefs import Handler
 from ogbot import logs
 from ogbot.config import Settings
 from ogbot.models import Clock, ServiceHealth, utc_now
-from ogbot.store import AsyncStore
+from ogbot.publish.opml import render_opml
+from ogbot.store import AsyncStore, Store
 from ogbot.web.health import HealthSnapshot, health_failure, health_report, health_snapshot
 from ogbot.web.page import STYLE_HASH, page_text
 
@@ -181,6 +183,13 @@ class _Site:
         self.feeds[name] = feed
         headers = {"Cache-Control": FEED_CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
         return _conditional(request, feed.body, feed.etag, content_type, headers, feed.modified)
+
+    async def sources_opml(self, request: web.Request) -> web.StreamResponse:
+        """The configured sources as OPML 2.0, named as people see them, for feed readers."""
+        titles = await self.store.call(Store.source_titles)
+        body = render_opml(self.settings.sources, titles, self.settings.publish.title)
+        headers = {"Cache-Control": FEED_CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
+        return _conditional(request, body, _etag(body), "text/x-opml", headers)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         text = await page_text(self.settings, self.store, request.query.get("q", ""), self.clock())
@@ -359,6 +368,7 @@ def create_app(
     for path in FEEDS:
         app.router.add_get(path, site.feed)
     app.router.add_get("/healthz", site.healthz)
+    app.router.add_get("/sources.opml", site.sources_opml)
     app.on_cleanup.append(site.cleanup)
     return app
 
