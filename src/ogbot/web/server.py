@@ -178,7 +178,10 @@ class _Site:
         return _conditional(request, feed.body, feed.etag, content_type, headers, feed.modified)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        text = await page_text(self.settings, self.store, request.query.get("q", ""), self.clock())
+        query = request.query
+        text = await page_text(
+            self.settings, self.store, query.get("q", ""), self.clock(), query.get("seite", "")
+        )
         body = text.encode()
         # no-cache: browsers ask every time, and the ETag makes the answer a cheap 304; the ETag
         # is the hash of this very body, so a search (another body) never matches the page's
