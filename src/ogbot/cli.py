@@ -115,6 +115,20 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "path", metavar="PATH", help="the copy's file, or a directory for a file named by time"
     )
+    demo = command(
+        "demo", "run ogbot offline on bundled sample feeds (no Telegram), to see the page and feeds"
+    )
+    demo.add_argument(
+        "--data",
+        metavar="DIR",
+        help="keep the demo's data here (default: a temporary directory, deleted at the end)",
+    )
+    demo.add_argument(
+        "--port",
+        type=_port,
+        metavar="N",
+        help="the page's port on 127.0.0.1 (default: 8080 when it is free; 0: any free port)",
+    )
     restore = command("restore", "put a backup in place of the database (ogbot must be stopped)")
     restore.add_argument("path", metavar="PATH", help="the backup file")
     return parser
@@ -128,6 +142,12 @@ def _positive(text: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
     return number
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"not a port number (0-65535): {text!r}")
+    return int(text)
 
 
 # --- commands: each calls the application and prints -------------------------------------
@@ -246,6 +266,17 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
     return EXIT_OK
 
 
+def cmd_demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ogbot.app.demo import demo
+
+    try:
+        demo(settings, args.data, args.port, _say(out))
+    except RunError as exc:
+        print(f"ogbot: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "ask": cmd_ask,
     "run": cmd_run,
@@ -255,6 +286,7 @@ COMMANDS: dict[str, Command] = {
     "sources": cmd_sources,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "demo": cmd_demo,
 }
 
 

@@ -3,7 +3,12 @@
 ``GET /`` is a German page of open consultations (soonest deadline first) and the latest items,
 without JavaScript or external assets; ``GET /?q=WORDS`` is the same page showing the stored items
 that match the words (:meth:`Store.search_items`, the bot's /suche) instead, with the words echoed
-in the search form.
+in the search form. ``GET /?seite=N`` shows older items and announcements, :data:`PAGE_ITEMS` a
+page (fewer if ``publish.window`` is smaller), linked by "ältere" and "neuere" links; page 1 is
+the one with the open consultations, a value that is not a page number is page 1, and a page
+past the end says so and links back. Every page says when the sources were last checked
+("Stand: 7. Dezember 2026, 14:05 Uhr", the newest successful fetch of a configured source, in
+``publish.timezone``).
 
 Items are shown as the channel shows them (:mod:`ogbot.publish.post`): the same title, cut to
 the same length, the same summary, the source by the name people see
@@ -32,9 +37,9 @@ from ogbot.publish.post import TITLE_MAX, item_summary, item_title, source_name
 from ogbot.store import AsyncStore, Store
 from ogbot.text import clean_text, deadline_text, shorten
 
-PAGE_ITEMS = 50  # at most this many latest items on the page (fewer if publish.window is smaller)
+PAGE_ITEMS = 50  # items and announcements a page (fewer if publish.window is smaller)
 PAGE_CONSULTATIONS = 20
-PAGE_ANNOUNCEMENTS = 5
+MAX_PAGES = 200  # ?seite= beyond this is not read (older items: the search finds them)
 PAGE_SEARCH_RESULTS = 50
 QUERY_CHARS = 200  # of ?q= taken (echoed and searched); a search box needs no more
 SUMMARY_CHARS = 300
@@ -64,6 +69,7 @@ form.search{display:flex;flex-wrap:wrap;gap:.5rem;align-items:center;margin:1rem
 form.search input{flex:1 1 12rem;font:inherit;padding:.3rem .5rem;color:var(--fg);
 background:var(--bg);border:1px solid var(--muted);border-radius:.25rem}
 form.search button{font:inherit;padding:.3rem .8rem}
+nav.pages{display:flex;flex-wrap:wrap;justify-content:space-between;gap:.5rem;margin:1rem 0}
 footer{margin-top:2rem}
 """.strip()
 # the page's Content-Security-Policy allows this one stylesheet by its hash
@@ -176,9 +182,14 @@ def render_page(
     announcements: Sequence[StoredAnnouncement],
     now: datetime,
     search: Search | None = None,
+    *,
+    page: Page | None = None,
+    checked: datetime | None = None,
 ) -> str:
     """The whole page. Open consultations first; then items and announcements, newest first.
-    With a ``search``, its results instead of both lists."""
+    With a ``search``, its results instead of both lists; with a ``page`` past the first, only
+    its items and announcements (as :func:`page_text` chose them). ``checked``: the last
+    successful check of a source (None: none yet)."""
     publish = settings.publish
     tz = publish.tz
     today = now.astimezone(tz).date()
@@ -206,10 +217,13 @@ def render_page(
     if publish.privacy_url:
         footer.append(f'<a href="{_e(publish.privacy_url)}">Datenschutz</a>')
 
+    page = page or Page()
     if search is not None:
         main = _render_search(search, tz, today)
+    elif page.number > 1 or not page.entries:
+        main = _render_older(page, entries)
     else:
-        main = _render_lists(consultations, entries, tz, today)
+        main = _render_lists(consultations, entries, tz, today) + _pages_nav(page)
 
     return f"""<!DOCTYPE html>
 <html lang="de">
@@ -231,6 +245,7 @@ href="{only_atom}">
 <h1>{title}</h1>
 <p>Neuigkeiten und offene Konsultationen rund um Open Government in Deutschland,
 automatisch gesammelt aus den beobachteten Quellen.</p>
+<p class="meta" id="stand">{_stand(checked, tz)}</p>
 <p class="subscribe">Abonnieren: {" · ".join(subscribe)}</p>
 {_search_form(search.query if search is not None else "")}
 </header>
@@ -241,6 +256,81 @@ automatisch gesammelt aus den beobachteten Quellen.</p>
 </body>
 </html>
 """
+
+
+def _stand(checked: datetime | None, tz: ZoneInfo) -> str:
+    """ "Stand: 7. Dezember 2026, 14:05 Uhr": when a source was last checked successfully."""
+    if checked is None:
+        return "Stand: Die Quellen wurden noch nicht abgerufen."
+    local = checked.astimezone(tz)
+    shown = f"{long_date(local.date())}, {local:%H:%M} Uhr"
+    return f'Stand: <time datetime="{_e(local.isoformat())}">{_e(shown)}</time>'
+
+
+@dataclass(frozen=True)
+class Page:
+    """Which page of the items and announcements is shown (``?seite=``): its ``number``,
+    whether it has ``entries`` and whether older ones follow; ``last``: the last page, when
+    known (a page past the end reads them all)."""
+
+    number: int = 1
+    entries: bool = True
+    older: bool = False
+    last: int | None = None
+
+
+def page_number(text: str) -> int:
+    """``?seite=``: a page number from 1, else page 1 (empty, not a number, 0, negative)."""
+    text = text.strip()
+    if not text.isascii() or not text.isdigit():
+        return 1
+    return max(1, int(text[:12]))  # a number that long is past the end all the same
+
+
+def _page_link(number: int) -> str:
+    # relative: the page works wherever it is served (a proxy may add a path)
+    return "./" if number == 1 else f"?seite={number}"
+
+
+def _pages_nav(page: Page) -> str:
+    """The links to newer and older items; none on a single page."""
+    links = []
+    if page.number > 1:
+        links.append(f'<a href="{_page_link(page.number - 1)}" rel="prev">← neuere Meldungen</a>')
+    if page.older:
+        links.append(f'<a href="{_page_link(page.number + 1)}" rel="next">ältere Meldungen →</a>')
+    if not links:
+        return ""
+    return f'\n<nav class="pages" aria-label="Weitere Seiten">{"".join(links)}</nav>'
+
+
+def _render_older(page: Page, entries: Sequence[tuple[datetime, str]]) -> str:
+    """A page past the first: its items and announcements; past the end, a polite note."""
+    if not page.entries:
+        if page.last is None:
+            where = (
+                f"So weit zurück reicht diese Seite nicht (höchstens {MAX_PAGES} Seiten); "
+                "ältere Meldungen findet die Suche."
+            )
+        elif page.last == 1:
+            where = "Alle Meldungen stehen auf der ersten Seite."
+        else:
+            where = (
+                f'Die Meldungen reichen bis <a href="{_page_link(page.last)}">Seite '
+                f"{page.last}</a>."
+            )
+        return (
+            '<section id="neuigkeiten" aria-labelledby="neuigkeiten-titel">'
+            f'<h2 id="neuigkeiten-titel">Seite {page.number} gibt es nicht</h2>'
+            f"<p>Hier sind keine Meldungen. {where}</p>"
+            '<p><a href="./">Zur ersten Seite: neueste Meldungen und offene Konsultationen</a></p>'
+            "</section>"
+        )
+    news_list = '<ol class="items">' + "".join(body for _, body in entries) + "</ol>"
+    return f"""<section id="neuigkeiten" aria-labelledby="neuigkeiten-titel">
+<h2 id="neuigkeiten-titel">Ältere Meldungen – Seite {page.number}</h2>
+{news_list}
+</section>{_pages_nav(page)}"""
 
 
 def _render_lists(
@@ -272,23 +362,80 @@ def _render_lists(
 </section>"""
 
 
-async def page_text(settings: Settings, store: AsyncStore, query: str, now: datetime) -> str:
-    """The page as asked for with ``?q=query``: a search's results, or (no words) the lists."""
+async def page_text(
+    settings: Settings, store: AsyncStore, query: str, now: datetime, seite: str = ""
+) -> str:
+    """The page as asked for with ``?q=query``: a search's results, or (no words) the lists,
+    page ``?seite=`` of them."""
     query = " ".join(query[:QUERY_CHARS].split())
+    names = tuple(source.name for source in settings.sources)
     if query:  # a search: its results only (the lists are not read)
-        results = await store.call(Store.search_items, query, PAGE_SEARCH_RESULTS)
-        return render_page(settings, [], [], [], now, Search(query, results))
+        results, checked = await store.call(_search_data, query, names)
+        return render_page(settings, [], [], [], now, Search(query, results), checked=checked)
     today = now.astimezone(settings.publish.tz).date()
-    limit = min(settings.publish.window, PAGE_ITEMS)
-    consultations, latest, announcements = await store.call(_page_data, today, limit)
-    return render_page(settings, consultations, latest, announcements, now)
+    size = min(settings.publish.window, PAGE_ITEMS)
+    data = await store.call(_page_data, today, size, page_number(seite), names)
+    return render_page(
+        settings,
+        data.consultations,
+        data.items,
+        data.announcements,
+        now,
+        page=data.page,
+        checked=data.checked,
+    )
+
+
+@dataclass(frozen=True)
+class _PageData:
+    consultations: list[StoredItem]  # page 1 only
+    items: list[StoredItem]  # this page's
+    announcements: list[StoredAnnouncement]  # this page's
+    page: Page
+    checked: datetime | None
+
+
+def _last_check(store: Store, names: Sequence[str]) -> datetime | None:
+    """The newest successful fetch of a configured source (a 304 counts: it was checked)."""
+    times = [s.last_success for s in store.sources() if s.name in names and s.last_success]
+    return max(times, default=None)
+
+
+def _search_data(
+    store: Store, query: str, names: Sequence[str]
+) -> tuple[list[StoredItem], datetime | None]:
+    return store.search_items(query, PAGE_SEARCH_RESULTS), _last_check(store, names)
 
 
 def _page_data(
-    store: Store, today: date, limit: int
-) -> tuple[list[StoredItem], list[StoredItem], list[StoredAnnouncement]]:
-    return (
-        store.open_consultations(today, PAGE_CONSULTATIONS),
-        store.latest_items(limit),
-        store.announcements("published", PAGE_ANNOUNCEMENTS),
+    store: Store, today: date, size: int, number: int, names: Sequence[str]
+) -> _PageData:
+    """Page ``number`` of the items and announcements, newest first (the open consultations
+    shown on page 1 are left out of every page). The newest ``offset + size + 1`` of each are
+    enough to know this page and whether an older one follows."""
+    checked = _last_check(store, names)
+    consultations = store.open_consultations(today, PAGE_CONSULTATIONS)
+    if number > MAX_PAGES:
+        return _PageData([], [], [], Page(number, entries=False), checked)
+    shown = {item.id for item in consultations}
+    offset = (number - 1) * size
+    wanted = offset + size + 1
+    items = [i for i in store.latest_items(wanted + len(shown)) if i.id not in shown][:wanted]
+    announcements = store.announcements("published", wanted)
+    stream: list[tuple[datetime, StoredItem | StoredAnnouncement]] = [
+        (item.published, item) for item in items
+    ]
+    stream += [(_announced_at(a), a) for a in announcements]
+    stream.sort(key=lambda entry: entry[0], reverse=True)
+    here = [entry for _, entry in stream[offset : offset + size]]
+    last = None if len(stream) >= wanted else max(1, -(-len(stream) // size))
+    page = Page(
+        number, entries=bool(here) or number == 1, older=len(stream) > offset + size, last=last
+    )
+    return _PageData(
+        consultations if number == 1 else [],
+        [entry for entry in here if isinstance(entry, StoredItem)],
+        [entry for entry in here if isinstance(entry, StoredAnnouncement)],
+        page,
+        checked,
     )

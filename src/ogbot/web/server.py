@@ -192,7 +192,10 @@ class _Site:
         return _conditional(request, body, _etag(body), "text/x-opml", headers)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
-        text = await page_text(self.settings, self.store, request.query.get("q", ""), self.clock())
+        query = request.query
+        text = await page_text(
+            self.settings, self.store, query.get("q", ""), self.clock(), query.get("seite", "")
+        )
         body = text.encode()
         # no-cache: browsers ask every time, and the ETag makes the answer a cheap 304; the ETag
         # is the hash of this very body, so a search (another body) never matches the page's
