@@ -137,6 +137,8 @@ def test_demo_fills_the_page_and_the_feeds_from_the_samples_and_stops_on_ctrl_c(
         titles = [entry.title for entry in feed.entries]
         assert "Germany Action Plan Review 2023-2025 – For Public Comment" in titles, path
         assert len(titles) >= 9, (path, titles)
+    calendar = httpx.get(demo.url("deadlines"), timeout=10)
+    assert "Frist: Germany Action Plan Review 2023-2025" in calendar.text.replace("\r\n ", "")
     found = httpx.get(f"{site}/?q=Aktionsplan", timeout=10).text
     assert "Treffer" in found and "Nationalen Aktionsplans" in found
     assert httpx.get(f"{site}/healthz", timeout=10).json()["status"] == "ok"

@@ -215,6 +215,9 @@ def _tell_urls(settings: Settings, base: str, data_dir: Path, *, temporary: bool
     say(f"  a search      {site}/?q=Aktionsplan")
     say(f"  RSS feed      {site}/feed.rss")
     say(f"  Atom feed     {site}/feed.atom")
+    say(f"  JSON Feed     {site}/feed.json")
+    say(f"  deadlines     {site}/konsultationen.ics  (a calendar app subscribes to it)")
+    say(f"  sources       {site}/sources.opml")
     say(f"  health        {site}/healthz")
     say("Ctrl-C stops the demo.")
 
