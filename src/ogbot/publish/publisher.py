@@ -2,7 +2,8 @@
 
 The feed files are rendered from the store (the newest ``publish.window`` items and the
 published announcements), so they always show what is stored, and an unchanged store gives
-byte-identical files. Posts go through the :class:`~ogbot.publish.outbox.Outbox`.
+byte-identical files. Posts go through the :class:`~ogbot.publish.outbox.Outbox`; new items of
+a source under review wait for a coordinator at the :class:`~ogbot.publish.review.ReviewDesk`.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from ogbot.config import Settings
 from ogbot.models import Announcement, Clock, CycleReport, StoredAnnouncement, utc_now
 from ogbot.publish.feeds import ATOM_FILE, RSS_FILE, public_dir, render_feeds_for, write_feeds
 from ogbot.publish.outbox import Outbox
+from ogbot.publish.review import ReviewDesk
 from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
@@ -38,21 +40,30 @@ class Publisher:
         self.store = store
         self.outbox = outbox
         self.clock = clock
+        self.review = ReviewDesk(settings, store, outbox, self.write_feeds, clock=clock)
 
     async def after_cycle(self, report: CycleReport) -> None:
         """Step 4 of :func:`ogbot.app.cycle.run_cycle`: feeds and posts for what changed
         (the feeds also when they are not there yet, so a first cycle always leaves them)."""
         public = public_dir(self.settings)
         missing = not (public / RSS_FILE).exists() or not (public / ATOM_FILE).exists()
+        to_post = await self.review.hold(report.new_ids)  # first: the feeds may follow it
         if report.new_ids or report.updated_ids or missing:
             await self.write_feeds()
-        queued = await self.outbox.enqueue_items(report.new_ids)
+        queued = await self.outbox.enqueue_items(to_post)
         edits = await self.store.call(Store.request_edits, list(report.updated_ids))
         if queued or edits:
             log.info("posts_queued", posts=queued, edits=edits)
+        await self.review.expire()
+        await self.review.send_previews()
 
     async def write_feeds(self) -> bool:
-        items = await self.store.call(Store.latest_items, self.settings.publish.window)
+        window = self.settings.publish.window
+        hidden: set[int] = set()
+        if self.settings.publish.feeds_follow_review:  # only posted items of a review source
+            hidden = set(await self.store.call(Store.unposted_reviews))
+        items = await self.store.call(Store.latest_items, window + len(hidden))
+        items = [item for item in items if item.id not in hidden][:window]
         stored = await self.store.call(
             Store.announcements, "published", self.settings.publish.window
         )
@@ -92,7 +103,10 @@ class Publisher:
 
     async def publish_due(self) -> tuple[list[int], list[StoredAnnouncement]]:
         """Scheduled announcements whose time has come. Missed by more than a day while ogbot
-        was down: not sent, marked ``missed`` and returned, so the coordinator can be told."""
+        was down: not sent, marked ``missed`` and returned, so the coordinator can be told.
+        (Every minute in ``ogbot run``: also the review's timeouts and previews still due.)"""
+        await self.review.expire()
+        await self.review.send_previews()
         now = self.clock()
         published, missed = [], []
         for announcement in await self.store.call(Store.announcements, "scheduled"):
