@@ -102,6 +102,11 @@ def build_parser() -> argparse.ArgumentParser:
     backup.add_argument(
         "path", metavar="PATH", help="the copy's file, or a directory for a file named by time"
     )
+    review = command(
+        "review", "items waiting for a coordinator's review; `review post|skip ID` decides"
+    )
+    review.add_argument("action", nargs="?", choices=("post", "skip"), help="decide one item")
+    review.add_argument("id", nargs="?", type=_positive, help="the item's id (see `ogbot review`)")
     restore = command("restore", "put a backup in place of the database (ogbot must be stopped)")
     restore.add_argument("path", metavar="PATH", help="the backup file")
     return parser
@@ -217,6 +222,13 @@ def cmd_restore(args: argparse.Namespace, settings: Settings, out: TextIO) -> in
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ogbot.app.commands import review
+
+    review(settings, args.action, args.id, _say(out))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "ask": cmd_ask,
     "run": cmd_run,
@@ -226,6 +238,7 @@ COMMANDS: dict[str, Command] = {
     "sources": cmd_sources,
     "backup": cmd_backup,
     "restore": cmd_restore,
+    "review": cmd_review,
 }
 
 

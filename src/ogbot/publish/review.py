@@ -29,7 +29,15 @@ from datetime import timedelta
 
 from ogbot import logs
 from ogbot.config import Settings, SourceSettings
-from ogbot.models import Clock, Lang, Review, ReviewDecision, ReviewPreview, utc_now
+from ogbot.models import (
+    Clock,
+    Lang,
+    Review,
+    ReviewDecision,
+    ReviewPreview,
+    ReviewState,
+    utc_now,
+)
 from ogbot.publish.outbox import RETRY_DELAY, UNKNOWN_DELAY, Outbox
 from ogbot.publish.post import Post, item_post
 from ogbot.publish.sender import Buttons, SendError
@@ -245,7 +253,7 @@ class ReviewDesk:
     ) -> Review | None:
         """Post or skip a pending item; None when there is none pending with this id (decided
         already, or never under review). ``decided_by``: the name people are told."""
-        state = "posted" if decision == "post" else "skipped"
+        state: ReviewState = "posted" if decision == "post" else "skipped"
         now = self.clock()
         if not await self.store.call(Store.decide_review, item_id, state, decided_by, actor, now):
             return None
