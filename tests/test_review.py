@@ -451,6 +451,32 @@ async def test_review_a_preview_whose_send_got_no_answer_goes_once_more(desk: De
     assert len(sends) == 2
 
 
+async def test_review_a_preview_cut_off_by_a_stop_goes_once_more_after_the_restart(
+    desk: Desk,
+) -> None:
+    await started(desk)
+    desk.feed_has(OLD)
+    await desk.cycle()
+    desk.clock.advance(timedelta(minutes=30))
+    desk.feed_has(NEW, OLD)
+    desk.telegram.slow_next("sendMessage", 3)  # Ada's preview arrives, the answer is late
+
+    cycle = asyncio.create_task(desk.cycle())
+    await desk.until(lambda: desk.previews(ADA), "Ada's preview delivered")
+    cycle.cancel()  # ogbot stops before it hears back
+    with contextlib.suppress(asyncio.CancelledError):
+        await cycle
+    await desk.restart()
+    desk.clock.advance(timedelta(minutes=2))
+    await desk.publisher.publish_due()
+    desk.clock.advance(timedelta(minutes=2))
+    await desk.publisher.publish_due()
+
+    # the one whose outcome was unknown is sent once more (the outbox's rule), the rest once
+    assert len(desk.previews(ADA)) == 2
+    assert len(desk.previews(BEN)) == 1
+
+
 # --- ogbot review -----------------------------------------------------------------------------
 
 

@@ -8,10 +8,11 @@ In the order things happen:
    the backlog of a first sight) are held, with a pending preview for every coordinator; the
    rest is queued as usual.
 2. :meth:`ReviewDesk.send_previews`: each coordinator gets the exact post the channel would
-   get, privately, with the buttons **Posten** / **Überspringen** / **Titel ändern** (**Post**
-   / **Skip** / **Edit title** for a coordinator whose Telegram client is English). Sent as the
-   outbox sends: claimed in the store before the request, recorded after it; a send cut off by
-   a crash is sent once more, never a third time, and a restart sends nothing twice.
+   get, privately (silently in quiet hours), with the buttons **Posten** / **Überspringen** /
+   **Titel ändern** (**Post** / **Skip** / **Edit title** for a coordinator whose Telegram
+   client is English). Sent as the outbox sends: claimed in the store before the request,
+   recorded after it; a send cut off by a crash, or without an answer, is sent once more,
+   never a third time, and a restart sends nothing twice.
 3. :meth:`ReviewDesk.decide`: the first decision is final (a conditional update in the store).
    Posted: queued in the outbox like any new item, so digests, pacing and quiet hours apply
    from now on. Skipped: never posted; in the feeds unless ``publish.feeds_follow_review``
@@ -38,7 +39,7 @@ from ogbot.models import (
     ReviewState,
     utc_now,
 )
-from ogbot.publish.outbox import RETRY_DELAY, UNKNOWN_DELAY, Outbox
+from ogbot.publish.outbox import RETRY_DELAY, UNKNOWN_DELAY, Outbox, in_quiet_hours
 from ogbot.publish.post import Post, item_post
 from ogbot.publish.sender import Buttons, SendError
 from ogbot.store import AsyncStore, Store
@@ -132,6 +133,10 @@ class ReviewDesk:
         """The coordinator's language as their Telegram client last said; German by default."""
         return "en" if await self.store.call(Store.meta, lang_key(coordinator)) == "en" else "de"
 
+    def _quiet(self) -> bool:
+        """A preview in quiet hours arrives without a sound, as the channel's posts do."""
+        return in_quiet_hours(self.settings, self.clock())
+
     async def preview(self, item_id: int) -> Post | None:
         """The post the channel would get for the item now (its corrected title included)."""
         items = await self.store.call(Store.items_by_id, [item_id])
@@ -200,7 +205,7 @@ class ReviewDesk:
         if not await self.store.call(Store.claim_preview, item_id, user):
             return 0  # decided meanwhile
         try:
-            sent = await sender.send(str(user), post, silent=False, buttons=buttons)
+            sent = await sender.send(str(user), post, silent=self._quiet(), buttons=buttons)
         except SendError as exc:
             now = self.clock()
             if exc.outcome == "retry":
@@ -234,7 +239,7 @@ class ReviewDesk:
         lang = await self.lang_of(coordinator)
         try:
             sent = await sender.send(
-                str(coordinator), post, silent=False, buttons=review_buttons(item_id, lang)
+                str(coordinator), post, silent=self._quiet(), buttons=review_buttons(item_id, lang)
             )
         except SendError as exc:
             log.warning(
