@@ -293,6 +293,21 @@ async def test_review_a_strangers_press_changes_nothing(desk: Desk) -> None:
     assert await desk.actions() == []
 
 
+async def test_review_posten_after_max_age_says_it_is_too_old_for_the_channel(
+    desk: Desk,
+) -> None:
+    await started(desk)
+    await desk.new_item_under_review()
+    desk.clock.advance(timedelta(days=3))  # publish.max_age: 3 days
+
+    answer = await desk.press(ADA, desk.preview(ADA), "Posten")
+    await desk.drain()
+
+    assert answer == "✅ Gepostet von Ada – aber zu alt für den Kanal (publish.max_age)"
+    assert desk.channel() == []
+    assert desk.follower() == []
+
+
 # --- Überspringen ---------------------------------------------------------------------------
 
 

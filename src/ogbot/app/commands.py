@@ -365,11 +365,15 @@ def review(settings: Settings, action: str | None, item_id: int | None, say: Say
                     f"review: item {item_id} was {found.state} already"
                     f" (by {found.decided_by or '?'})"
                 )
-            if decided.state == "skipped":
+            if decided.review.state == "skipped":
                 say(f"item {item_id} skipped: it is not posted")
                 return
-            say(f"item {item_id} posted: queued for the channel and subscribers")
             off = channel_state(settings)
+            if not decided.queued:
+                why = off or "it is older than publish.max_age"
+                say(f"item {item_id} posted, but nothing is queued: {why}")
+                return
+            say(f"item {item_id} posted: queued for the channel and subscribers")
             if off:
                 say(off)
             elif not holder:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from ogbot import logs
 from ogbot.models import Clock, Lang, Review, ReviewDecision, StoredItem, utc_now
 from ogbot.publish.publisher import Publisher
-from ogbot.publish.review import TITLE_MAX, ReviewDesk, lang_key
+from ogbot.publish.review import TITLE_MAX, Decided, ReviewDesk, lang_key
 from ogbot.store import AsyncStore, Store
 from ogbot.text import clean_text
 
@@ -83,13 +83,13 @@ class Reviews:
 
     async def decide(
         self, item_id: int, decision: ReviewDecision, *, coordinator: int | None, name: str
-    ) -> Review | None:
+    ) -> Decided | None:
         """Post or skip; None when the item is not waiting (decided already: see
         :meth:`find`). ``coordinator`` None: from the shell, ``name`` says who."""
-        review = await self.desk.decide(item_id, decision, decided_by=name, actor=coordinator)
-        if review is not None and decision == "post":
+        decided = await self.desk.decide(item_id, decision, decided_by=name, actor=coordinator)
+        if decided is not None and decided.queued:
             self.wake_outbox()
-        return review
+        return decided
 
     async def show_decision(self, review: Review) -> None:
         """Every coordinator's preview of a decided item says who decided and what."""

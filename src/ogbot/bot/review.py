@@ -51,14 +51,14 @@ TEXTS: dict[Lang, dict[str, str]] = {
         "kept_title": "Der Titel bleibt, wie er ist.",
         "bad_title": "Das geht nicht als Titel ({problem}). Schick mir eine Zeile Text.",
         "gone": "Dieser Eintrag wartet nicht (mehr) auf eine Prüfung.",
-        "corrected": "Titel geändert.",
+        "too_old": " – aber zu alt für den Kanal (publish.max_age)",
     },
     "en": {
         "ask_title": "Send me the new title as your next message (or “cancel”).",
         "kept_title": "The title stays as it is.",
         "bad_title": "That cannot be a title ({problem}). Send me one line of text.",
         "gone": "This item is not waiting for a review (any more).",
-        "corrected": "Title changed.",
+        "too_old": " – but too old for the channel (publish.max_age)",
     },
 }
 
@@ -127,7 +127,10 @@ class ReviewButtons:
                 name=user.first_name or AUTHOR_FALLBACK,
             )
             if decided is not None:
-                await _answer(query, decided_text(decided, lang))
+                text = decided_text(decided.review, lang)
+                if decided.review.state == "posted" and not decided.queued:
+                    text += TEXTS[lang]["too_old"]
+                await _answer(query, text)
                 raise ApplicationHandlerStop
         review = await self.reviews.find(item_id)
         if review is None:

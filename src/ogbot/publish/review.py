@@ -26,6 +26,7 @@ In the order things happen:
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from ogbot import logs
@@ -102,6 +103,15 @@ def decided_text(review: Review, lang: Lang) -> str:
 def decided_buttons(review: Review, lang: Lang) -> Buttons:
     """The one button a decided preview keeps: it says who decided and what."""
     return (((decided_text(review, lang), f"{CALLBACK_PREFIX}:info:{review.item_id}"),),)
+
+
+@dataclass(frozen=True)
+class Decided:
+    """A decision carried out: the review as it stands now, and how many posts it queued (none
+    for a posted item the channel would not take any more: older than ``publish.max_age``)."""
+
+    review: Review
+    queued: int
 
 
 class ReviewDesk:
@@ -255,7 +265,7 @@ class ReviewDesk:
 
     async def decide(
         self, item_id: int, decision: ReviewDecision, *, decided_by: str, actor: int | None
-    ) -> Review | None:
+    ) -> Decided | None:
         """Post or skip a pending item; None when there is none pending with this id (decided
         already, or never under review). ``decided_by``: the name people are told."""
         state: ReviewState = "posted" if decision == "post" else "skipped"
@@ -275,7 +285,7 @@ class ReviewDesk:
                 await self.write_feeds()
         log.info("review_decided", item=item_id, decision=decision, user=actor, queued=queued)
         await self.show_decision(review)
-        return review
+        return Decided(review, queued)
 
     async def show_decision(self, review: Review) -> None:
         """Every coordinator's preview says who decided and what, instead of its buttons."""
@@ -309,7 +319,7 @@ class ReviewDesk:
 
     # -- 4. the timeout ----------------------------------------------------------------------
 
-    async def expire(self) -> list[Review]:
+    async def expire(self) -> list[Decided]:
         """Decide the items that waited longer than their source's ``review_timeout``."""
         now, decided = self.clock(), []
         sources = self.sources
