@@ -129,6 +129,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="the page's port on 127.0.0.1 (default: 8080 when it is free; 0: any free port)",
     )
+    review = command(
+        "review", "items waiting for a coordinator's review; `review post|skip ID` decides"
+    )
+    review.add_argument("action", nargs="?", choices=("post", "skip"), help="decide one item")
+    review.add_argument("id", nargs="?", type=_positive, help="the item's id (see `ogbot review`)")
     restore = command("restore", "put a backup in place of the database (ogbot must be stopped)")
     restore.add_argument("path", metavar="PATH", help="the backup file")
     return parser
@@ -277,6 +282,13 @@ def cmd_demo(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
     return EXIT_OK
 
 
+def cmd_review(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ogbot.app.commands import review
+
+    review(settings, args.action, args.id, _say(out))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Command] = {
     "ask": cmd_ask,
     "run": cmd_run,
@@ -287,6 +299,7 @@ COMMANDS: dict[str, Command] = {
     "backup": cmd_backup,
     "restore": cmd_restore,
     "demo": cmd_demo,
+    "review": cmd_review,
 }
 
 

@@ -350,3 +350,39 @@ _MONTHS_DE = (
 _MONTHS_EN = (
     "January February March April May June July August September October November December".split()
 )
+
+
+# --- review before posting ([[sources]] review) ---------------------------------------------
+
+ReviewState = Literal["pending", "posted", "skipped"]
+ReviewDecision = Literal["post", "skip"]
+# a preview sent to one coordinator: as the outbox's posts (sent once; an unknown outcome
+# once more), "cancelled" when the item was decided before it went out
+PreviewState = Literal["pending", "sending", "sent", "unknown", "failed", "cancelled"]
+
+
+@dataclass(frozen=True)
+class Review:
+    """An item of a source under review, waiting for a coordinator's decision or decided.
+    ``title``: a coordinator's correction of the item's title (posts, feeds, page show it);
+    ``decided_by``: who decided, as people are told (a first name, "shell", "timeout")."""
+
+    item_id: int
+    source: str
+    state: ReviewState
+    created: datetime
+    title: str | None = None
+    decided_at: datetime | None = None
+    decided_by: str | None = None
+    actor: int | None = None  # the deciding coordinator's user id (None: shell, timeout)
+
+
+@dataclass(frozen=True)
+class ReviewPreview:
+    """The preview of one item for one coordinator (its buttons: Posten, Überspringen)."""
+
+    item_id: int
+    coordinator: int
+    state: PreviewState
+    message_id: int | None = None
+    uncertain: bool = False

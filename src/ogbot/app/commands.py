@@ -13,7 +13,7 @@ from pathlib import Path
 
 from ogbot.app.errors import StoreError, UsageError
 from ogbot.config import Settings
-from ogbot.models import Answer, Lang, Retention, SourceState, utc_now
+from ogbot.models import Answer, Lang, Retention, ReviewDecision, SourceState, utc_now
 from ogbot.store import DB_NAME, Store
 
 Say = Callable[[str], None]
@@ -326,3 +326,85 @@ def restore(settings: Settings, path: str) -> list[str]:
         "not to the channel"
     )
     return lines
+
+
+# -- ogbot review ------------------------------------------------------------------------------
+
+
+def review(settings: Settings, action: str | None, item_id: int | None, say: Say) -> None:
+    """The items waiting for a coordinator's decision (``ogbot review``), or a decision from the
+    shell (``ogbot review post ID`` / ``ogbot review skip ID``: in the audit record as the
+    shell, every coordinator's preview says so)."""
+    from ogbot.app.house import publishing
+    from ogbot.app.review import Reviews
+    from ogbot.lock import DataLock
+    from ogbot.publish.review import SHELL
+    from ogbot.store import AsyncStore
+
+    if action is None:
+        if item_id is not None:
+            raise UsageError("review: `ogbot review post ID` or `ogbot review skip ID`")
+        _list_reviews(settings, say)
+        return
+    if action not in ("post", "skip") or item_id is None:
+        raise UsageError("review: `ogbot review`, `ogbot review post ID` or `ogbot review skip ID`")
+    decision: ReviewDecision = "post" if action == "post" else "skip"
+    lock = DataLock(settings.data_dir)
+    holder = lock.acquire()
+    store = AsyncStore.open(settings.data_dir, start_afresh=settings.start_afresh)
+
+    async def work() -> None:
+        async with publishing(settings, store) as publisher:
+            reviews = Reviews(store, publisher)
+            decided = await reviews.decide(item_id, decision, coordinator=None, name=SHELL)
+            if decided is None:
+                found = await reviews.find(item_id)
+                if found is None:
+                    raise UsageError(f"review: item {item_id} is not under review")
+                raise UsageError(
+                    f"review: item {item_id} was {found.state} already"
+                    f" (by {found.decided_by or '?'})"
+                )
+            if decided.review.state == "skipped":
+                say(f"item {item_id} skipped: it is not posted")
+                return
+            off = channel_state(settings)
+            if not decided.queued:
+                why = off or "it is older than publish.max_age"
+                say(f"item {item_id} posted, but nothing is queued: {why}")
+                return
+            say(f"item {item_id} posted: queued for the channel and subscribers")
+            if off:
+                say(off)
+            elif not holder:
+                say("the running ogbot (it holds the lock) sends it")
+            else:
+                await publisher.outbox.recover()
+                say((await publisher.outbox.drain_for_wait()).line())
+
+    try:
+        asyncio.run(work())
+    finally:
+        store.close()
+        if holder:
+            lock.release()
+
+
+def _list_reviews(settings: Settings, say: Say) -> None:
+    store = Store.open(settings.data_dir, start_afresh=settings.start_afresh)
+    try:
+        pending = store.reviews("pending")
+        items = {item.id: item for item in store.items_by_id([r.item_id for r in pending])}
+    finally:
+        store.close()
+    if not pending:
+        say("no items wait for a review")
+        return
+    say(f"{len(pending)} items wait for a review (ogbot review post ID / ogbot review skip ID):")
+    for waiting in pending:
+        item = items.get(waiting.item_id)
+        if item is None:
+            continue
+        since = _local(waiting.created, settings)
+        corrected = " (title corrected)" if waiting.title else ""
+        say(f"\n{item.id}  {item.title}{corrected}\n  {item.link}\n  {item.source} · since {since}")

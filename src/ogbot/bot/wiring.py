@@ -15,7 +15,7 @@ from telegram.error import NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from ogbot import logs
-from ogbot.bot import conversation, coordinator, flood
+from ogbot.bot import conversation, coordinator, flood, review
 from ogbot.bot.services import BotServices
 from ogbot.publish.sender import make_bot
 
@@ -35,6 +35,7 @@ def build_application(services: BotServices, bot: Bot | None = None) -> Applicat
     # one flood gate for every reply: a stranger's refused /announce counts like any message
     gate = flood.FloodGate()
     coordinator.register(application, services, gate)
+    review.register(application, services, gate)
     conversation.register(application, services, gate)
     application.add_error_handler(on_error)
     return application

@@ -333,6 +333,8 @@ def effective_toml(settings: Settings) -> str:
             value = getattr(source, f.name)
             if value is None or value == ():  # left out (name, url and type never are)
                 continue
+            if f.name.startswith("review") and value == f.default:  # not under review
+                continue
             if isinstance(value, Selectors):
                 parts = [
                     f"{key} = {_toml_value(getattr(value, key))}"

@@ -85,6 +85,8 @@ class PublishSettings:
     privacy_url: str = field(metadata=key("", v.optional_url))
     imprint_url: str = field(metadata=key("", v.optional_url))
     weekly: str = field(metadata=key("", v.weekly))
+    # skipped items of a source under review ([[sources]] review) leave the feeds too
+    feeds_follow_review: bool = field(metadata=key(False, v.boolean))
 
     @property
     def tz(self) -> ZoneInfo:
@@ -130,6 +132,7 @@ class Selectors:
 
 
 SourceType = Literal["feed", "html"]
+ReviewTimeoutAction = Literal["post", "drop"]
 
 
 @dataclass(frozen=True)
@@ -147,6 +150,15 @@ class SourceSettings:
     user_agent: str | None = field(default=None, metadata=source_key(v.nonempty))
     include: tuple[str, ...] = field(default=(), metadata=source_key(v.string_list))
     exclude: tuple[str, ...] = field(default=(), metadata=source_key(v.string_list))
+    # new items wait for a coordinator's Posten/Überspringen before any chat gets them
+    review: bool = field(default=False, metadata=source_key(v.boolean))
+    # hours an item waits for that decision; then review_timeout_action decides (None: forever)
+    review_timeout: float | None = field(
+        default=None, metadata=source_key(v.number(0, exclusive=True))
+    )
+    review_timeout_action: ReviewTimeoutAction = field(
+        default="drop", metadata=source_key(v.review_timeout_action)
+    )
 
 
 @dataclass(frozen=True)

@@ -289,3 +289,9 @@ def source_type(value: Any) -> str:
     if value not in ("feed", "html"):
         raise Invalid('must be "feed" or "html"')
     return str(value)
+
+
+def review_timeout_action(value: Any) -> str:
+    if value not in ("post", "drop"):
+        raise Invalid('must be "post" or "drop"')
+    return str(value)

@@ -49,13 +49,16 @@ PUBLIC_FILES = (
 
 
 def consultation_data(
-    store: Store, window: int, today: date
+    store: Store, window: int, today: date, hidden: frozenset[int] = frozenset()
 ) -> tuple[list[StoredItem], list[StoredItem]]:
     """From the store: the newest ``window`` consultations (their feeds), and those whose
-    deadline is at most :data:`~ogbot.publish.calendar.KEEP_CLOSED` ago (the calendar)."""
+    deadline is at most :data:`~ogbot.publish.calendar.KEEP_CLOSED` ago (the calendar); items
+    in ``hidden`` (not posted after a review, ``publish.feeds_follow_review``) left out."""
+    latest = store.latest_items(window + len(hidden), "consultation")
+    deadlines = store.open_consultations(today - KEEP_CLOSED, CALENDAR_LIMIT)
     return (
-        store.latest_items(window, "consultation"),
-        store.open_consultations(today - KEEP_CLOSED, CALENDAR_LIMIT),
+        [item for item in latest if item.id not in hidden][:window],
+        [item for item in deadlines if item.id not in hidden],
     )
 
 

@@ -2,7 +2,8 @@
 
 The feed files are rendered from the store (the newest ``publish.window`` items and the
 published announcements), so they always show what is stored, and an unchanged store gives
-byte-identical files. Posts go through the :class:`~ogbot.publish.outbox.Outbox`.
+byte-identical files. Posts go through the :class:`~ogbot.publish.outbox.Outbox`; new items of
+a source under review wait for a coordinator at the :class:`~ogbot.publish.review.ReviewDesk`.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from ogbot.models import Announcement, Clock, CycleReport, StoredAnnouncement, u
 from ogbot.publish.feeds import public_dir, write_files
 from ogbot.publish.outbox import Outbox
 from ogbot.publish.outputs import PUBLIC_FILES, consultation_data, render_public_files
+from ogbot.publish.review import ReviewDesk
 from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
@@ -40,30 +42,39 @@ class Publisher:
         self.outbox = outbox
         self.clock = clock
         self.written_on: date | None = None  # the local day of the last write_feeds
+        self.review = ReviewDesk(settings, store, outbox, self.write_feeds, clock=clock)
 
     async def after_cycle(self, report: CycleReport) -> None:
         """Step 4 of :func:`ogbot.app.cycle.run_cycle`: feeds and posts for what changed
         (the feeds also when they are not there yet, so a first cycle always leaves them)."""
         public = public_dir(self.settings)
+        to_post = await self.review.hold(report.new_ids)  # first: the feeds may follow it
         missing = any(not (public / name).exists() for name in PUBLIC_FILES)
         # a new day: the calendar lets consultations closed for 30 days go
         new_day = self.written_on != self.clock().astimezone(self.settings.publish.tz).date()
         if report.new_ids or report.updated_ids or missing or new_day:
             await self.write_feeds()
-        queued = await self.outbox.enqueue_items(report.new_ids)
+        queued = await self.outbox.enqueue_items(to_post)
         edits = await self.store.call(Store.request_edits, list(report.updated_ids))
         if queued or edits:
             log.info("posts_queued", posts=queued, edits=edits)
+        await self.review.expire()
+        await self.review.send_previews()
 
     async def write_feeds(self) -> bool:
-        items = await self.store.call(Store.latest_items, self.settings.publish.window)
+        window = self.settings.publish.window
+        hidden: set[int] = set()
+        if self.settings.publish.feeds_follow_review:  # only posted items of a review source
+            hidden = set(await self.store.call(Store.unposted_reviews))
+        items = await self.store.call(Store.latest_items, window + len(hidden))
+        items = [item for item in items if item.id not in hidden][:window]
         stored = await self.store.call(
             Store.announcements, "published", self.settings.publish.window
         )
         announcements = [as_announcement(a) for a in stored]
         today = self.clock().astimezone(self.settings.publish.tz).date()
         consultations, deadlines = await self.store.call(
-            consultation_data, self.settings.publish.window, today
+            consultation_data, self.settings.publish.window, today, frozenset(hidden)
         )
         files = await asyncio.to_thread(
             render_public_files,
@@ -109,7 +120,10 @@ class Publisher:
 
     async def publish_due(self) -> tuple[list[int], list[StoredAnnouncement]]:
         """Scheduled announcements whose time has come. Missed by more than a day while ogbot
-        was down: not sent, marked ``missed`` and returned, so the coordinator can be told."""
+        was down: not sent, marked ``missed`` and returned, so the coordinator can be told.
+        (Every minute in ``ogbot run``: also the review's timeouts and previews still due.)"""
+        await self.review.expire()
+        await self.review.send_previews()
         now = self.clock()
         published, missed = [], []
         for announcement in await self.store.call(Store.announcements, "scheduled"):

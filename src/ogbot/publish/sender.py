@@ -23,13 +23,13 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable
+from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Literal, TypeVar
 
 import httpx
-from telegram import Bot, LinkPreviewOptions
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 from telegram.constants import ParseMode
 from telegram.error import (
     BadRequest,
@@ -56,6 +56,8 @@ os.environ.setdefault("PTB_TIMEDELTA", "true")
 Outcome = Literal["retry", "unknown", "rejected", "forbidden", "fatal"]
 
 T = TypeVar("T")
+# an inline keyboard: rows of (label, callback data) buttons (a review's Posten/Überspringen)
+Buttons = Sequence[Sequence[tuple[str, str]]]
 
 REQUEST_TIMEOUT = 20.0  # seconds httpx waits to connect (at most 10), to write, for an answer
 # seconds a whole send, edit or delete may take, however its time is spent (waiting for a pooled
@@ -154,7 +156,7 @@ class Sender:
             raise classify_error(exc) from exc
         return str(found.id)
 
-    async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+    async def send(self, chat_id: str, post: Post, *, silent: bool, buttons: Buttons = ()) -> Sent:
         text, parse_mode = guarded(post)
         try:
             message = await self._within(
@@ -164,6 +166,7 @@ class Sender:
                     parse_mode=parse_mode,
                     disable_notification=silent,
                     link_preview_options=link_preview(post),
+                    reply_markup=keyboard(buttons),
                 )
             )
         except TelegramError as exc:
@@ -189,11 +192,36 @@ class Sender:
         except TelegramError as exc:
             raise classify_error(exc) from exc
 
+    async def edit_buttons(self, chat_id: str, message_id: int, buttons: Buttons) -> None:
+        """Replace a message's inline keyboard (none: ``buttons`` empty)."""
+        try:
+            await self._within(
+                self.bot.edit_message_reply_markup(
+                    chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            raise classify_error(exc) from exc
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+
     async def delete(self, chat_id: str, message_id: int) -> None:
         try:
             await self._within(self.bot.delete_message(chat_id=chat_id, message_id=message_id))
         except TelegramError as exc:
             raise classify_error(exc) from exc
+
+
+def keyboard(buttons: Buttons) -> InlineKeyboardMarkup | None:
+    """The inline keyboard of (label, callback data) rows; None for no buttons."""
+    rows = [
+        [InlineKeyboardButton(label, callback_data=data) for label, data in row]
+        for row in buttons
+        if row
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
 
 
 def link_preview(post: Post) -> LinkPreviewOptions:

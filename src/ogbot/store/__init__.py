@@ -7,7 +7,8 @@ blocks the event loop and the connection is only ever used from that thread.
 
 The package is split by what it stores: ``schema`` (migrations, the online copy), ``sources``,
 ``items`` (and their search), ``outbox`` (announcements, posts, the pacing log), ``people``
-(subscribers, drafts, the audit record, notices, housekeeping); ``core`` combines them into
+(subscribers, drafts, the audit record, notices, housekeeping), ``review`` (items waiting for a
+coordinator, their previews); ``core`` combines them into
 :class:`Store` over one connection, ``asyncstore`` is the adapter for asyncio code.
 
 The store keeps mechanism, not policy. An item is one story: the same guid within a source, or

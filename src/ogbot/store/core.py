@@ -17,11 +17,14 @@ from ogbot.store.items import ItemsRepository
 from ogbot.store.opening import check_intact, check_not_lost, damaged, is_damage
 from ogbot.store.outbox import OutboxRepository
 from ogbot.store.people import PeopleRepository
+from ogbot.store.review import ReviewRepository
 from ogbot.store.schema import BACKUPS_DIR, DB_NAME, MIGRATIONS, online_copy
 from ogbot.store.sources import SourcesRepository
 
 
-class Store(SourcesRepository, ItemsRepository, OutboxRepository, PeopleRepository):
+class Store(
+    SourcesRepository, ItemsRepository, OutboxRepository, PeopleRepository, ReviewRepository
+):
     """One SQLite connection. Use from one thread (AsyncStore takes care of that)."""
 
     def __init__(self, path: Path, *, start_afresh: bool = False) -> None:

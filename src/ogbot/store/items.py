@@ -22,10 +22,13 @@ from ogbot.store.base import Repository, iso
 from ogbot.store.sources import SOURCE_TITLE
 
 SEARCH_WORDS = 16  # words of a search query that count; more are left off
-# a stored item with the name people see of its source (StoredItem.source_title)
+# a stored item with the name people see of its source (StoredItem.source_title), and the title
+# a coordinator corrected while reviewing it (store/review.py) in place of the source's
 _ITEMS = (
-    f"SELECT items.*, {SOURCE_TITLE} AS source_title"  # noqa: S608 (constants only)
+    f"SELECT items.*, {SOURCE_TITLE} AS source_title,"  # noqa: S608 (constants only)
+    " reviews.title AS review_title"
     " FROM items LEFT JOIN sources ON sources.name = items.source"
+    " LEFT JOIN reviews ON reviews.item_id = items.id"
 )
 
 
@@ -164,7 +167,7 @@ class ItemsRepository(Repository):
             id=row["id"],
             source=row["source"],
             link=row["link"],
-            title=row["title"],
+            title=row["review_title"] or row["title"],
             summary=row["summary"],
             content_html=row["content_html"],
             published=datetime.fromisoformat(row["published"]),

@@ -182,6 +182,31 @@ MIGRATIONS: tuple[str, ...] = (
     CREATE INDEX posts_waiting ON posts (state, id);
     CREATE INDEX posts_edits ON posts (id) WHERE edit_pending = 1;
     """,
+    # 8: review before posting ([[sources]] review): an item of such a source waits for a
+    # coordinator's decision (the title they corrected shown instead of the source's); the
+    # preview each coordinator gets, sent once as the outbox sends its posts
+    """
+    CREATE TABLE reviews (
+        item_id INTEGER PRIMARY KEY REFERENCES items (id) ON DELETE CASCADE,
+        source TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created TEXT NOT NULL,
+        title TEXT,
+        decided_at TEXT,
+        decided_by TEXT,
+        actor INTEGER
+    );
+    CREATE INDEX reviews_state ON reviews (state, created);
+    CREATE TABLE review_previews (
+        item_id INTEGER NOT NULL REFERENCES reviews (item_id) ON DELETE CASCADE,
+        coordinator INTEGER NOT NULL,
+        state TEXT NOT NULL,
+        not_before TEXT,
+        uncertain INTEGER NOT NULL DEFAULT 0,
+        message_id INTEGER,
+        PRIMARY KEY (item_id, coordinator)
+    );
+    """,
 )
 
 
