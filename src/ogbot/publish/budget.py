@@ -84,6 +84,7 @@ class Grant:
 
     chat_id: str
     lane: Lane
+    at: datetime  # when it was let go (and recorded)
 
 
 @dataclass(eq=False)
@@ -111,6 +112,7 @@ class SendBudget(BaseRateLimiter[Grant]):
         self.sleep = sleep
         self.pacer = Pacer(history)
         self._waiting: list[_Waiter] = []
+        self._flying: dict[str, asyncio.Event] = {}  # chats with a request on its way
         self._order = itertools.count()
         self.retried = 0  # 429s answered by sending again (replies)
         self.refused = 0  # 429s Telegram answered at all
@@ -138,12 +140,16 @@ class SendBudget(BaseRateLimiter[Grant]):
         self._waiting.append(me)
         try:
             while True:
+                flying = self._flying.get(chat_id)
+                if flying is not None:  # its answer moves the window (see _send)
+                    await flying.wait()
+                    continue
                 now = self.clock()
                 wait = self.pacer.delay(chat_id, now)
                 if wait <= 0:
                     if not self._ahead(me, now):
                         self.pacer.record(chat_id, now)
-                        return Grant(chat_id, lane)
+                        return Grant(chat_id, lane, now)
                     wait = TURN
                 await self.sleep(wait)
         finally:
@@ -157,6 +163,24 @@ class SendBudget(BaseRateLimiter[Grant]):
             and self.pacer.delay(other.chat_id, now) <= 0
             for other in self._waiting
         )
+
+    async def _send(
+        self,
+        grant: Grant,
+        callback: Callable[..., Coroutine[Any, Any, Result]],
+        args: Any,
+        kwargs: dict[str, Any],
+    ) -> Result:
+        """Make the request; the send counts from its answer on (:meth:`Pacer.moved`), and
+        nothing else goes to the chat while it is on its way."""
+        flying = self._flying[grant.chat_id] = asyncio.Event()
+        try:
+            return await callback(*args, **kwargs)
+        finally:
+            self.pacer.moved(grant.chat_id, grant.at, max(grant.at, self.clock()))
+            if self._flying.get(grant.chat_id) is flying:
+                del self._flying[grant.chat_id]
+            flying.set()
 
     def _blocked(self, chat_id: str, exc: RetryAfter) -> float:
         retry_after = exc.retry_after
@@ -184,21 +208,21 @@ class SendBudget(BaseRateLimiter[Grant]):
         chat_id = str(chat)
         if rate_limit_args is not None:  # the outbox's: admitted already, its 429 its own
             try:
-                return await callback(*args, **kwargs)
+                return await self._send(rate_limit_args, callback, args, kwargs)
             except RetryAfter as exc:
                 self._blocked(chat_id, exc)
                 raise
         started = self.clock()
         chat_kind = "channel" if lane_of(chat_id) == "channel" else "private"
         while True:
-            await self.admit(chat_id, "reply")
+            grant = await self.admit(chat_id, "reply")
             waited = (self.clock() - started).total_seconds()
             if waited > REPLY_PATIENCE:
                 log.warning(
                     "reply_late", endpoint=endpoint, chat=chat_kind, waited=round(waited, 1)
                 )
             try:
-                return await callback(*args, **kwargs)
+                return await self._send(grant, callback, args, kwargs)
             except RetryAfter as exc:
                 seconds = self._blocked(chat_id, exc)
                 waited = (self.clock() - started).total_seconds()

@@ -89,6 +89,19 @@ class Pacer:
         if len(self._chats) > max(64, 2 * self._swept):
             self._sweep(at)
 
+    def moved(self, chat_id: str, before: datetime, after: datetime) -> None:
+        """A send recorded at ``before`` (when it was let go) counts from ``after`` (when its
+        answer came): Telegram received it somewhere in between, so the windows start from the
+        later moment and the next send never comes too early by Telegram's clock."""
+        for log in (self._chats.get(chat_id), self._all):
+            if log is None or before not in log:
+                continue
+            log.remove(before)
+            index = len(log)
+            while index and log[index - 1] > after:
+                index -= 1
+            log.insert(index, after)
+
     def block(self, chat_id: str, until: datetime) -> None:
         """Telegram said 429: nothing goes to this chat before ``until``."""
         self._blocked[chat_id] = max(until, self._blocked.get(chat_id, until))
