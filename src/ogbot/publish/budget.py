@@ -133,6 +133,11 @@ class SendBudget(BaseRateLimiter[Grant]):
         """Requests waiting for their turn now."""
         return len(self._waiting)
 
+    @property
+    def idle(self) -> bool:
+        """Nothing waits for its turn and nothing is on its way."""
+        return not self._waiting and not self._flying
+
     async def admit(self, chat_id: str, lane: Lane) -> Grant:
         """Wait until a message to ``chat_id`` may go, in ``lane``'s turn; it is counted from
         now on (so send it right away)."""

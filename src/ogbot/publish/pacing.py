@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections import deque
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 
 @dataclass(frozen=True)
@@ -63,7 +63,8 @@ class Pacer:
         self._chats: dict[str, deque[datetime]] = {}
         self._all: deque[datetime] = deque()
         self._blocked: dict[str, datetime] = {}
-        self._swept = 0  # how many chats there were at the last sweep
+        self._swept = 0  # how many chats there were at the last sweep ...
+        self._swept_at = datetime.min.replace(tzinfo=UTC)  # ... and when
         for chat_id, moment in sorted(history, key=lambda entry: entry[1]):
             self._chats.setdefault(chat_id, deque()).append(moment)
             self._all.append(moment)
@@ -86,7 +87,7 @@ class Pacer:
     def record(self, chat_id: str, at: datetime) -> None:
         self._chats.setdefault(chat_id, deque()).append(at)
         self._all.append(at)
-        if len(self._chats) > max(64, 2 * self._swept):
+        if len(self._chats) > max(64, 2 * self._swept) or at - self._swept_at >= HISTORY:
             self._sweep(at)
 
     def moved(self, chat_id: str, before: datetime, after: datetime) -> None:
@@ -108,13 +109,13 @@ class Pacer:
 
     def _sweep(self, now: datetime) -> None:
         """Forget the chats whose sends all left the window (amortised: when the number of
-        chats doubled since the last sweep)."""
+        chats doubled since the last sweep, or a window's length after it)."""
         old = now - HISTORY
         for chat_id in [chat for chat, log in self._chats.items() if log[-1] <= old]:
             del self._chats[chat_id]
         for chat_id in [chat for chat, until in self._blocked.items() if until <= now]:
             del self._blocked[chat_id]
-        self._swept = len(self._chats)
+        self._swept, self._swept_at = len(self._chats), now
 
     def chats(self) -> int:
         """How many chats the pacer remembers (for tests and the bench)."""
