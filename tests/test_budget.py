@@ -142,3 +142,23 @@ def test_pacer_forgets_chats_once_their_window_passed() -> None:
     assert pacer.delay("1", later) == 1.0
     assert pacer.chats() < 200  # not one entry per chat ever sent to
     assert SendBudget().pacer.chats() == 0
+
+
+async def test_a_reply_that_cannot_go_out_within_a_minute_is_logged_without_its_text(
+    tmp_path: Path, telegram: FakeTelegram, answerer: Answerer, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO)
+    telegram.fail_next("sendMessage", status=429, retry_after=90)
+    async with running(tmp_path, telegram, answerer) as bot:
+        telegram.push_message(FIRST_USER, "/subscribe", language_code="de")
+        await bot.settle()
+    [given_up] = [r for r in caplog.records if r.getMessage() == "reply_not_sent"]
+    assert given_up.levelno == logging.WARNING
+    assert given_up.fields == {  # type: ignore[attr-defined]
+        "endpoint": "sendMessage",
+        "chat": "private",
+        "waited": 0.0,
+        "retry_after": 90.0,
+    }
+    [handler] = [r for r in caplog.records if r.getMessage() == "reply_flood_limited"]
+    assert handler.levelno == logging.WARNING and not handler.exc_info
