@@ -29,9 +29,11 @@ again (it provably did not reach Telegram, so it cannot be doubled); one that ca
 within :data:`REPLY_PATIENCE` is given up and logged (``reply_not_sent``: the endpoint and the
 kind of chat, never the text), and the handler's error is logged as well. The outbox's own
 requests are admitted first (:meth:`SendBudget.admit`, outside the send's deadline, see
-``sender.py``) and then passed straight through: a 429 goes back to the outbox, which records
-the post for a retry after ``retry_after`` (its rule for exactly-once and unknown outcomes stays
-its own). So a post is never retried by both, and never held "sending" across a long wait.
+``sender.py``: a request waiting for its turn has provably not been sent, so the wait can never
+make its outcome "unknown") and then passed straight through: a 429 goes back to the outbox,
+which records the post for a retry after ``retry_after`` (its rule for exactly-once and unknown
+outcomes stays its own). So a post is never retried by both, and its wait for ``retry_after``
+is a record in the store, not a request held open across a restart.
 """
 
 from __future__ import annotations
@@ -39,7 +41,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 from collections.abc import Awaitable, Callable, Coroutine, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
@@ -92,7 +94,6 @@ class _Waiter:
     rank: int
     order: int
     chat_id: str
-    since: datetime = field(compare=False)
 
 
 class SendBudget(BaseRateLimiter[Grant]):
@@ -114,13 +115,6 @@ class SendBudget(BaseRateLimiter[Grant]):
         self._waiting: list[_Waiter] = []
         self._flying: dict[str, asyncio.Event] = {}  # chats with a request on its way
         self._order = itertools.count()
-        self.retried = 0  # 429s answered by sending again (replies)
-        self.refused = 0  # 429s Telegram answered at all
-
-    def remember(self, history: Iterable[tuple[str, datetime]]) -> None:
-        """Count the sends of the stored log (from before a restart) against the windows."""
-        for chat_id, moment in sorted(history, key=lambda entry: entry[1]):
-            self.pacer.record(chat_id, moment)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -141,7 +135,7 @@ class SendBudget(BaseRateLimiter[Grant]):
     async def admit(self, chat_id: str, lane: Lane) -> Grant:
         """Wait until a message to ``chat_id`` may go, in ``lane``'s turn; it is counted from
         now on (so send it right away)."""
-        me = _Waiter(LANES.index(lane), next(self._order), chat_id, self.clock())
+        me = _Waiter(LANES.index(lane), next(self._order), chat_id)
         self._waiting.append(me)
         try:
             while True:
@@ -194,7 +188,6 @@ class SendBudget(BaseRateLimiter[Grant]):
             if isinstance(retry_after, timedelta)
             else float(retry_after)
         )
-        self.refused += 1
         self.pacer.block(chat_id, self.clock() + timedelta(seconds=seconds))
         return seconds
 
@@ -240,5 +233,4 @@ class SendBudget(BaseRateLimiter[Grant]):
                         retry_after=seconds,
                     )
                     raise
-                self.retried += 1
                 log.info("reply_retry", endpoint=endpoint, chat=chat_kind, retry_after=seconds)
