@@ -19,6 +19,13 @@ Prints, per size: time to reach everyone on the modelled clock as a ratio of N/3
 floor), 429s received, messages reached, the peak of Python memory during the drain
 (tracemalloc, above what was allocated before it), and the drain's wall time per send.
 Asserts nothing.
+
+`--people` (issue 15: many people at once, through the bot): the real Application and outbox
+sharing one Bot and its send budget (tests/process.py), against the fake Bot API with its
+limits, in real time (so it takes minutes): 1,000 people send /subscribe within a minute and
+press a button as soon as the prompt arrives; 200 people send /subscribe at once; 60 people ask
+a question at once. Prints how many were answered, the time until the last answer, and the
+429s the fake answered.
 """
 
 from __future__ import annotations
@@ -35,7 +42,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.fakes.telegram import CHANNEL, CHANNEL_ID, TOKEN, FakeTelegram, ManualClock
+from tests.fakes.telegram import (
+    CHANNEL,
+    CHANNEL_ID,
+    TOKEN,
+    FakeTelegram,
+    ManualClock,
+)
+from tests.process import running
 
 from ogbot.app.house import build_publisher, publishing
 from ogbot.config import Settings, build_settings
@@ -180,11 +194,66 @@ async def one_size(size: int, mode: str) -> None:
     )
 
 
+PEOPLE = 800_000_001  # the first of the people writing to the bot
+
+
+async def people(count: int, spread: float, *, press: bool, text: str, answered: str) -> None:
+    """``count`` people write ``text`` within ``spread`` seconds (0: at once), and press
+    "Beides" when ``press``; done when each got a message (or an edit) containing ``answered``.
+    """
+    with tempfile.TemporaryDirectory() as tmp_name, FakeTelegram() as telegram:
+        telegram.add_channel(CHANNEL, CHANNEL_ID)
+        async with running(Path(tmp_name), telegram) as bot:
+            users = list(range(PEOPLE, PEOPLE + count))
+            waiting, prompted = set(users), set()
+            loop = asyncio.get_running_loop()
+            began = last = loop.time()
+            pushed = seen = 0
+            limit = began + 600.0  # a bound for a broken run
+            while waiting and loop.time() < limit:
+                due = count if spread == 0 else int((loop.time() - began) / spread * count) + 1
+                for user in users[pushed : min(due, count)]:
+                    telegram.push_message(user, text, language_code="de")
+                pushed = max(pushed, min(due, count))
+                requests = telegram.requests
+                for request in requests[seen:]:
+                    if request.status is None:
+                        break  # still being answered: read again next time
+                    seen += 1
+                    user = request.params.get("chat_id")
+                    if request.status != 200 or user not in waiting:
+                        continue
+                    if press and user not in prompted and request.method == "sendMessage":
+                        prompt = telegram.sent(user)[-1]
+                        telegram.push_callback(user, prompt.message_id, "sub:both")
+                        prompted.add(user)
+                    if answered in str(request.params.get("text", "")):
+                        waiting.discard(user)
+                        last = loop.time()
+                await asyncio.sleep(0.05)
+            await bot.settle()
+    refused = sum(1 for call in telegram.requests if call.status == 429)
+    what = f"{count} people: {text}" + (" and a button" if press else "")
+    what += f" within {spread:.0f} s" if spread else " at once"
+    print(
+        f"{what}: {count - len(waiting)} answered, the last after {last - began:.1f} s;"
+        f" 429s: {refused}",
+        flush=True,
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="100,400,1000,10000", help="subscriber counts")
     parser.add_argument("--sender", choices=("api", "inproc"), default="api")
+    parser.add_argument("--people", action="store_true", help="people writing to the bot")
     args = parser.parse_args()
+    if args.people:
+        confirmed, prompt = "Abonniert", "Was möchtest du bekommen?"
+        asyncio.run(people(1000, 60.0, press=True, text="/subscribe", answered=confirmed))
+        asyncio.run(people(200, 0, press=False, text="/subscribe", answered=prompt))
+        asyncio.run(people(60, 0, press=False, text="Was ist ein Aktionsplan?", answered=""))
+        return
     print(f"fan-out of one new item, sender: {args.sender}")
     for size in (int(value) for value in args.sizes.split(",")):
         asyncio.run(one_size(size, args.sender))

@@ -48,7 +48,7 @@ BOB = 1002  # English client
 COORDINATOR = 4242
 GROUP_ID = -5550001
 PRIVACY_URL = "https://opengovpartnership.de/datenschutz/"
-SETTLE_TIMEOUT = 20.0  # a bound for a broken run, never an expectation
+SETTLE_TIMEOUT = 60.0  # a bound for a broken run, never an expectation (1 reply a second per chat)
 
 
 @pytest.fixture(scope="module")

@@ -75,7 +75,9 @@ class Harness:
         self.woken += 1
 
     async def start(self) -> None:
-        self.app = build_application(self.services)
+        # the one Bot of the process, as in `ogbot run`: replies and posts share its send budget
+        assert self.publisher.outbox.sender is not None
+        self.app = build_application(self.services, self.publisher.outbox.sender.bot)
         await self.app.initialize()
         assert self.app.updater is not None
         await self.app.updater.start_polling(poll_interval=0, timeout=1)
@@ -240,13 +242,8 @@ async def test_coordinator_handlers_keep_what_they_handle_from_other_handlers(
     are handed over one by one, each handled to the end, to an Application with only the
     coordinator's handlers and a probe after them."""
     await bot.stop()  # nothing polls: only this test hands updates over
-    app = (
-        ApplicationBuilder()
-        .token(TOKEN)
-        .base_url(f"{bot.telegram.api_url}/bot")
-        .job_queue(None)
-        .build()
-    )
+    assert bot.publisher.outbox.sender is not None  # the process's Bot and its send budget
+    app = ApplicationBuilder().bot(bot.publisher.outbox.sender.bot).job_queue(None).build()
     coordinator.register(app, bot.services)
     seen: list[int] = []
 
@@ -727,17 +724,22 @@ async def test_a_stranger_flooding_announce_gets_few_replies_and_few_log_lines(
     assert await bot.store.call(Store.draft, 1) is None
 
 
-async def test_a_flood_limit_from_telegram_is_one_warning_line_not_a_traceback(
+async def test_a_flood_limit_from_telegram_is_waited_out_and_the_reply_arrives(
     bot: Harness, caplog: pytest.LogCaptureFixture
 ) -> None:
+    """Issue 15: a reply refused with 429 is sent again after ``retry_after`` (it was the
+    rule before that it was lost with one warning line); one info line, no traceback."""
     caplog.set_level(logging.INFO)
     bot.telegram.fail_next("sendMessage", status=429, retry_after=7)
-    bot.telegram.push_message(STRANGER, "/announce Hallo")
+    started = bot.clock()
+    reply = await bot.say(STRANGER, "/announce Hallo")
+    assert reply.date >= started + timedelta(seconds=7)
     await _settled(bot)
 
-    [limited] = [r for r in caplog.records if r.getMessage() == "reply_flood_limited"]
-    assert limited.levelno == logging.WARNING and not limited.exc_info
-    assert limited.fields["retry_after"] == 7  # type: ignore[attr-defined]
+    [retried] = [r for r in caplog.records if r.getMessage() == "reply_retry"]
+    assert retried.levelno == logging.INFO and not retried.exc_info
+    assert retried.fields["retry_after"] == 7  # type: ignore[attr-defined]
+    assert not [r for r in caplog.records if r.getMessage() == "reply_flood_limited"]
     assert [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info] == []
 
 

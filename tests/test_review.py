@@ -108,7 +108,9 @@ class Desk:
             Coordination(self.store, self.publisher, clock=self.clock),
             self.clock,
         )
-        self.app = build_application(services)
+        # the one Bot of the process, as in `ogbot run`: replies and posts share its send budget
+        assert self.publisher.outbox.sender is not None
+        self.app = build_application(services, self.publisher.outbox.sender.bot)
         await self.app.initialize()
         await self.app.updater.start_polling(poll_interval=0, timeout=1)
         await self.app.start()

@@ -28,8 +28,9 @@ deleting only within 48 hours, "message is not modified" on an identical edit (a
 reply_markup removes the keyboard, one without link_preview_options falls back to the default
 preview, as on Telegram), callback queries answered once, one getUpdates
 at a time (409 Conflict for the older one), and flood limits (429 with ``retry_after``: more than
-20 sends+edits to one group or channel in any 60 s, or more than 30 in any second overall, by the
-fake's clock; ``rate_limit=False`` turns it off).
+20 sends+edits to one group or channel in any 60 s, more than one to a private chat in any
+second, or more than 30 in any second overall, by the fake's clock; ``rate_limit=False`` turns
+it off).
 
 Stricter than Telegram, on purpose, so ogbot's bugs show up in tests:
 
@@ -111,6 +112,8 @@ DELETE_WINDOW = timedelta(hours=48)
 CHAT_LIMIT = 20  # sends+edits per group or channel ...
 CHAT_WINDOW = 60.0  # ... in any this many seconds
 GLOBAL_LIMIT = 30  # sends+edits overall per second
+PRIVATE_LIMIT = 1  # sends+edits per private chat ...
+PRIVATE_WINDOW = 1.0  # ... in any this many seconds
 
 _FIRST_UPDATE_ID = 100_000_001
 _NOT_MODIFIED = (
@@ -1792,19 +1795,23 @@ class FakeTelegram(LocalServer):
             self._all_sends.popleft()
         if len(self._all_sends) >= GLOBAL_LIMIT:
             raise _too_many(1)
-        if chat.type == "private":
+        limit, span = (
+            (PRIVATE_LIMIT, PRIVATE_WINDOW) if chat.type == "private" else (CHAT_LIMIT, CHAT_WINDOW)
+        )
+        window = self._chat_sends.get(chat.id)
+        if window is None:
             return
-        window = self._chat_sends.setdefault(chat.id, deque())
-        while window and window[0] <= now - CHAT_WINDOW:
+        while window and window[0] <= now - span:
             window.popleft()
-        if len(window) >= CHAT_LIMIT:
-            raise _too_many(max(1, math.ceil(window[0] + CHAT_WINDOW - now)))
+        if not window:
+            del self._chat_sends[chat.id]
+        elif len(window) >= limit:
+            raise _too_many(max(1, math.ceil(window[0] + span - now)))
 
     def _count_rate(self, chat: _Chat) -> None:
         now = self._now().timestamp()
         self._all_sends.append(now)
-        if chat.type != "private":
-            self._chat_sends.setdefault(chat.id, deque()).append(now)
+        self._chat_sends.setdefault(chat.id, deque()).append(now)
 
     def _store(
         self,

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import datetime
 
 import httpx
 
@@ -14,10 +15,12 @@ from ogbot import logs
 from ogbot.config import Settings
 from ogbot.models import Clock, utc_now
 from ogbot.publish import TelegramRefused
+from ogbot.publish.budget import SendBudget
 from ogbot.publish.outbox import Outbox, Sleep
+from ogbot.publish.pacing import HISTORY
 from ogbot.publish.publisher import Publisher
 from ogbot.publish.sender import Sender, SendError, classify_error, make_bot
-from ogbot.store import AsyncStore
+from ogbot.store import AsyncStore, Store
 from ogbot.watch.fetch import make_client
 
 log = logs.get_logger(__name__)
@@ -42,6 +45,11 @@ def sources_client(settings: Settings) -> httpx.AsyncClient:
     return make_client(settings.fetch.timeout, settings.fetch.allow_private)
 
 
+async def sent_lately(store: AsyncStore, clock: Clock = utc_now) -> list[tuple[str, datetime]]:
+    """The stored log of the sends within Telegram's longest window (a restart forgets none)."""
+    return await store.call(Store.recent_sends, clock() - HISTORY)
+
+
 @contextlib.asynccontextmanager
 async def publishing(
     settings: Settings,
@@ -55,9 +63,11 @@ async def publishing(
     from telegram.error import TelegramError
 
     sender: Sender | None = None
-    bot = (
-        make_bot(settings.telegram, timeout=request_timeout) if settings.telegram.enabled else None
-    )
+    bot = None
+    if settings.telegram.enabled:
+        # the command's one send budget, on its clock, knowing the sends of the last minute
+        budget = SendBudget(clock=clock, sleep=sleep, history=await sent_lately(store, clock))
+        bot = make_bot(settings.telegram, timeout=request_timeout, budget=budget)
     offline: str | None = None
     if bot is not None:
         try:

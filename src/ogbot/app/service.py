@@ -39,7 +39,7 @@ from ogbot.app.answers import load_answerer
 from ogbot.app.coordination import Coordination
 from ogbot.app.cycle import run_cycle
 from ogbot.app.errors import RunError
-from ogbot.app.house import build_publisher, sources_client
+from ogbot.app.house import build_publisher, sent_lately, sources_client
 from ogbot.app.people import People
 from ogbot.bot import notices
 from ogbot.bot.services import BotServices
@@ -47,6 +47,8 @@ from ogbot.config import Settings
 from ogbot.lock import DataLock
 from ogbot.models import Clock, Retention, ServiceHealth, TelegramState, utc_now
 from ogbot.publish import TelegramRefused
+from ogbot.publish.budget import SendBudget
+from ogbot.publish.outbox import CHANNEL
 from ogbot.publish.roundup import weekly_roundup
 from ogbot.publish.sender import SEND_DEADLINE, Sender, make_bot
 from ogbot.store import AsyncStore, Store, StoreError
@@ -114,7 +116,12 @@ class Service:
         settings = self.settings
         self.store = store
         self.answerer = load_answerer(settings)
-        self.bot = bot = make_bot(settings.telegram) if settings.telegram.enabled else None
+        # the one Bot of the process: the outbox and the handlers share it and its send budget
+        self.bot = bot = None
+        if settings.telegram.enabled:
+            history = await sent_lately(store, self.clock)
+            budget = SendBudget(clock=self.clock, history=history)
+            self.bot = bot = make_bot(settings.telegram, budget=budget)
         self.publisher = build_publisher(
             settings, store, Sender(bot) if bot else None, clock=self.clock, offline="Telegram off"
         )
@@ -280,13 +287,20 @@ class Service:
                 left=report.left,
             )
         moved = report.sent + report.private + report.edited + report.failed + report.unknown
-        if moved + report.expired or not await self.store.call(Store.chats_with_work, self.clock()):
+        if moved + report.expired or not await self._work_due():
             self._outbox_moved = self.clock()  # a post left the outbox, or none is due
         if report.sent or report.edited:
             self._refused = None  # the channel takes posts again
         if self.outbox.refused:
             self._refused = self.outbox.refused
             await self._tell("channel-refuses", notices.channel_refuses(self.outbox.refused))
+
+    async def _work_due(self) -> bool:
+        """Whether a post or an edit may go now: the outbox's own indexed queries."""
+        now = self.clock()
+        if await self.store.call(Store.has_work, CHANNEL, now):
+            return True
+        return bool(await self.store.call(Store.next_private_chats, now, 1))
 
     async def announcements(self) -> None:
         published, missed = await self.publisher.publish_due()

@@ -24,7 +24,9 @@ log = logs.get_logger(__name__)
 
 def build_application(services: BotServices, bot: Bot | None = None) -> Application:  # type: ignore[type-arg]
     """The Application for ``services``; ``bot`` is the one Bot of the process (the outbox
-    sends through it too), else one is made from ``telegram.*``."""
+    sends through it too, so replies and posts share one send budget: replies first, see
+    :mod:`ogbot.publish.budget`), else one is made from ``telegram.*`` with a budget of its
+    own."""
     application = (
         ApplicationBuilder()
         .bot(bot or make_bot(services.settings.telegram))
@@ -45,8 +47,10 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
     """One place for every handler's error: logged with its type, never the user's text.
 
     What Telegram is expected to answer now and then is one warning line, no traceback: a flood
-    limit (429, ``RetryAfter``; the reply is lost, the flood gate keeps them rare) or a network
-    failure (a timeout, a connection cut). Anything else is an error with its traceback.
+    limit (429, ``RetryAfter``: the send budget paces every reply and sends one refused with 429
+    again after ``retry_after``, so this is a reply it gave up after a minute, logged there as
+    ``reply_not_sent``) or a network failure (a timeout, a connection cut). Anything else is an
+    error with its traceback.
     """
     error = context.error
     kind = type(error).__name__ if error else "unknown"

@@ -26,7 +26,7 @@ import os
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
@@ -41,10 +41,12 @@ from telegram.error import (
     TelegramError,
     TimedOut,
 )
+from telegram.ext import ExtBot
 from telegram.request import HTTPXRequest
 
 from ogbot import logs
 from ogbot.config import TelegramSettings
+from ogbot.publish.budget import SendBudget, lane_of
 from ogbot.publish.html import InvalidPost, check_post, parse_html
 from ogbot.publish.post import Post
 
@@ -120,13 +122,21 @@ def make_request(timeout: float) -> HTTPXRequest:
     )
 
 
-def make_bot(settings: TelegramSettings, *, timeout: float = REQUEST_TIMEOUT) -> Bot:
-    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
-    return Bot(
+def make_bot(
+    settings: TelegramSettings,
+    *,
+    timeout: float = REQUEST_TIMEOUT,
+    budget: SendBudget | None = None,
+) -> ExtBot[Any]:
+    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method}),
+    every message paced by ``budget`` (see :mod:`ogbot.publish.budget`; a new one if none is
+    given). The process makes one Bot, so one budget, and shares it."""
+    return ExtBot(
         settings.token,
         base_url=f"{settings.api_url.rstrip('/')}/bot",
         request=make_request(timeout),
         get_updates_request=make_request(timeout + 40),
+        rate_limiter=budget or SendBudget(),
     )
 
 
@@ -156,8 +166,18 @@ class Sender:
             raise classify_error(exc) from exc
         return str(found.id)
 
+    async def _admitted(self, chat_id: str) -> dict[str, Any]:
+        """Wait for the send budget's turn (the channel before private chats, replies before
+        both), outside the deadline: a request waiting there has provably not been sent. The
+        grant makes the budget pass the request straight through and hand a 429 back here."""
+        budget = getattr(self.bot, "rate_limiter", None)
+        if not isinstance(budget, SendBudget):
+            return {}
+        return {"rate_limit_args": await budget.admit(chat_id, lane_of(chat_id))}
+
     async def send(self, chat_id: str, post: Post, *, silent: bool, buttons: Buttons = ()) -> Sent:
         text, parse_mode = guarded(post)
+        granted = await self._admitted(chat_id)
         try:
             message = await self._within(
                 self.bot.send_message(
@@ -167,6 +187,7 @@ class Sender:
                     disable_notification=silent,
                     link_preview_options=link_preview(post),
                     reply_markup=keyboard(buttons),
+                    **granted,
                 )
             )
         except TelegramError as exc:
@@ -175,6 +196,7 @@ class Sender:
 
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
         text, parse_mode = guarded(post)
+        granted = await self._admitted(chat_id)
         try:
             await self._within(
                 self.bot.edit_message_text(
@@ -183,6 +205,7 @@ class Sender:
                     text=text,
                     parse_mode=parse_mode,
                     link_preview_options=link_preview(post),
+                    **granted,
                 )
             )
         except BadRequest as exc:
