@@ -43,7 +43,7 @@ from telegram.error import (
 )
 from telegram.request import HTTPXRequest
 
-from ogbot import logs
+from ogbot import logs, metrics
 from ogbot.config import TelegramSettings
 from ogbot.publish.html import InvalidPost, check_post, parse_html
 from ogbot.publish.post import Post
@@ -88,6 +88,7 @@ def _seconds(value: int | timedelta) -> float:
 def classify_error(exc: TelegramError) -> SendError:
     """What a failed request means for the outbox (see the module docstring)."""
     if isinstance(exc, RetryAfter):
+        metrics.rate_limited("outbox")
         return SendError("retry", "429 Too Many Requests", _seconds(exc.retry_after))
     if isinstance(exc, ChatMigrated):
         return SendError("rejected", f"the chat moved to {exc.new_chat_id}")
