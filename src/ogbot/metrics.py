@@ -1,8 +1,8 @@
 """Metrics for Prometheus: the one module that wraps ``prometheus_client``.
 
 ``GET /metrics`` (only with ``web.metrics = true``) answers :func:`render`: the Prometheus text
-format, from a registry of ogbot's own (never ``prometheus_client``'s global one), made anew for
-each scrape. Two kinds of figures go into it:
+format (or OpenMetrics, when the scraper asks for it), from a registry of ogbot's own (never
+``prometheus_client``'s global one), made anew for each scrape. Two kinds of figures go into it:
 
 - what the store and the running service already know, read at scrape time and handed over as
   :class:`Figures` by the application layer (``ogbot.app.service``): per source the items
@@ -26,15 +26,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
 
-from prometheus_client import (
-    CONTENT_TYPE_LATEST,
-    CollectorRegistry,
-    Counter,
-    Histogram,
-    ProcessCollector,
-    generate_latest,
-)
+from prometheus_client import CollectorRegistry, Counter, Histogram, ProcessCollector
 from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.exposition import choose_encoder
 from prometheus_client.registry import Collector
 
 from ogbot.models import SourceState, TelegramState
@@ -231,10 +225,13 @@ class _Snapshot(Collector):
         )
 
 
-def render(figures: Figures) -> tuple[bytes, str]:
-    """The scrape: the body in the Prometheus text format, and its content type."""
+def render(figures: Figures, accept: str = "") -> tuple[bytes, str]:
+    """The scrape: the body and its content type, in the format the scraper's ``Accept``
+    header asks for (the Prometheus text format 0.0.4 unless it asks for a later one or for
+    OpenMetrics), as ``prometheus_client`` chooses."""
     registry = CollectorRegistry(auto_describe=False)
     for kept in _KEPT:
         registry.register(kept)
     registry.register(_Snapshot(figures))
-    return generate_latest(registry), CONTENT_TYPE_LATEST
+    encode, content_type = choose_encoder(accept)
+    return encode(registry), content_type

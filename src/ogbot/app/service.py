@@ -347,9 +347,9 @@ class Service:
 
         await tell_coordinators(self.application.bot, self.services, problem, escape(text))
 
-    async def scrape(self) -> tuple[bytes, str]:
+    async def scrape(self, accept: str = "") -> tuple[bytes, str]:
         """GET /metrics: what the store knows (one visit to its thread), what the service knows,
-        and the counters (:mod:`ogbot.metrics`)."""
+        and the counters (:mod:`ogbot.metrics`), as the scraper accepts them."""
         sources, waiting = await self.store.call(_metric_figures)
         figures = metrics.Figures(
             now=self.clock(),
@@ -361,7 +361,7 @@ class Service:
             jobs=tuple(sorted(self._last_run.items())),
             telegram=self._telegram,
         )
-        return metrics.render(figures)
+        return metrics.render(figures, accept)
 
     # -- Telegram ----------------------------------------------------------------------------
 

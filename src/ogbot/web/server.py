@@ -81,7 +81,8 @@ SECURITY_HEADERS = {
 
 
 ServiceStatus = Callable[[], ServiceHealth]  # asked at every /healthz
-MetricsSource = Callable[[], Awaitable[tuple[bytes, str]]]  # a scrape: its body, content type
+# a scrape: the Accept header in, the body and its content type out
+MetricsSource = Callable[[str], Awaitable[tuple[bytes, str]]]
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header's name)
 
 
@@ -237,7 +238,7 @@ class _Site:
 
     async def metrics(self, request: web.Request) -> web.StreamResponse:
         assert self.metrics_source is not None, "routed only with a source"
-        body, content_type = await self.metrics_source()
+        body, content_type = await self.metrics_source(request.headers.get("Accept", ""))
         headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
         return web.Response(body=body, headers=headers)
 
