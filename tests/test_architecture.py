@@ -41,6 +41,7 @@ FORBIDDEN: dict[str, set[str]] = {
     "text": set(STAGES),
     "dates": set(STAGES),
     "feed_dates": set(STAGES),
+    "metrics": set(STAGES),
 }
 CLI_MAY_IMPORT = {"app", "config", "models", "logs", ""}  # "": the package itself (__version__)
 

@@ -523,8 +523,18 @@ def test_effective_toml_masks_the_token_and_parses_back(tmp_path: Path) -> None:
     assert TOKEN.split(":")[1] not in text
     parsed = tomllib.loads(text)
     assert parsed["telegram"]["token"] != ""
-    assert parsed["web"] == {"host": "127.0.0.1", "port": 8080}
+    assert parsed["web"] == {"host": "127.0.0.1", "port": 8080, "metrics": False}
     assert [s["name"] for s in parsed["sources"]] == [s.name for s in settings.sources]
+
+
+def test_effective_toml_masks_the_webhook_secret(tmp_path: Path) -> None:
+    secret = "hook_Secret-0815"
+    settings = load(tmp_path, env={"OGBOT_TELEGRAM_WEBHOOK_SECRET": secret})
+    text = effective_toml(settings)
+    assert secret not in text
+    assert tomllib.loads(text)["telegram"]["webhook_secret"] == "********"
+    unset = tomllib.loads(effective_toml(load(tmp_path)))
+    assert unset["telegram"]["webhook_secret"] == ""
 
 
 def test_effective_toml_round_trips_awkward_strings(tmp_path: Path) -> None:

@@ -273,7 +273,7 @@ def service() -> Iterator[Running]:
     """One `ogbot run` on a free loopback port with one source, after its first cycle."""
     tmp = open_directory("ogbot-deploy-")
     web = FakeWeb().start()
-    run = Running(tmp, web, None)
+    run = Running(tmp, web, None, OGBOT_WEB_METRICS="true")
     try:
         launch(run)
         public = tmp / "data" / "public"
@@ -881,3 +881,15 @@ def test_nginx_passes_the_page_and_health_on_to_ogbot(service: Running, nginx: s
     assert health.status_code == 200
     assert health.json().keys() == service.health().keys()
     assert [s["name"] for s in health.json()["sources"]] == ["ogp"]
+
+
+def test_nginx_keeps_metrics_internal_and_passes_the_webhook_path_on(service: Running, nginx: str):
+    assert httpx.get(service.url + "/metrics", timeout=5).status_code == 200
+    outside = httpx.get(nginx + "/metrics", timeout=5)
+    assert outside.status_code == 404
+    assert "ogbot_" not in outside.text
+    # Telegram's updates reach ogbot (here not in webhook mode: its own answer, with its headers)
+    update = httpx.post(nginx + "/telegram/updates", json={"update_id": 1}, timeout=5)
+    direct = httpx.post(service.url + "/telegram/updates", json={"update_id": 1}, timeout=5)
+    assert update.status_code == direct.status_code
+    assert update.headers["content-security-policy"] == direct.headers["content-security-policy"]

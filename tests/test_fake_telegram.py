@@ -24,6 +24,7 @@ from telegram import (
 )
 from telegram.error import (
     BadRequest,
+    Conflict,
     Forbidden,
     InvalidToken,
     NetworkError,
@@ -897,3 +898,101 @@ def test_stop_cuts_a_slow_answer_whose_post_arrived() -> None:
     assert not worker.is_alive()
     assert [type(o) for o in outcome] == [httpx.RemoteProtocolError]
     assert [m.text for m in fake.sent(CHANNEL)] == ["x"]
+
+
+# --- webhooks ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("params", "description"),
+    [
+        ({"url": "http://hook.example.org/x"}, "An HTTPS URL must be provided for webhook"),
+        ({"url": "https://hook.example.org:8080/x"}, "only on ports 80, 88, 443 or 8443"),
+        (
+            {"url": "https://hook.example.org/x", "secret_token": "has space"},
+            "secret token contains unallowed characters",
+        ),
+        (
+            {"url": "https://hook.example.org/x", "secret_token": "x" * 257},
+            "secret token contains unallowed characters",
+        ),
+    ],
+)
+def test_set_webhook_keeps_telegrams_rules(
+    fake_telegram: FakeTelegram, client: httpx.Client, params: dict[str, Any], description: str
+) -> None:
+    status, body = call(client, fake_telegram, "setWebhook", **params)
+    assert status == 400
+    assert description in body["description"]
+    assert fake_telegram.webhook is None
+
+
+async def test_a_webhook_blocks_get_updates_until_deleted(
+    fake_telegram: FakeTelegram, bot: Bot
+) -> None:
+    url = "https://hook.example.org:8443/tg?x=1"
+    assert await bot.set_webhook(url, secret_token="A-z_09", allowed_updates=["message"])
+    info = await bot.get_webhook_info()
+    assert info.url == url and info.allowed_updates == ("message",)
+    with pytest.raises(Conflict, match="can't use getUpdates method while webhook is active"):
+        await bot.get_updates(timeout=0)
+    fake_telegram.push_message(USER, "Hallo")
+    assert (await bot.get_webhook_info()).pending_update_count == 1
+    assert await bot.delete_webhook()
+    assert (await bot.get_webhook_info()).url == ""
+    updates = await bot.get_updates(timeout=0)
+    assert [u.message.text for u in updates if u.message] == ["Hallo"]
+
+
+def test_deliver_webhook_posts_each_update_with_the_secret_until_one_is_refused(
+    fake_telegram: FakeTelegram, client: httpx.Client
+) -> None:
+    """A local receiver plays the bot's web server behind the proxy: the first update is
+    taken, the second refused (and kept, with the error shown), then taken."""
+    import http.server
+
+    seen: list[tuple[str, str | None, dict[str, Any]]] = []
+    answers = [200, 403, 200]
+
+    class Receiver(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+            seen.append((self.path, self.headers.get("X-Telegram-Bot-Api-Secret-Token"), body))
+            self.send_response(answers[len(seen) - 1])
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    via = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        status, _ = call(
+            client,
+            fake_telegram,
+            "setWebhook",
+            url="https://hook.example.org/tg/updates?k=1",
+            secret_token="s3cret",
+        )
+        assert status == 200
+        first = fake_telegram.push_message(USER, "eins")
+        second = fake_telegram.push_message(USER, "zwei")
+        assert fake_telegram.deliver_webhook(via=via) == [200, 403]
+        assert [(path, secret) for path, secret, _ in seen] == [("/tg/updates?k=1", "s3cret")] * 2
+        assert [body["update_id"] for _, _, body in seen] == [
+            first["update_id"],
+            second["update_id"],
+        ]
+        _, info = call(client, fake_telegram, "getWebhookInfo")
+        assert info["result"]["pending_update_count"] == 1
+        assert info["result"]["last_error_message"] == (
+            "Wrong response from the webhook: 403 Forbidden"
+        )
+        assert fake_telegram.deliver_webhook(via=via, secret=None) == [200]
+        assert seen[-1][1] is None
+        assert fake_telegram.pending_updates == []
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -13,12 +13,14 @@ Real python-telegram-bot code works against it unchanged: point ``telegram.api_u
         tg.fail_next("sendMessage", status=429, retry_after=3)
         tg.slow_next("sendMessage", delay=2.0)              # delivered, answered too late
         tg.drop_next("sendMessage")                         # connection cut, nothing delivered
+        tg.deliver_webhook(via="http://127.0.0.1:8080")     # webhook mode: POST the updates
 
 Methods: getMe, getChat, sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
 answerCallbackQuery, sendChatAction, setMyCommands, getMyCommands, deleteMyCommands,
-deleteWebhook, getWebhookInfo, getUpdates (long polling). Method names are case-insensitive, as
-on Telegram; parameters come in the query string, as JSON, form-encoded or multipart bodies
-(PTB 21/22 posts ``application/x-www-form-urlencoded``, every non-string value JSON-encoded).
+setWebhook, deleteWebhook, getWebhookInfo, getUpdates (long polling). Method names are
+case-insensitive, as on Telegram; parameters come in the query string, as JSON, form-encoded
+or multipart bodies (PTB 21/22 posts ``application/x-www-form-urlencoded``, every non-string
+value JSON-encoded).
 
 What it checks like Telegram: the token (401 "Unauthorized", a malformed one 404), unknown methods
 (404 "Not Found"), unknown chats (400 "chat not found"), HTML with only Telegram's tags, properly
@@ -45,6 +47,14 @@ Stricter than Telegram, on purpose, so ogbot's bugs show up in tests:
   disable_web_page_preview, is a 400;
 - a malformed boolean, integer or JSON parameter is a 400; parse_mode other than HTML is not
   spoken (400 "unsupported parse_mode").
+
+Webhooks as on Telegram: ``setWebhook`` takes only an https:// URL on port 443, 80, 88 or 8443
+and a ``secret_token`` of 1-256 characters (letters, digits, ``_`` and ``-``); while one is set,
+``getUpdates`` is a 409 Conflict; ``setWebhook`` with an empty URL or ``deleteWebhook`` removes
+it; ``getWebhookInfo`` shows it with the pending updates and the last delivery error. Telegram
+would POST each update to the URL: a test does that with :meth:`FakeTelegram.deliver_webhook`,
+through ``via`` (the reverse proxy's place: the URL's path and query on that base), with the
+``X-Telegram-Bot-Api-Secret-Token`` header; an update stays pending until answered with 2xx.
 
 Auto-detected entities are a model: URLs with a scheme or ``www.``, ``#hashtags`` (letters, digits
 and ``_``, not only digits), ``@mentions`` (5..32 characters) and ``/commands``; bare domains,
@@ -124,6 +134,13 @@ _CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance "
     "is running"
 )
+_WEBHOOK_ACTIVE = (
+    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete "
+    "the webhook first"
+)
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+_REGISTERED = object()  # deliver_webhook's default secret: the one setWebhook registered
 _QUERY_INVALID = "Bad Request: query is too old and response timeout expired or query ID is invalid"
 # Telegram's default set when allowed_updates is empty or was never given
 _NOT_BY_DEFAULT = frozenset({"chat_member", "message_reaction", "message_reaction_count"})
@@ -142,6 +159,7 @@ _METHODS = {
         "setMyCommands",
         "getMyCommands",
         "deleteMyCommands",
+        "setWebhook",
         "deleteWebhook",
         "getWebhookInfo",
         "getUpdates",
@@ -151,7 +169,7 @@ _METHODS = {
 # how parameters that arrive as strings are read back (for Request.params)
 _INT_FIELDS = frozenset(
     {"message_id", "offset", "limit", "user_id", "cache_time", "reply_to_message_id"}
-    | {"message_thread_id"}
+    | {"message_thread_id", "max_connections"}
 )
 _BOOL_FIELDS = frozenset(
     {"disable_notification", "protect_content", "disable_web_page_preview", "show_alert"}
@@ -972,6 +990,8 @@ class FakeTelegram(LocalServer):
         self._next_update_id = _FIRST_UPDATE_ID
         self._allowed_updates: frozenset[str] | None = None  # None: Telegram's default set
         self._poll_generation = 0
+        self._webhook: dict[str, Any] | None = None  # url, secret_token, max_connections, ...
+        self._webhook_error: tuple[datetime, str] | None = None
         self._callbacks: dict[str, _Callback] = {}
         self._next_callback = 1
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
@@ -991,6 +1011,7 @@ class FakeTelegram(LocalServer):
             "setMyCommands": self._set_my_commands,
             "getMyCommands": self._get_my_commands,
             "deleteMyCommands": self._delete_my_commands,
+            "setWebhook": self._set_webhook,
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "getUpdates": self._get_updates,
@@ -1218,6 +1239,52 @@ class FakeTelegram(LocalServer):
         """Updates not yet confirmed by a getUpdates offset."""
         with self._lock:
             return copy.deepcopy(self._updates)
+
+    @property
+    def webhook(self) -> dict[str, Any] | None:
+        """The webhook as setWebhook registered it (url, secret_token, max_connections,
+        allowed_updates), or None in long-polling mode."""
+        with self._lock:
+            return copy.deepcopy(self._webhook)
+
+    def deliver_webhook(
+        self, via: str, *, secret: object = _REGISTERED, timeout: float = 10.0
+    ) -> list[int]:
+        """Do what Telegram does in webhook mode: POST each pending update, oldest first, as
+        JSON to the webhook URL's path and query on ``via`` (where the reverse proxy would pass
+        it on), with the registered secret in the ``X-Telegram-Bot-Api-Secret-Token`` header
+        (``secret``: another one; None: no header). An update answered 2xx is delivered and
+        gone; at the first other answer the rest stay pending and getWebhookInfo shows the
+        error, as Telegram keeps an update until the webhook takes it. Returns the statuses.
+        Blocking: from an event loop, run it in a thread."""
+        statuses: list[int] = []
+        while True:
+            with self._lock:
+                hook = self._webhook
+                if hook is None:
+                    raise ValueError("no webhook is set (setWebhook)")
+                pending = [u for u in self._updates if self._allowed(u)]
+                if not pending:
+                    return statuses
+                update = copy.deepcopy(pending[0])
+                parts = urlsplit(hook["url"])
+                target = via.rstrip("/") + (parts.path or "/")
+                if parts.query:
+                    target += "?" + parts.query
+                token = hook["secret_token"] if secret is _REGISTERED else secret
+            headers = {"Content-Type": "application/json"}
+            if token is not None:
+                headers[SECRET_HEADER] = str(token)
+            status, reason = _post_json(target, update, headers, timeout)
+            statuses.append(status)
+            with self._lock:
+                if 200 <= status < 300:
+                    self._updates = [
+                        u for u in self._updates if u["update_id"] != update["update_id"]
+                    ]
+                    continue
+                self._webhook_error = (self._now(), f"Wrong response from the webhook: {reason}")
+                return statuses
 
     # --- updates pushed by tests -------------------------------------------------------------
 
@@ -1671,14 +1738,65 @@ class FakeTelegram(LocalServer):
             raise _bad("invalid language code specified")
         return _scope_key(scope, language)
 
+    def _set_webhook(self, p: _Params) -> bool:
+        url = (p.string("url") or "").strip()
+        if not url:  # Telegram: an empty URL removes the webhook
+            return self._delete_webhook(p)
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "https" or not parts.hostname:
+            raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
+        try:
+            port = parts.port or 443
+        except ValueError:
+            raise _bad("bad webhook: Failed to resolve host: Name or service not known") from None
+        if port not in WEBHOOK_PORTS:
+            raise _bad("bad webhook: Webhook can be set up only on ports 80, 88, 443 or 8443")
+        secret = p.string("secret_token")
+        if secret is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,256}", secret):
+            raise _bad("secret token contains unallowed characters")
+        connections = p.integer("max_connections")
+        if connections is not None and not 1 <= connections <= 100:
+            raise _bad("bad webhook: max_connections must be between 1 and 100")
+        allowed = p.json("allowed_updates", "can't parse allowed_updates JSON array")
+        if allowed is not None:
+            if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
+                raise _bad("can't parse allowed_updates JSON array")
+            self._allowed_updates = frozenset(allowed) or None
+        if p.boolean("drop_pending_updates"):
+            self._updates.clear()
+        self._webhook = {
+            "url": url,
+            "secret_token": secret,
+            "max_connections": connections or 40,
+            "allowed_updates": sorted(self._allowed_updates or ()),
+        }
+        self._webhook_error = None
+        self._poll_generation += 1
+        self._updates_cv.notify_all()  # a pending long poll now ends with 409
+        return True
+
     def _delete_webhook(self, p: _Params) -> bool:
         if p.boolean("drop_pending_updates"):
             self._updates.clear()
+        self._webhook, self._webhook_error = None, None
         return True
 
     def _get_webhook_info(self, p: _Params) -> dict[str, Any]:
         pending = len(self._updates)
-        return {"url": "", "has_custom_certificate": False, "pending_update_count": pending}
+        info: dict[str, Any] = {
+            "url": "",
+            "has_custom_certificate": False,
+            "pending_update_count": pending,
+        }
+        if self._webhook is not None:
+            info["url"] = self._webhook["url"]
+            info["max_connections"] = self._webhook["max_connections"]
+            if self._webhook["allowed_updates"]:
+                info["allowed_updates"] = list(self._webhook["allowed_updates"])
+        if self._webhook_error is not None:
+            info["last_error_date"] = _ts(self._webhook_error[0])
+            info["last_error_message"] = self._webhook_error[1]
+        return info
 
     def _get_updates(self, p: _Params) -> list[dict[str, Any]]:
         offset = p.integer("offset")
@@ -1690,6 +1808,8 @@ class FakeTelegram(LocalServer):
             if not isinstance(allowed, list) or not all(isinstance(a, str) for a in allowed):
                 raise _bad("can't parse allowed_updates JSON array")
             self._allowed_updates = frozenset(allowed) or None
+        if self._webhook is not None:
+            raise _ApiError(409, _WEBHOOK_ACTIVE)
         self._poll_generation += 1
         generation = self._poll_generation
         self._updates_cv.notify_all()  # an older poll now ends with 409
@@ -1702,6 +1822,8 @@ class FakeTelegram(LocalServer):
         while True:
             if self._stopping.is_set():
                 return []
+            if self._webhook is not None:
+                raise _ApiError(409, _WEBHOOK_ACTIVE)
             if generation != self._poll_generation:
                 raise _ApiError(409, _CONFLICT)
             self._updates = [u for u in self._updates if self._allowed(u)]
@@ -1866,6 +1988,24 @@ class FakeTelegram(LocalServer):
 
 
 # --- helpers --------------------------------------------------------------------------------
+
+
+def _post_json(
+    url: str, payload: dict[str, Any], headers: dict[str, str], timeout: float
+) -> tuple[int, str]:
+    """POST ``payload`` as JSON; the status and "<status> <reason>" (0 when unreachable)."""
+    import urllib.error
+    import urllib.request
+
+    body = json.dumps(payload).encode()
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return answer.status, f"{answer.status} {answer.reason}"
+    except urllib.error.HTTPError as exc:
+        return exc.code, f"{exc.code} {exc.reason}"
+    except OSError as exc:
+        return 0, f"Connection failed: {exc}"
 
 
 def _ts(when: datetime) -> int:

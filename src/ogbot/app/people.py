@@ -7,8 +7,10 @@ thread and returns the typed values of :mod:`ogbot.models`.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, tzinfo
 
+from ogbot import metrics
 from ogbot.knowledge.answer import Answerer, Pending
 from ogbot.models import Answer, Clock, Lang, StoredItem, Subscriber, utc_now
 from ogbot.store import AsyncStore, Store, search_words
@@ -31,9 +33,11 @@ class People:
     async def answer(self, question: str, client_lang: str | None = None) -> Answer:
         """The answer to a question; one about open consultations or news reads the stored
         items (in the store's thread)."""
+        started = time.monotonic()
         answer = self.answerer.prepare(question, client_lang)
         if isinstance(answer, Pending):
             answer = await self.store.call(_live, self.answerer, answer, self.clock(), self.tz)
+        metrics.answered(answer.matched is not None, time.monotonic() - started)
         return answer
 
     async def latest(self, count: int) -> list[StoredItem]:

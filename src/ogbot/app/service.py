@@ -2,15 +2,18 @@
 
 1. the data directory's lock (one process drains the outbox and runs the cycle);
 2. the store, the answer index, the HTTP client for the sources, the publisher and its outbox;
-3. the web server (feeds, page, health);
+3. the web server (feeds, page, health; /metrics with ``web.metrics``, and the webhook's path in
+   webhook mode);
 4. ogbot's own APScheduler ``AsyncIOScheduler`` (so it runs with or without Telegram): the watch
    cycle (:func:`ogbot.app.cycle.run_cycle`) every ``fetch.interval`` minutes (first at start,
    jittered, never two at once), scheduled announcements every minute (missed ones: at start),
    consultation reminders daily at 9:00 local and at start, housekeeping daily, the weekly
    round-up at ``publish.weekly`` (and at start, for a slot passed meanwhile); beside it the
    outbox task, which drains every 30 seconds and at once when woken (something was queued);
-5. the python-telegram-bot Application, started by hand (``initialize``, ``start_polling``,
-   ``start``), when a token is set; otherwise the log says Telegram is off;
+5. the python-telegram-bot Application, started by hand (``initialize``, then long polling, or
+   with ``telegram.webhook_url`` the webhook registered with its secret: ``telegram.webhook_secret``
+   or one made once and kept in the data directory), when a token is set; otherwise the log says
+   Telegram is off;
 6. signal handlers for SIGTERM and SIGINT: no job and no send starts any more (the scheduler
    is paused, the outbox told to stop); running jobs get ``STOP_GRACE`` seconds to finish, the
    outbox's send in flight ``SEND_GRACE`` (longer than a send can take, so its outcome is
@@ -24,17 +27,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import os
 import random
+import secrets
 import signal
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from ogbot import logs
+from ogbot import logs, metrics
 from ogbot.app.answers import load_answerer
 from ogbot.app.coordination import Coordination
 from ogbot.app.cycle import run_cycle
@@ -43,16 +49,17 @@ from ogbot.app.house import build_publisher, sent_lately, sources_client
 from ogbot.app.people import People
 from ogbot.bot import notices
 from ogbot.bot.services import BotServices
-from ogbot.config import Settings
+from ogbot.config import Invalid, Settings
+from ogbot.config.values import webhook_secret
 from ogbot.lock import DataLock
-from ogbot.models import Clock, Retention, ServiceHealth, TelegramState, utc_now
+from ogbot.models import Clock, Retention, ServiceHealth, SourceState, TelegramState, utc_now
 from ogbot.publish import TelegramRefused
 from ogbot.publish.budget import SendBudget
 from ogbot.publish.outbox import CHANNEL
 from ogbot.publish.roundup import weekly_roundup
 from ogbot.publish.sender import SEND_DEADLINE, Sender, make_bot
 from ogbot.store import AsyncStore, Store, StoreError
-from ogbot.web import start_web
+from ogbot.web import Webhook, start_web
 
 log = logs.get_logger(__name__)
 
@@ -65,6 +72,8 @@ STOP_GRACE = 3.0  # seconds running jobs (a cycle, a notice) get to finish on SI
 SEND_GRACE = SEND_DEADLINE + 5.0
 TELEGRAM_RETRY = 30.0  # seconds between attempts to reach Telegram at start
 FAILING_FOR = timedelta(days=1)  # a source failing this long is reported to the coordinators
+# in the data directory, when no secret is configured
+WEBHOOK_SECRET_FILE = "telegram-webhook-secret"  # noqa: S105 (a file name)
 
 
 class Service:
@@ -82,6 +91,8 @@ class Service:
         self._refused: str | None = None
         self._failed_jobs: dict[str, str] = {}
         self._outbox_moved: datetime | None = None
+        self._last_run: dict[str, datetime] = {}  # job -> when it last started (for /metrics)
+        self._webhook_secret = ""
 
     def health(self) -> ServiceHealth:
         """What only the running service knows, for /healthz."""
@@ -136,8 +147,21 @@ class Service:
         await self.outbox.recover()
         from ogbot.web import WebError
 
+        metrics.sources_known(source.name for source in settings.sources)
+        webhook = None
+        if bot is not None and settings.telegram.webhook_url:
+            self._webhook_secret = kept_webhook_secret(settings)
+            path = urlsplit(settings.telegram.webhook_url).path or "/"
+            webhook = Webhook(path, self._webhook_secret, self._webhook_update)
         try:
-            web = await start_web(settings, store, clock=self.clock, service=self.health)
+            web = await start_web(
+                settings,
+                store,
+                clock=self.clock,
+                service=self.health,
+                metrics=self.scrape if settings.web.metrics else None,
+                webhook=webhook,
+            )
         except WebError as exc:
             raise RunError(str(exc)) from exc
         async with sources_client(settings) as self.client:
@@ -217,6 +241,7 @@ class Service:
             task = asyncio.current_task()
             if task is not None:
                 self._tasks.add(task)
+            self._last_run[work.__name__] = self.clock()
             try:
                 await work()
                 self._job_done(work.__name__)
@@ -248,6 +273,7 @@ class Service:
         await asyncio.sleep(OUTBOX_FIRST)
         while not self.stopping.is_set():
             self._wake.clear()
+            self._last_run["drain"] = self.clock()
             try:
                 await self.drain()
                 self._job_done("drain")
@@ -263,7 +289,7 @@ class Service:
                 await asyncio.wait_for(self._wake.wait(), OUTBOX_EVERY.total_seconds())
 
     async def watch(self) -> None:
-        await run_cycle(
+        report = await run_cycle(
             self.settings,
             self.client,
             self.store,
@@ -272,6 +298,11 @@ class Service:
             publisher=self.publisher,
             wake=self.wake_outbox,
         )
+        for source in report.sources:
+            if source.error:
+                metrics.fetched(source.name, "failed")
+            elif not source.skipped:
+                metrics.fetched(source.name, "not_modified" if source.not_modified else "ok")
         await self._report_failing_sources()
 
     async def drain(self) -> None:
@@ -346,6 +377,22 @@ class Service:
 
         await tell_coordinators(self.application.bot, self.services, problem, escape(text))
 
+    async def scrape(self, accept: str = "") -> tuple[bytes, str]:
+        """GET /metrics: what the store knows (one visit to its thread), what the service knows,
+        and the counters (:mod:`ogbot.metrics`), as the scraper accepts them."""
+        sources, waiting = await self.store.call(_metric_figures)
+        figures = metrics.Figures(
+            now=self.clock(),
+            sources=tuple(sources),
+            waiting=tuple(
+                metrics.Waiting(destination, *waiting.get(destination, (0, None)))
+                for destination in sorted({"channel", "private", *waiting})
+            ),
+            jobs=tuple(sorted(self._last_run.items())),
+            telegram=self._telegram,
+        )
+        return metrics.render(figures, accept)
+
     # -- Telegram ----------------------------------------------------------------------------
 
     async def _start_telegram(self) -> None:
@@ -388,25 +435,33 @@ class Service:
             return
 
     async def _go_online(self, application: Any) -> None:
-        from telegram import Update
-
         from ogbot.bot.conversation import set_commands
+        from ogbot.bot.wiring import start_receiving
 
         await set_commands(application.bot)
-        await application.updater.start_polling(
-            allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30
-        )
-        await application.start()
+        telegram = self.settings.telegram
+        await start_receiving(application, telegram.webhook_url, self._webhook_secret)
         self.application = application
         self._telegram, self._outbox_moved = "on", self.clock()
         log.info(
             "telegram_on",
             bot=application.bot.username,
-            channel=self.settings.telegram.channel or "none",
+            channel=telegram.channel or "none",
+            updates="webhook" if telegram.webhook_url else "polling",
         )
         untold, self._untold = self._untold, {}
         for problem, text in untold.items():
             await self._tell(problem, text)
+
+    async def _webhook_update(self, update: dict[str, Any]) -> bool:
+        """An update Telegram posted to the webhook, for the bot; False while it is not online
+        (the web server answers 503 and Telegram sends it again later)."""
+        if self.application is None:
+            return False
+        from ogbot.bot.wiring import feed_update
+
+        await feed_update(self.application, update)
+        return True
 
     async def _stop_telegram(self) -> None:
         application, self.application = self.application, None
@@ -466,6 +521,31 @@ class Service:
             task.cancel()
         await asyncio.wait(late, timeout=STOP_GRACE)
         log.warning("jobs_cancelled", jobs=len(late))
+
+
+def _metric_figures(store: Store) -> tuple[list[SourceState], dict[str, tuple[int, datetime]]]:
+    """In the store's thread: the sources with their items, and the outbox's waiting posts."""
+    return store.sources(), store.waiting_posts()
+
+
+def kept_webhook_secret(settings: Settings) -> str:
+    """``telegram.webhook_secret``, else the one kept in the data directory: made once (readable
+    by ogbot's user only), the same after every restart."""
+    if settings.telegram.webhook_secret:
+        return settings.telegram.webhook_secret
+    path = settings.data_dir / WEBHOOK_SECRET_FILE
+    try:
+        handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        try:
+            return str(webhook_secret(path.read_text(encoding="utf-8")))
+        except (OSError, UnicodeDecodeError, Invalid) as exc:
+            raise RunError(f"{path}: {exc}; delete the file to have a new secret made") from None
+    secret = secrets.token_urlsafe(32)  # 43 characters of A-Z, a-z, 0-9, _ and -
+    with os.fdopen(handle, "w", encoding="utf-8") as file:
+        file.write(secret + "\n")
+    log.info("webhook_secret_made", file=str(path))
+    return secret
 
 
 async def run(settings: Settings, *, clock: Clock = utc_now) -> None:

@@ -1,8 +1,14 @@
 """The python-telegram-bot Application: built here, started by hand by ``ogbot run``.
 
 Not ``run_polling`` (it blocks, installs signal handlers and closes the loop): the caller runs
-``initialize``, ``updater.start_polling``, ``start`` and the reverse on shutdown. PTB's JobQueue
-is not used: ogbot's own scheduler runs with or without Telegram.
+``initialize``, then :func:`start_receiving`, and the reverse on shutdown. PTB's JobQueue is not
+used: ogbot's own scheduler runs with or without Telegram.
+
+Updates come by long polling (the default; PTB deletes a webhook left from webhook mode before
+it polls) or, with ``telegram.webhook_url``, by webhook: registered with ``setWebhook`` and its
+``secret_token``, received by ogbot's own web server, which hands each update to
+:func:`feed_update` (PTB's Updater and its web server are not used). The webhook stays
+registered across a restart, so Telegram keeps the updates of that time for ogbot.
 """
 
 from __future__ import annotations
@@ -11,12 +17,13 @@ from datetime import timedelta
 from typing import Any
 
 from telegram import Bot, Update
-from telegram.error import NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application, ApplicationBuilder, ContextTypes
 
 from ogbot import logs
 from ogbot.bot import conversation, coordinator, flood, review
 from ogbot.bot.services import BotServices
+from ogbot.publish import TelegramRefused
 from ogbot.publish.sender import make_bot
 
 log = logs.get_logger(__name__)
@@ -41,6 +48,42 @@ def build_application(services: BotServices, bot: Bot | None = None) -> Applicat
     conversation.register(application, services, gate)
     application.add_error_handler(on_error)
     return application
+
+
+async def start_receiving(
+    application: Application,  # type: ignore[type-arg]
+    webhook_url: str = "",
+    secret: str = "",
+) -> None:
+    """Start taking updates: long polling, or with ``webhook_url`` the webhook, registered with
+    ``secret`` as its ``secret_token`` (Telegram refusing the URL: :class:`TelegramRefused`)."""
+    if not webhook_url:
+        assert application.updater is not None
+        await application.updater.start_polling(
+            allowed_updates=Update.ALL_TYPES, poll_interval=0.0, timeout=30
+        )
+        await application.start()
+        return
+    await application.start()
+    try:
+        await application.bot.set_webhook(
+            webhook_url, secret_token=secret, allowed_updates=Update.ALL_TYPES
+        )
+    except BadRequest as exc:
+        await application.stop()
+        raise TelegramRefused(f"Telegram refused the webhook: {exc.message}") from None
+    log.info("webhook_set")
+
+
+async def feed_update(application: Application, data: dict[str, Any]) -> None:  # type: ignore[type-arg]
+    """An update as Telegram posted it to the webhook: into the Application's queue, handled
+    as a polled one is."""
+    try:
+        update = Update.de_json(data, application.bot)
+    except (KeyError, TypeError, ValueError) as exc:
+        log.warning("webhook_update_unreadable", error=type(exc).__name__)
+        return
+    await application.update_queue.put(update)
 
 
 async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:

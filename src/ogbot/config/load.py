@@ -308,7 +308,7 @@ MASK = "********"
 
 
 def effective_toml(settings: Settings) -> str:
-    """The effective configuration as TOML, the token masked."""
+    """The effective configuration as TOML, the token and the webhook secret masked."""
     lines = [
         "# effective configuration of ogbot",
         f"# config file: {settings.config_file or '(none: defaults and environment)'}",
@@ -323,6 +323,10 @@ def effective_toml(settings: Settings) -> str:
             if section == "telegram" and key == "token":
                 shown = f'"{MASK}"  # set' if value else '""  # empty: Telegram is off'
                 lines.append(f"token = {shown}")
+                continue
+            if section == "telegram" and key == "webhook_secret":
+                shown = f'"{MASK}"  # set' if value else '""  # empty: kept in the data directory'
+                lines.append(f"webhook_secret = {shown}")
                 continue
             lines.append(f"{key} = {_toml_value(value)}")
     origin = "shipped defaults" if settings.sources_from_defaults else "config file"

@@ -61,6 +61,12 @@ class TelegramSettings:
     api_url: str = field(metadata=key("https://api.telegram.org", v.url))
     channel: str = field(metadata=key("", v.channel))
     coordinators: tuple[int, ...] = field(metadata=key([], v.user_ids))
+    # webhook mode: Telegram posts the updates to this public https URL (ogbot's own web server
+    # answers at its path, behind the reverse proxy); empty = long polling
+    webhook_url: str = field(metadata=key("", v.webhook_url))
+    # the secret Telegram sends with each update (X-Telegram-Bot-Api-Secret-Token); empty = one
+    # generated once and kept in the data directory
+    webhook_secret: str = field(metadata=key("", v.webhook_secret))
 
     @property
     def enabled(self) -> bool:
@@ -115,6 +121,8 @@ class FetchSettings:
 class WebSettings:
     host: str = field(metadata=key("127.0.0.1", v.host))
     port: int = field(metadata=key(8080, v.whole(0, 65535)))
+    # GET /metrics (Prometheus text format); off = 404
+    metrics: bool = field(metadata=key(False, v.boolean))
 
 
 # --- the sources ----------------------------------------------------------------------------

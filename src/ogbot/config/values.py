@@ -144,6 +144,33 @@ def bot_token(value: Any) -> str:
     return text
 
 
+# Telegram's rules for a webhook: HTTPS, on one of these ports; a secret_token of 1-256 characters
+WEBHOOK_PORTS = (443, 80, 88, 8443)
+_WEBHOOK_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+
+
+def webhook_url(value: Any) -> str:
+    text = optional_url(value)
+    if not text:
+        return ""
+    parts = urlsplit(text)
+    if parts.scheme != "https":
+        raise Invalid("Telegram sends updates only to an https:// URL")
+    if (parts.port or 443) not in WEBHOOK_PORTS:
+        raise Invalid("Telegram sends updates only to the ports 443, 80, 88 and 8443")
+    if parts.fragment:
+        raise Invalid("a webhook URL has no #fragment")
+    return text
+
+
+def webhook_secret(value: Any) -> str:
+    text = string(value).strip()
+    if text and not _WEBHOOK_SECRET.match(text):
+        # never echo the value: it is a secret
+        raise Invalid("not a webhook secret (1-256 characters: letters, digits, _ and -)")
+    return text
+
+
 _CHANNEL = re.compile(r"^(@[A-Za-z][A-Za-z0-9_]{3,31}|-?\d+)$")
 
 

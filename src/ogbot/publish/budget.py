@@ -48,7 +48,7 @@ from typing import Any, Literal
 from telegram.error import RetryAfter
 from telegram.ext import BaseRateLimiter
 
-from ogbot import logs
+from ogbot import logs, metrics
 from ogbot.models import Clock, utc_now
 from ogbot.publish.pacing import Pacer
 
@@ -181,7 +181,9 @@ class SendBudget(BaseRateLimiter[Grant]):
                 del self._flying[grant.chat_id]
             flying.set()
 
-    def _blocked(self, chat_id: str, exc: RetryAfter) -> float:
+    def _blocked(self, chat_id: str, exc: RetryAfter, by: metrics.RateLimited) -> float:
+        """Telegram refused with 429: the chat waits ``retry_after`` (counted for /metrics)."""
+        metrics.rate_limited(by)
         retry_after = exc.retry_after
         seconds = (
             retry_after.total_seconds()
@@ -208,7 +210,7 @@ class SendBudget(BaseRateLimiter[Grant]):
             try:
                 return await self._send(rate_limit_args, callback, args, kwargs)
             except RetryAfter as exc:
-                self._blocked(chat_id, exc)
+                self._blocked(chat_id, exc, "outbox")
                 raise
         started = self.clock()
         chat_kind = "channel" if lane_of(chat_id) == "channel" else "private"
@@ -222,7 +224,7 @@ class SendBudget(BaseRateLimiter[Grant]):
             try:
                 return await self._send(grant, callback, args, kwargs)
             except RetryAfter as exc:
-                seconds = self._blocked(chat_id, exc)
+                seconds = self._blocked(chat_id, exc, "reply")
                 waited = (self.clock() - started).total_seconds()
                 if waited + seconds > REPLY_PATIENCE:
                     log.warning(

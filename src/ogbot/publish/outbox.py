@@ -35,7 +35,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ogbot import logs
+from ogbot import logs, metrics
 from ogbot.config import Settings
 from ogbot.models import Clock, Lang, OutboxPost, Retention, StoredItem, utc_now
 from ogbot.publish.pacing import HISTORY, Pacer
@@ -299,9 +299,11 @@ class Outbox:
                     continue  # the loop ends above
             if best.is_edit:
                 await self._edit(post, chat_id, pacer)
+                metrics.posts(chat, "edited")
                 counts["edited"] += 1
                 continue
             outcome = await self._send(post, chat_id, pacer)
+            metrics.posts(chat, outcome)
             if outcome == "sent" and chat != CHANNEL:
                 counts["private"] += 1
             elif outcome in counts:

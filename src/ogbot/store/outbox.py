@@ -308,6 +308,17 @@ class OutboxRepository(Repository):
         rows = self._db.execute("SELECT state, count(*) FROM posts GROUP BY state")
         return {row[0]: int(row[1]) for row in rows}
 
+    def waiting_posts(self) -> dict[str, tuple[int, datetime]]:
+        """Posts waiting to be sent (pending or sending) by destination: the channel's under
+        their chat ("channel"), subscribers' under "private"; how many, and when the oldest of
+        them was queued (what /metrics shows of the outbox)."""
+        rows = self._db.execute(
+            "SELECT CASE WHEN chat GLOB '[0-9]*' THEN 'private' ELSE chat END AS destination,"
+            " count(*), min(created) FROM posts WHERE state IN ('pending', 'sending')"
+            " GROUP BY destination"
+        )
+        return {row[0]: (int(row[1]), datetime.fromisoformat(row[2])) for row in rows}
+
     @staticmethod
     def _post(row: sqlite3.Row) -> OutboxPost:
         return OutboxPost(

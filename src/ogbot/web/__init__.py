@@ -9,8 +9,10 @@ from ogbot.web.page import Search, render_page
 from ogbot.web.server import (
     FEEDS,
     FeedFile,
+    MetricsSource,
     ServiceStatus,
     WebError,
+    Webhook,
     WebServer,
     create_app,
     read_feed,
@@ -20,10 +22,12 @@ from ogbot.web.server import (
 __all__ = [
     "FEEDS",
     "FeedFile",
+    "MetricsSource",
     "Search",
     "ServiceStatus",
     "WebError",
     "WebServer",
+    "Webhook",
     "create_app",
     "health_report",
     "read_feed",

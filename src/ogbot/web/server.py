@@ -10,6 +10,13 @@ ETag and 304 likewise). ``GET /`` and ``GET /healthz`` answer what :mod:`ogbot.w
 :mod:`ogbot.web.health` make (/healthz: 200 when ``ok``, 503 when ``degraded``). This is
 the only module that imports aiohttp; :func:`start_web` runs it on the caller's event loop.
 
+Two routes exist only when the application layer asks for them: ``GET /metrics`` (with
+``web.metrics = true``; the body comes from a :data:`MetricsSource`, the nginx example does not
+pass it on) and, in webhook mode, ``POST`` at the path of ``telegram.webhook_url``
+(:class:`Webhook`): an update whose ``X-Telegram-Bot-Api-Secret-Token`` header is not the secret
+gets 403 and goes nowhere; one that is, goes to the bot (a callable: this stage knows no bot),
+answered 200 at once (503 while the bot is not online yet: Telegram sends it again later).
+
 Connections: one that brings no complete request within :data:`IDLE_TIMEOUT` seconds is closed,
 whether it sends nothing, half a header (slowloris) or stays open after an answer (aiohttp's
 ``keepalive_timeout``, which runs from the connection's start and is not reset by partial data).
@@ -23,11 +30,12 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import hmac
 import json
 import os
 import resource
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
@@ -75,6 +83,20 @@ SECURITY_HEADERS = {
 
 
 ServiceStatus = Callable[[], ServiceHealth]  # asked at every /healthz
+# a scrape: the Accept header in, the body and its content type out
+MetricsSource = Callable[[str], Awaitable[tuple[bytes, str]]]
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 (a header's name)
+
+
+@dataclass(frozen=True)
+class Webhook:
+    """Where Telegram posts the bot's updates: the path of ``telegram.webhook_url``, the secret
+    it sends along, and ``deliver``, which hands an update (the JSON object) to the bot and
+    says False while the bot is not online yet."""
+
+    path: str
+    secret: str
+    deliver: Callable[[dict[str, Any]], Awaitable[bool]]
 
 
 class WebError(Exception):
@@ -159,9 +181,14 @@ class _Site:
         clock: Clock,
         health_timeout: float,
         service: ServiceStatus,
+        metrics: MetricsSource | None = None,
+        webhook: Webhook | None = None,
     ) -> None:
         self.settings = settings
         self.service = service
+        self.metrics_source = metrics
+        self.hook = webhook
+        self.refused_warned = float("-inf")  # the last "webhook_refused" warning
         self.degraded = False  # the last answer's status, to log only its changes
         self.store = store
         self.clock = clock
@@ -220,6 +247,33 @@ class _Site:
             else:
                 log.info("health_ok")
         return self._json(data, 503 if degraded else 200)
+
+    async def metrics(self, request: web.Request) -> web.StreamResponse:
+        assert self.metrics_source is not None, "routed only with a source"
+        body, content_type = await self.metrics_source(request.headers.get("Accept", ""))
+        headers = {"Content-Type": content_type, "Cache-Control": "no-store"}
+        return web.Response(body=body, headers=headers)
+
+    async def webhook(self, request: web.Request) -> web.StreamResponse:
+        """An update from Telegram: 403 without the right secret, else handed to the bot."""
+        hook = self.hook
+        assert hook is not None, "routed only in webhook mode"
+        given = request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), hook.secret.encode()):
+            now = time.monotonic()
+            if now - self.refused_warned >= FULL_LOG_INTERVAL:  # at most once a minute
+                self.refused_warned = now
+                log.warning("webhook_refused", secret="wrong" if given else "missing")
+            return web.Response(status=403, text="Forbidden.\n")
+        try:
+            update = await request.json()
+        except ValueError:
+            update = None
+        if not isinstance(update, dict) or not isinstance(update.get("update_id"), int):
+            return web.Response(status=400, text="Not an update.\n")
+        if not await hook.deliver(update):
+            return web.Response(status=503, text="Not ready.\n", headers={"Retry-After": "5"})
+        return web.Response(status=200)
 
     async def _health_snapshot(self, now: datetime) -> HealthSnapshot:
         task = self.health_task
@@ -360,10 +414,14 @@ def create_app(
     health_timeout: float = HEALTH_TIMEOUT,
     guard: _Guard | None = None,
     service: ServiceStatus = ServiceHealth,
+    metrics: MetricsSource | None = None,
+    webhook: Webhook | None = None,
 ) -> web.Application:
     """The application: routes, security headers on every answer, errors as one log line.
-    ``service`` tells /healthz what only the running service knows (default: Telegram off)."""
-    site = _Site(settings, store, clock, health_timeout, service)
+    ``service`` tells /healthz what only the running service knows (default: Telegram off);
+    ``metrics`` (only with ``web.metrics = true``) answers /metrics, ``webhook`` takes
+    Telegram's updates (see the module's docstring)."""
+    site = _Site(settings, store, clock, health_timeout, service, metrics, webhook)
     middlewares = [_errors] if guard is None else [guard.track, _errors]
     app = web.Application(middlewares=middlewares)
     app.on_response_prepare.append(_finish_headers)
@@ -372,6 +430,10 @@ def create_app(
         app.router.add_get(path, site.feed)
     app.router.add_get("/healthz", site.healthz)
     app.router.add_get("/sources.opml", site.sources_opml)
+    if metrics is not None and settings.web.metrics:
+        app.router.add_get("/metrics", site.metrics)
+    if webhook is not None:
+        app.router.add_post(webhook.path, site.webhook)
     app.on_cleanup.append(site.cleanup)
     return app
 
@@ -407,6 +469,8 @@ async def start_web(
     idle_timeout: float = IDLE_TIMEOUT,
     max_connections: int | None = None,
     service: ServiceStatus = ServiceHealth,
+    metrics: MetricsSource | None = None,
+    webhook: Webhook | None = None,
 ) -> WebServer:
     """Serve on the running event loop (``settings.web`` unless host/port are given; port 0 picks
     a free port). Raises :class:`WebError` when it cannot listen. ``idle_timeout`` and
@@ -416,7 +480,14 @@ async def start_web(
     cap = connection_cap() if max_connections is None else max_connections
     guard = _Guard(cap)
     app = create_app(
-        settings, store, clock=clock, health_timeout=health_timeout, guard=guard, service=service
+        settings,
+        store,
+        clock=clock,
+        health_timeout=health_timeout,
+        guard=guard,
+        service=service,
+        metrics=metrics,
+        webhook=webhook,
     )
     # access_log=None: one line per request at info would drown the events that matter;
     # _finish_headers logs each request at debug instead. keepalive_timeout starts with the
