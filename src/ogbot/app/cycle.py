@@ -3,9 +3,13 @@
 1. read which sources are due (interval, backoff, paused), and keep their configured titles;
 2. fetch and extract every due source at once, each within its deadline -- the time spent
    waiting for a slot at a busy host counts, so ten hanging sources on one host hold nobody's
-   items back longer than one deadline;
+   items back longer than one deadline; a large document is extracted on another core (the
+   process's :class:`ogbot.app.pool.ExtractPool`), a small one in a thread;
 3. store the results one source after another **in configuration order**, so the first
-   configured source wins a story two sources carry, whatever answered first or failed;
+   configured source wins a story two sources carry, whatever answered first or failed --
+   each as soon as it and those before it are done, while the sources after it are still being
+   fetched (nothing waits for storing: every due source started in step 2), and a stored
+   source's items are let go, so a cycle holds few sources' items at a time;
 4. render the feeds and queue the posts for what changed (the feeds also when the name people
    see of a source changed: a ``[[sources]] title``, or a feed's own title);
 5. wake the outbox.
@@ -24,6 +28,7 @@ from datetime import datetime, timedelta
 import httpx
 
 from ogbot import logs
+from ogbot.app.pool import ExtractPool
 from ogbot.config import Settings, SourceSettings
 from ogbot.models import Clock, CycleReport, SourceReport, SourceState, Validators, utc_now
 from ogbot.publish.publisher import Publisher
@@ -60,16 +65,18 @@ async def run_cycle(
     force: bool = True,
     publisher: Publisher | None = None,
     wake: Callable[[], None] | None = None,
+    pool: ExtractPool | None = None,
 ) -> CycleReport:
-    """One cycle over the configured sources (``force``: also those not due yet)."""
+    """One cycle over the configured sources (``force``: also those not due yet); large
+    documents are extracted in ``pool`` (None: every document in a thread)."""
     started = clock()
 
     # 1. which sources are due
     due: list[tuple[SourceSettings, SourceState]] = []
     skipped: dict[str, SourceReport] = {}
     titles = await store.call(Store.source_titles)
-    for source in settings.sources:
-        state = await store.call(Store.source_state, source.name, source.url)
+    states = await store.call(_source_states, settings.sources)  # one call, not one a source
+    for source, state in zip(settings.sources, states, strict=True):
         if state.paused or (not force and not state.due(started)):
             skipped[source.name] = SourceReport(source.name, skipped=True)
         else:
@@ -82,12 +89,27 @@ async def run_cycle(
 
     async def gather(source: SourceSettings, state: SourceState) -> Outcome:
         async with gate:
-            return await fetch_and_extract(settings, source, state, client, limiter, started)
+            return await fetch_and_extract(settings, source, state, client, limiter, started, pool)
 
-    outcomes = await asyncio.gather(*(gather(source, state) for source, state in due))
+    tasks: list[asyncio.Task[Outcome] | None] = [
+        asyncio.create_task(gather(source, state)) for source, state in due
+    ]
 
-    # 3. store in configuration order: the first configured source wins a shared story
-    stored = {o.source.name: await store_outcome(settings, store, o, started) for o in outcomes}
+    # 3. store in configuration order: the first configured source wins a shared story; each
+    # source as soon as it and those before it are done, the others going on meanwhile
+    stored: dict[str, SourceReport] = {}
+    try:
+        for index, task in enumerate(tasks):
+            assert task is not None
+            outcome = await task
+            tasks[index] = None  # its items are let go once stored
+            stored[outcome.source.name] = await store_outcome(settings, store, outcome, started)
+            del outcome
+    finally:
+        left = [task for task in tasks if task is not None]
+        for task in left:
+            task.cancel()  # the database failed (or the cycle was cancelled): stop the rest
+        await asyncio.gather(*left, return_exceptions=True)
     reports = tuple(skipped.get(s.name) or stored[s.name] for s in settings.sources)
     report = CycleReport(started=started, finished=clock(), sources=reports)
     log.info(
@@ -111,6 +133,10 @@ async def run_cycle(
     return report
 
 
+def _source_states(store: Store, sources: tuple[SourceSettings, ...]) -> list[SourceState]:
+    return [store.source_state(source.name, source.url) for source in sources]
+
+
 async def fetch_and_extract(
     settings: Settings,
     source: SourceSettings,
@@ -118,8 +144,10 @@ async def fetch_and_extract(
     client: httpx.AsyncClient,
     limiter: HostLimiter,
     now: datetime,
+    pool: ExtractPool | None = None,
 ) -> Outcome:
-    """Fetch one source and extract its items; nothing is stored here."""
+    """Fetch one source and extract its items (a large document in ``pool`` when given, else
+    in a thread); nothing is stored here."""
     policy = FetchPolicy.for_source(settings.fetch, source)
     try:
         try:
@@ -139,7 +167,12 @@ async def fetch_and_extract(
             return Outcome(
                 source, state, None, result.validators, result.permanent_url, asked=result.asked
             )
-        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+        tz = settings.publish.tz
+        if pool is not None:
+            extracted = await pool.extract(source, result, tz, now)
+        else:
+            extracted = await asyncio.to_thread(extract, source, result, tz, now)
+        # the outcome keeps the items, not the body
         return Outcome(
             source, state, extracted, result.validators, result.permanent_url, asked=result.asked
         )

@@ -1,6 +1,7 @@
-"""Composition root: settings -> the store, the HTTP client for the sources, the publisher with
-its outbox and Telegram sender. Every command gets them here (``ogbot run`` adds the scheduler,
-the bot and the web server in :mod:`ogbot.app.service`); nothing else builds clients."""
+"""Composition root: settings -> the store, the HTTP client for the sources, the pool of workers
+that extract large documents, the publisher with its outbox and Telegram sender. Every command
+gets them here (``ogbot run`` adds the scheduler, the bot and the web server in
+:mod:`ogbot.app.service`); nothing else builds clients."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator
 import httpx
 
 from ogbot import logs
+from ogbot.app.pool import ExtractPool
 from ogbot.config import Settings
 from ogbot.models import Clock, utc_now
 from ogbot.publish import TelegramRefused
@@ -40,6 +42,17 @@ def build_publisher(
 def sources_client(settings: Settings) -> httpx.AsyncClient:
     """The one HTTP client for fetching the sources (public addresses only, unless allowed)."""
     return make_client(settings.fetch.timeout, settings.fetch.allow_private)
+
+
+@contextlib.asynccontextmanager
+async def extract_pool() -> AsyncIterator[ExtractPool]:
+    """The process's one pool of workers that extract large documents (one per core), shut
+    down when the block ends; its workers start when the first large document comes."""
+    pool = ExtractPool()
+    try:
+        yield pool
+    finally:
+        await asyncio.to_thread(pool.close)  # a document being extracted is let finish
 
 
 @contextlib.asynccontextmanager

@@ -38,7 +38,7 @@ from ogbot.app.answers import load_answerer
 from ogbot.app.coordination import Coordination
 from ogbot.app.cycle import run_cycle
 from ogbot.app.errors import RunError
-from ogbot.app.house import build_publisher, sources_client
+from ogbot.app.house import build_publisher, extract_pool, sources_client
 from ogbot.app.people import People
 from ogbot.bot import notices
 from ogbot.bot.services import BotServices
@@ -131,7 +131,7 @@ class Service:
             web = await start_web(settings, store, clock=self.clock, service=self.health)
         except WebError as exc:
             raise RunError(str(exc)) from exc
-        async with sources_client(settings) as self.client:
+        async with extract_pool() as self.pool, sources_client(settings) as self.client:
             self.scheduler = self._schedule()
             self.scheduler.start()
             self._outbox_task = asyncio.create_task(self._outbox_loop(), name="outbox")
@@ -252,6 +252,7 @@ class Service:
             force=False,
             publisher=self.publisher,
             wake=self.wake_outbox,
+            pool=self.pool,
         )
         await self._report_failing_sources()
 
