@@ -9,8 +9,12 @@ reported, not tested). Targets (issue 15, item 4):
   its pool of worker processes, one per core, as ``ogbot run`` does; ``--no-pool``: all in
   threads, as before);
 - second cycle, every feed unchanged (all 304): at most 0.03 x the first;
-- peak memory of the ogbot process with 1,000 feeds: at most 150 MB (the largest worker's
-  peak is printed beside it).
+- peak memory of the ogbot process with 1,000 feeds: at most 150 MB. The process's own peak
+  RSS (ru_maxrss) does not count its workers; beside it, sampled every 0.2 s, the peak of the
+  ogbot process and all its descendants together (the workers, the pool's forkserver, the
+  resource tracker): the sum of their RSS, and of their PSS (pages a worker shares with the
+  forkserver counted once). ``--tracemalloc`` adds one untimed run that shows where the
+  largest Python heap seen was allocated.
 
 Every measurement runs in a fresh subprocess, so peak RSS (ru_maxrss) is the figure of that one
 job: the server (FakeWeb, tests/fakes/web.py, threaded stdlib) runs in its own process and its
@@ -36,6 +40,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tracemalloc
 from datetime import UTC, datetime, timedelta
@@ -315,6 +320,83 @@ def floor(folder: Path, stages: bool) -> dict[str, Any]:
     return result
 
 
+PAGE_MB = os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
+def rss_now_mb(pid: int | str = "self") -> float:
+    """A process's resident memory now (0 when it is gone)."""
+    try:
+        return int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_MB
+    except (OSError, IndexError, ValueError):
+        return 0.0
+
+
+def pss_mb(pid: int | str = "self") -> float:
+    """A process's proportional share of memory now: pages shared with its parent (a worker
+    forked from the pool's forkserver) count once between them, not once each as in RSS."""
+    try:
+        for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+            if line.startswith("Pss:"):
+                return int(line.split()[1]) / 1024
+    except (OSError, IndexError, ValueError):
+        pass
+    return 0.0
+
+
+def descendants(pid: int | str = "self") -> list[int]:
+    """Every process below ``pid``: the pool's forkserver and its workers, the resource tracker."""
+    found: list[int] = []
+    for children in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            pids = [int(p) for p in children.read_text().split()]
+        except OSError:
+            continue
+        for child in pids:
+            found += [child, *descendants(child)]
+    return found
+
+
+class Sampler(threading.Thread):
+    """Samples, every ``every`` seconds, the RSS of this process and of its descendants (the
+    workers), and under tracemalloc keeps the snapshot of the largest Python heap seen."""
+
+    def __init__(self, every: float = 0.2, trace: bool = False) -> None:
+        super().__init__(daemon=True)
+        self.every, self.trace = every, trace
+        self.stop = threading.Event()
+        self.peak_self = self.peak_total = self.peak_worker = self.peak_pss = 0.0
+        self.snapshot: tracemalloc.Snapshot | None = None
+        self.snapshot_mb = 0.0
+
+    def run(self) -> None:
+        while not self.stop.wait(self.every):
+            mine = rss_now_mb()
+            below = descendants()
+            others = [rss_now_mb(pid) for pid in below]
+            self.peak_pss = max(self.peak_pss, pss_mb() + sum(pss_mb(pid) for pid in below))
+            self.peak_self = max(self.peak_self, mine)
+            self.peak_total = max(self.peak_total, mine + sum(others))
+            self.peak_worker = max(self.peak_worker, *others, 0.0)
+            if self.trace:
+                traced = tracemalloc.get_traced_memory()[0] / 2**20
+                if traced > self.snapshot_mb * 1.1 + 1:
+                    self.snapshot, self.snapshot_mb = tracemalloc.take_snapshot(), traced
+
+    def top(self, lines: int = 12) -> list[str]:
+        """Where the largest heap seen was allocated (by line)."""
+        if self.snapshot is None:
+            return []
+        stats = self.snapshot.filter_traces(
+            [tracemalloc.Filter(False, tracemalloc.__file__)]
+        ).statistics("lineno")
+        return [
+            f"{stat.size / 2**20:7.1f} MB {stat.count:8d} blocks "
+            f"{stat.traceback[0].filename.split('site-packages/')[-1].split('/src/')[-1]}"
+            f":{stat.traceback[0].lineno}"
+            for stat in stats[:lines]
+        ]
+
+
 def cycle(urls: list[str], data_dir: Path, trace: bool, pool: bool) -> dict[str, Any]:
     """Two cycles into a fresh store: the first stores everything, the second sees 304s."""
     from ogbot.app.cycle import run_cycle
@@ -332,6 +414,8 @@ def cycle(urls: list[str], data_dir: Path, trace: bool, pool: bool) -> dict[str,
     result: dict[str, Any] = {"rss_start": peak_rss_mb()}
     if trace:
         tracemalloc.start()
+    sampler = Sampler(trace=trace)
+    sampler.start()
 
     async def run() -> None:
         async with (
@@ -339,10 +423,12 @@ def cycle(urls: list[str], data_dir: Path, trace: bool, pool: bool) -> dict[str,
             extract_pool() as workers,
         ):
             parse = workers if pool else None
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             first = await run_cycle(settings, client, store, lambda: NOW, force=True, pool=parse)
             middle = time.perf_counter()
+            result["cpu_first"] = time.process_time() - cpu  # this process's, not its workers'
             result["rss_first"] = peak_rss_mb()
+            result["rss_first_now"] = rss_now_mb()
             second = await run_cycle(settings, client, store, lambda: NOW, force=True, pool=parse)
             end = time.perf_counter()
             result["workers"] = workers.workers if pool else 0
@@ -355,13 +441,19 @@ def cycle(urls: list[str], data_dir: Path, trace: bool, pool: bool) -> dict[str,
         )
 
     asyncio.run(run())
+    sampler.stop.set()
+    sampler.join()
     if trace:
         result["traced_peak"] = tracemalloc.get_traced_memory()[1] / 2**20
+        result["traced_top"] = sampler.top()
+        result["traced_top_mb"] = sampler.snapshot_mb
         tracemalloc.stop()
     store.close()
     result["rss_peak"] = peak_rss_mb()
-    # the largest worker's peak (the pool is shut down by now, so its workers were waited for)
-    result["rss_worker"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    # sampled: the ogbot process with its workers (and the pool's forkserver), and one worker
+    result["rss_total"] = max(sampler.peak_total, result["rss_peak"])
+    result["rss_worker"] = sampler.peak_worker
+    result["pss_total"] = sampler.peak_pss
     return result
 
 
@@ -435,9 +527,12 @@ def main() -> None:
                 last = cycles[-1]
                 print(
                     f"run {run + 1}: floor {floors[-1]['floor']:.2f} s,"
-                    f" first {last['first']:.2f} s, second {last['second']:.3f} s,"
-                    f" peak RSS {last['rss_peak']:.0f} MB (worker {last['rss_worker']:.0f} MB)"
-                    f" (new {last['new']}, 304 {last['not_modified']}, failed {last['failed']})",
+                    f" first {last['first']:.2f} s (CPU here {last['cpu_first']:.1f} s),"
+                    f" second {last['second']:.3f} s,"
+                    f" peak RSS {last['rss_peak']:.0f} MB, with workers {last['rss_total']:.0f} MB"
+                    f" ({last['pss_total']:.0f} MB PSS)"
+                    f" (new {last['new']}, 304 {last['not_modified']}, failed {last['failed']});"
+                    f" load average {os.getloadavg()[0]:.2f}",
                     flush=True,
                 )
             traced = None
@@ -481,13 +576,20 @@ def main() -> None:
         f"after the first cycle: {median(cycles, 'rss_first'):.0f} MB; "
         f"target <= {TARGET_MEMORY} MB: {'met' if rss <= TARGET_MEMORY else 'MISSED'})"
     )
-    if workers:
-        print(f"peak RSS of the largest worker: {median(cycles, 'rss_worker'):.0f} MB")
+    print(
+        f"peak RSS of the ogbot process and its workers together (sampled): "
+        f"{median(cycles, 'rss_total'):.0f} MB RSS, {median(cycles, 'pss_total'):.0f} MB PSS"
+        + (f" (the largest worker: {median(cycles, 'rss_worker'):.0f} MB)" if workers else "")
+    )
+    print(f"load average at the end (1, 5, 15 min): {os.getloadavg()}")
     if traced is not None:
         print(
             f"tracemalloc peak (Python heap only, during both cycles, one untimed run): "
-            f"{traced['traced_peak']:.0f} MB"
+            f"{traced['traced_peak']:.0f} MB; peak RSS {traced['rss_peak']:.0f} MB; the largest "
+            f"heap sampled ({traced['traced_top_mb']:.0f} MB) by where it was allocated:"
         )
+        for line in traced["traced_top"]:
+            print("  " + line)
 
 
 if __name__ == "__main__":
