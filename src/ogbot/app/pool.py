@@ -80,17 +80,35 @@ class ExtractPool:
             return await asyncio.to_thread(extract, source, fetched, tz, now)
         executor = self._executor
         try:
-            done = await asyncio.wrap_future(executor.submit(_extract, source, fetched, tz, now))
-        except (BrokenProcessPool, OSError) as exc:
-            # a worker that cannot start or died is the pool's fault, not the source's
-            log.warning("extract_pool_broken", source=source.name, error=repr(exc))
-            if self._executor is executor:
-                executor.shutdown(wait=False, cancel_futures=True)
-                self._executor = self._make()
-            return await asyncio.to_thread(extract, source, fetched, tz, now)
+            future = executor.submit(_extract, source, fetched, tz, now)
+        except Exception as exc:
+            # a worker that cannot start (no memory, no processes left, a main module that
+            # starts the program when imported) is the pool's fault, not the source's
+            return await self._in_thread(executor, exc, source, fetched, tz, now)
+        try:
+            done = await asyncio.wrap_future(future)
+        except BrokenProcessPool as exc:  # a worker died (the OOM killer, a crash in C)
+            return await self._in_thread(executor, exc, source, fetched, tz, now)
         if isinstance(done, _Failed):
             raise done.kind(done.source, done.reason)
-        return done
+        return done  # (a bug in extracting this document raised here, as in a thread)
+
+    async def _in_thread(
+        self,
+        executor: ProcessPoolExecutor,
+        exc: Exception,
+        source: SourceSettings,
+        fetched: Fetched,
+        tz: ZoneInfo,
+        now: datetime,
+    ) -> Extracted:
+        """The pool broke: made anew (once, whichever document noticed first), and this
+        document extracted in a thread."""
+        log.warning("extract_pool_broken", source=source.name, error=repr(exc))
+        if self._executor is executor:
+            executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = self._make()
+        return await asyncio.to_thread(extract, source, fetched, tz, now)
 
     def close(self) -> None:
         """Shut the workers down (a document being extracted is let finish)."""
