@@ -9,7 +9,9 @@
    configured source wins a story two sources carry, whatever answered first or failed --
    each as soon as it and those before it are done, while the sources after it are still being
    fetched (nothing waits for storing: every due source started in step 2), and a stored
-   source's items are let go, so a cycle holds few sources' items at a time;
+   source's items are let go, so a cycle holds few sources' items at a time (one done far
+   ahead of the next to store, behind a source that hangs until its deadline, waits packed:
+   its items pickled and compressed, a tenth of their size as objects);
 4. render the feeds and queue the posts for what changed (the feeds also when the name people
    see of a source changed: a ``[[sources]] title``, or a feed's own title);
 5. wake the outbox.
