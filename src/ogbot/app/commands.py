@@ -86,7 +86,7 @@ def poll(settings: Settings, say: Say) -> None:
     """One cycle now, the feeds, due announcements, then the channel's queue (``ogbot poll``).
     When ``ogbot run`` holds the data directory, it runs the cycle: nothing is done here."""
     from ogbot.app.cycle import run_cycle
-    from ogbot.app.house import publishing, sources_client
+    from ogbot.app.house import extract_pool, publishing, sources_client
     from ogbot.lock import DataLock
     from ogbot.store import AsyncStore
 
@@ -101,10 +101,14 @@ def poll(settings: Settings, say: Say) -> None:
         store = AsyncStore.open(settings.data_dir, start_afresh=settings.start_afresh)
 
         async def cycle() -> None:
-            async with sources_client(settings) as client, publishing(settings, store) as pub:
+            async with (
+                extract_pool() as pool,
+                sources_client(settings) as client,
+                publishing(settings, store) as pub,
+            ):
                 await pub.outbox.recover()
                 await store.call(Store.housekeep, utc_now(), Retention())
-                report = await run_cycle(settings, client, store, publisher=pub)
+                report = await run_cycle(settings, client, store, publisher=pub, pool=pool)
                 for source in report.sources:
                     say(source.line())
                 await pub.publish_due()

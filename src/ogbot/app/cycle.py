@@ -3,9 +3,15 @@
 1. read which sources are due (interval, backoff, paused), and keep their configured titles;
 2. fetch and extract every due source at once, each within its deadline -- the time spent
    waiting for a slot at a busy host counts, so ten hanging sources on one host hold nobody's
-   items back longer than one deadline;
+   items back longer than one deadline; a large document is extracted on another core (the
+   process's :class:`ogbot.app.pool.ExtractPool`), a small one in a thread;
 3. store the results one source after another **in configuration order**, so the first
-   configured source wins a story two sources carry, whatever answered first or failed;
+   configured source wins a story two sources carry, whatever answered first or failed --
+   each as soon as it and those before it are done, while the sources after it are still being
+   fetched (nothing waits for storing: every due source started in step 2), and a stored
+   source's items are let go, so a cycle holds few sources' items at a time (one done far
+   ahead of the next to store, behind a source that hangs until its deadline, waits packed:
+   its items pickled and compressed, a tenth of their size as objects);
 4. render the feeds and queue the posts for what changed (the feeds also when the name people
    see of a source changed: a ``[[sources]] title``, or a feed's own title);
 5. wake the outbox.
@@ -17,13 +23,16 @@ fault, and the caller reports it).
 from __future__ import annotations
 
 import asyncio
+import pickle
+import zlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 import httpx
 
 from ogbot import logs
+from ogbot.app.pool import ExtractPool
 from ogbot.config import Settings, SourceSettings
 from ogbot.models import Clock, CycleReport, SourceReport, SourceState, Validators, utc_now
 from ogbot.publish.publisher import Publisher
@@ -35,6 +44,10 @@ from ogbot.watch.model import FetchError, NotModified, ServerAsk, WatchError
 
 log = logs.get_logger(__name__)
 MAX_PARALLEL = 8  # sources in flight at once
+# a source done this many places after the next one to store waits packed (a source before it
+# hangs until its deadline, and the ones after it go on): its items as compressed bytes, a
+# tenth of their size as objects
+PACK_AFTER = 2 * MAX_PARALLEL
 
 
 @dataclass(frozen=True)
@@ -43,12 +56,25 @@ class Outcome:
 
     source: SourceSettings
     state: SourceState
-    extracted: Extracted | None = None  # None: not modified
+    extracted: Extracted | None = None  # None: not modified (or packed)
     validators: Validators | None = None
     permanent_url: str | None = None
     error: WatchError | None = None
     crash: Exception | None = None  # a bug, logged in full; the other sources go on
     asked: ServerAsk | None = None  # what the server asked about the next fetch
+    packed: bytes | None = None  # the extracted items while they wait to be stored
+
+    def pack(self) -> Outcome:
+        if self.extracted is None:
+            return self
+        packed = zlib.compress(pickle.dumps(self.extracted, pickle.HIGHEST_PROTOCOL), 1)
+        return replace(self, extracted=None, packed=packed)
+
+    def unpack(self) -> Outcome:
+        if self.packed is None:
+            return self
+        extracted: Extracted = pickle.loads(zlib.decompress(self.packed))  # noqa: S301 (ours)
+        return replace(self, extracted=extracted, packed=None)
 
 
 async def run_cycle(
@@ -60,16 +86,18 @@ async def run_cycle(
     force: bool = True,
     publisher: Publisher | None = None,
     wake: Callable[[], None] | None = None,
+    pool: ExtractPool | None = None,
 ) -> CycleReport:
-    """One cycle over the configured sources (``force``: also those not due yet)."""
+    """One cycle over the configured sources (``force``: also those not due yet); large
+    documents are extracted in ``pool`` (None: every document in a thread)."""
     started = clock()
 
     # 1. which sources are due
     due: list[tuple[SourceSettings, SourceState]] = []
     skipped: dict[str, SourceReport] = {}
     titles = await store.call(Store.source_titles)
-    for source in settings.sources:
-        state = await store.call(Store.source_state, source.name, source.url)
+    states = await store.call(_source_states, settings.sources)  # one call, not one a source
+    for source, state in zip(settings.sources, states, strict=True):
         if state.paused or (not force and not state.due(started)):
             skipped[source.name] = SourceReport(source.name, skipped=True)
         else:
@@ -80,14 +108,33 @@ async def run_cycle(
     limiter = HostLimiter()
     gate = asyncio.Semaphore(MAX_PARALLEL)
 
-    async def gather(source: SourceSettings, state: SourceState) -> Outcome:
+    storing = 0  # the place of the next source to store
+
+    async def gather(place: int, source: SourceSettings, state: SourceState) -> Outcome:
         async with gate:
-            return await fetch_and_extract(settings, source, state, client, limiter, started)
+            done = await fetch_and_extract(settings, source, state, client, limiter, started, pool)
+        return done.pack() if place - storing > PACK_AFTER else done
 
-    outcomes = await asyncio.gather(*(gather(source, state) for source, state in due))
+    tasks: list[asyncio.Task[Outcome] | None] = [
+        asyncio.create_task(gather(place, source, state))
+        for place, (source, state) in enumerate(due)
+    ]
 
-    # 3. store in configuration order: the first configured source wins a shared story
-    stored = {o.source.name: await store_outcome(settings, store, o, started) for o in outcomes}
+    # 3. store in configuration order: the first configured source wins a shared story; each
+    # source as soon as it and those before it are done, the others going on meanwhile
+    stored: dict[str, SourceReport] = {}
+    try:
+        for storing, task in enumerate(tasks):  # gather reads `storing`
+            assert task is not None
+            outcome = (await task).unpack()
+            tasks[storing] = None  # its items are let go once stored
+            stored[outcome.source.name] = await store_outcome(settings, store, outcome, started)
+            del outcome, task
+    finally:
+        left = [task for task in tasks if task is not None]
+        for task in left:
+            task.cancel()  # the database failed (or the cycle was cancelled): stop the rest
+        await asyncio.gather(*left, return_exceptions=True)
     reports = tuple(skipped.get(s.name) or stored[s.name] for s in settings.sources)
     report = CycleReport(started=started, finished=clock(), sources=reports)
     log.info(
@@ -111,6 +158,10 @@ async def run_cycle(
     return report
 
 
+def _source_states(store: Store, sources: tuple[SourceSettings, ...]) -> list[SourceState]:
+    return [store.source_state(source.name, source.url) for source in sources]
+
+
 async def fetch_and_extract(
     settings: Settings,
     source: SourceSettings,
@@ -118,8 +169,10 @@ async def fetch_and_extract(
     client: httpx.AsyncClient,
     limiter: HostLimiter,
     now: datetime,
+    pool: ExtractPool | None = None,
 ) -> Outcome:
-    """Fetch one source and extract its items; nothing is stored here."""
+    """Fetch one source and extract its items (a large document in ``pool`` when given, else
+    in a thread); nothing is stored here."""
     policy = FetchPolicy.for_source(settings.fetch, source)
     try:
         try:
@@ -139,7 +192,12 @@ async def fetch_and_extract(
             return Outcome(
                 source, state, None, result.validators, result.permanent_url, asked=result.asked
             )
-        extracted = await asyncio.to_thread(extract, source, result, settings.publish.tz, now)
+        tz = settings.publish.tz
+        if pool is not None:
+            extracted = await pool.extract(source, result, tz, now)
+        else:
+            extracted = await asyncio.to_thread(extract, source, result, tz, now)
+        # the outcome keeps the items, not the body
         return Outcome(
             source, state, extracted, result.validators, result.permanent_url, asked=result.asked
         )

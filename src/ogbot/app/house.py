@@ -1,6 +1,7 @@
-"""Composition root: settings -> the store, the HTTP client for the sources, the publisher with
-its outbox and Telegram sender. Every command gets them here (``ogbot run`` adds the scheduler,
-the bot and the web server in :mod:`ogbot.app.service`); nothing else builds clients."""
+"""Composition root: settings -> the store, the HTTP client for the sources, the pool of workers
+that extract large documents, the publisher with its outbox and Telegram sender. Every command
+gets them here (``ogbot run`` adds the scheduler, the bot and the web server in
+:mod:`ogbot.app.service`); nothing else builds clients."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from datetime import datetime
 import httpx
 
 from ogbot import logs
+from ogbot.app.pool import ExtractPool
 from ogbot.config import Settings
 from ogbot.models import Clock, utc_now
 from ogbot.publish import TelegramRefused
@@ -48,6 +50,17 @@ def sources_client(settings: Settings) -> httpx.AsyncClient:
 async def sent_lately(store: AsyncStore, clock: Clock = utc_now) -> list[tuple[str, datetime]]:
     """The stored log of the sends within Telegram's longest window (a restart forgets none)."""
     return await store.call(Store.recent_sends, clock() - HISTORY)
+
+
+@contextlib.asynccontextmanager
+async def extract_pool() -> AsyncIterator[ExtractPool]:
+    """The process's one pool of workers that extract large documents (one per core), shut
+    down when the block ends; its workers start when the first large document comes."""
+    pool = ExtractPool()
+    try:
+        yield pool
+    finally:
+        await asyncio.to_thread(pool.close)  # a document being extracted is let finish
 
 
 @contextlib.asynccontextmanager

@@ -45,7 +45,7 @@ from ogbot.app.answers import load_answerer
 from ogbot.app.coordination import Coordination
 from ogbot.app.cycle import run_cycle
 from ogbot.app.errors import RunError
-from ogbot.app.house import build_publisher, sent_lately, sources_client
+from ogbot.app.house import build_publisher, extract_pool, sent_lately, sources_client
 from ogbot.app.people import People
 from ogbot.bot import notices
 from ogbot.bot.services import BotServices
@@ -164,7 +164,7 @@ class Service:
             )
         except WebError as exc:
             raise RunError(str(exc)) from exc
-        async with sources_client(settings) as self.client:
+        async with extract_pool() as self.pool, sources_client(settings) as self.client:
             self.scheduler = self._schedule()
             self.scheduler.start()
             self._outbox_task = asyncio.create_task(self._outbox_loop(), name="outbox")
@@ -297,6 +297,7 @@ class Service:
             force=False,
             publisher=self.publisher,
             wake=self.wake_outbox,
+            pool=self.pool,
         )
         for source in report.sources:
             if source.error:
