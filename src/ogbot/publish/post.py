@@ -37,9 +37,10 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
+from html import unescape
 from typing import TypeVar
 
 from ogbot.config import PublishSettings
@@ -51,10 +52,12 @@ from ogbot.publish.html import (
     auto_entities,
     escape,
     link_html,
+    linked_text,
     parse_html,
     post_problems,
     safe_url,
 )
+from ogbot.sanitize import clean_telegram_html
 from ogbot.text import (
     ELLIPSIS,
     clean_excerpt,
@@ -99,6 +102,14 @@ class Post:
     show_above_text: bool = False
     prefer_small_media: bool = True
     item_ids: tuple[int, ...] = ()
+    # an announcement with a picture: ``text`` is the photo's caption; the photo is Telegram's
+    # file id, or (not uploaded yet) ``photo_file``, the path of its copy to upload
+    photo: str | None = None
+    photo_file: str | None = None
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.photo or self.photo_file)
 
 
 ENTITIES_UNIT = "entities (links, hashtags, mentions)"
@@ -510,51 +521,113 @@ def _announcement_body(text: str) -> str:
     return body
 
 
-def _announcement_html(body: str, publish: PublishSettings, lang: Lang) -> str:
+CAPTION_UNITS = 1024  # Telegram's limit on a photo's caption (counted as MAX_UNITS is)
+
+
+def announcement_markup(html: str | None) -> str | None:
+    """The coordinator's formatting (Telegram HTML from the message's entities: PTB's
+    ``Message.text_html``) as ogbot sends it: sanitised (:func:`ogbot.sanitize.clean_telegram_html`:
+    bold, italic, underline, strikethrough, code, quotes, spoilers, http(s) links), cleaned like
+    a plain text, and checked against Telegram's rules; None when it holds no formatting or
+    breaks a rule (the plain text is sent then)."""
+    if not html:
+        return None
+    markup = clean_text(clean_telegram_html(html), multiline=True)
+    parsed = parse_html(markup)
+    if parsed.problems or not parsed.entities:
+        return None
+    return markup
+
+
+def _announcement_html(body: str, publish: PublishSettings, lang: Lang, markup: str | None) -> str:
     heading = f"{_MARK_ANNOUNCEMENT} <b>{escape(_LABELS[lang]['announcement'])}</b>"
-    return f"{heading}\n\n{escape(body)}\n\n{_contact_line(publish, lang)}"
+    shown = markup if markup is not None else escape(body)
+    return f"{heading}\n\n{shown}\n\n{_contact_line(publish, lang)}"
 
 
-def _announcement_check(html: str) -> None:
+def _announcement_check(html: str, limit: int = MAX_UNITS) -> None:
     size = utf16_len(html)
-    if size > MAX_UNITS:
-        raise PostTooLong(size, MAX_UNITS)
+    if size > limit:
+        raise PostTooLong(size, limit)
     parsed = parse_html(html)
     count = len(parsed.entities) + auto_entities(parsed.text)
     if count > MAX_ENTITIES:
         raise PostTooLong(count, MAX_ENTITIES, ENTITIES_UNIT)
 
 
+def _first_link(body: str, markup: str | None) -> str | None:
+    """The first http(s) link the coordinator wrote: a URL in the text or a formatted link."""
+    found: list[tuple[int, str]] = []
+    visible = body
+    if markup is not None:
+        parsed = parse_html(markup)
+        visible = parsed.text
+        found += [(e.offset, e.url) for e in parsed.entities if e.type == "text_link" and e.url]
+    for start, end in url_spans(visible):
+        url = safe_url(visible[start:end])
+        if url:
+            found.append((utf16_len(visible[:start]), url))
+    return min(found)[1] if found else None
+
+
 def announcement_post(
-    announcement: Announcement | str, publish: PublishSettings, lang: Lang = "de"
+    announcement: Announcement | str,
+    publish: PublishSettings,
+    lang: Lang = "de",
+    *,
+    markup: str | None = None,
+    photo: str | None = None,
+    photo_file: str | None = None,
 ) -> Post:
-    """The coordinator's plain text as a post: "📣 Ankündigung", the text escaped with its line
-    breaks, the contact line. Never shortened: raises :class:`PostTooLong` when it does not fit
-    (the size counts the whole HTML string, so each ``&``, ``<`` or ``>`` costs 4–5 units), and
-    ValueError for an empty text. Previews the first http(s) link in the text, if any.
+    """The coordinator's text as a post: "📣 Ankündigung", the text with its line breaks (and
+    its formatting: ``markup``, from :func:`announcement_markup`; an :class:`Announcement`
+    brings its own), the contact line. Never shortened: raises :class:`PostTooLong` when it
+    does not fit (the size counts the whole HTML string, so each ``&``, ``<`` or ``>`` costs
+    4–5 units, a link its ``href``), and ValueError for an empty text. Previews the first
+    http(s) link in the text, if any.
+
+    With a picture (``photo``: Telegram's file id, or ``photo_file`` to upload) the post is the
+    photo with this text as its caption: at most :data:`CAPTION_UNITS` (Telegram's 1,024), no
+    link preview.
     """
-    text = announcement.text if isinstance(announcement, Announcement) else announcement
+    if isinstance(announcement, Announcement):
+        text, markup = announcement.text, announcement.html
+    else:
+        text = announcement
     body = _announcement_body(text)
-    html = _announcement_html(body, publish, lang)
-    _announcement_check(html)
-    urls = (safe_url(body[start:end]) for start, end in url_spans(body))
-    preview = next((url for url in urls if url), None)
+    html = _announcement_html(body, publish, lang, markup)
+    pictured = bool(photo or photo_file)
+    _announcement_check(html, CAPTION_UNITS if pictured else MAX_UNITS)
+    if pictured:
+        return Post(_finish(html), None, True, photo=photo, photo_file=photo_file)
+    preview = _first_link(body, markup)
     return Post(_finish(html), preview, preview is None)
 
 
-def announcement_problem(text: str, publish: PublishSettings, lang: Lang = "de") -> str | None:
-    """Why ``text`` cannot be one announcement post, in words for the operator, or None when it
-    fits: empty (nothing visible left once invisible characters are dropped), too long, or too
-    many links, hashtags and mentions (``ogbot announce`` refuses it with this)."""
+def announcement_problem(
+    text: str,
+    publish: PublishSettings,
+    lang: Lang = "de",
+    *,
+    markup: str | None = None,
+    photo: bool = False,
+) -> str | None:
+    """Why ``text`` cannot be one announcement post (with a ``photo``: one caption), in words
+    for the operator, or None when it fits: empty (nothing visible left once invisible
+    characters are dropped), too long, or too many links, hashtags and mentions (``ogbot
+    announce`` refuses it with this)."""
     try:
         body = _announcement_body(text)
     except ValueError:
         return "the text is empty (nothing visible is left once invisible characters are dropped)"
     try:
-        _announcement_check(_announcement_html(body, publish, lang))
+        limit = CAPTION_UNITS if photo else MAX_UNITS
+        _announcement_check(_announcement_html(body, publish, lang, markup), limit)
     except PostTooLong as exc:
         if exc.entities:
             return f"the text has {exc} (Telegram's limit, whatever the length); remove some"
+        if photo:
+            return f"the text is {exc} (a photo's caption); shorten it"
         return f"the text is {exc}; shorten it"
     return None
 
@@ -562,3 +635,31 @@ def announcement_problem(text: str, publish: PublishSettings, lang: Lang = "de")
 def announcement_fits(text: str, publish: PublishSettings, lang: Lang = "de") -> bool:
     """Whether ``text`` fits in one announcement post (see :func:`announcement_problem`)."""
     return announcement_problem(text, publish, lang) is None
+
+
+def announcement_body_html(
+    text: str, markup: str | None, href: Callable[[str], str | None] = safe_url
+) -> str:
+    """An announcement's text as HTML for the page and the feeds (line breaks as they are):
+    its formatting and links as in the channel, and the URLs in its text links too (each to
+    ``href(url)``), as Telegram links them in the post."""
+    if markup is None:
+        return linked_text(clean_text(text, multiline=True), href)
+    parts: list[str] = []
+    in_link = False
+    for piece in _TAG_OR_TEXT.split(markup):
+        if not piece:
+            continue
+        if piece.startswith("<"):
+            name = piece.strip("</>").split()[0].lower()
+            if name == "a":
+                in_link = not piece.startswith("</")
+            parts.append(piece)
+        elif in_link:
+            parts.append(piece)
+        else:
+            parts.append(linked_text(unescape(piece), href))
+    return "".join(parts)
+
+
+_TAG_OR_TEXT = re.compile(r"(<[^<>]+>)")

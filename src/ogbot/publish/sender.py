@@ -26,6 +26,7 @@ import os
 from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Literal, TypeVar
 
 import httpx
@@ -155,6 +156,8 @@ class Sender:
         return str(found.id)
 
     async def send(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+        if post.has_photo:
+            return await self.send_photo(chat_id, post, silent=silent)
         text, parse_mode = guarded(post)
         try:
             message = await self._within(
@@ -171,6 +174,8 @@ class Sender:
         return Sent(str(message.chat.id), message.message_id)
 
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
+        if post.has_photo:
+            return await self.edit_caption(chat_id, message_id, post)
         text, parse_mode = guarded(post)
         try:
             await self._within(
@@ -180,6 +185,46 @@ class Sender:
                     text=text,
                     parse_mode=parse_mode,
                     link_preview_options=link_preview(post),
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            raise classify_error(exc) from exc
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+
+    async def send_photo(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+        """An announcement with a picture: the photo (Telegram's file id, else the file
+        uploaded) with the post's text as its caption."""
+        caption, parse_mode = guarded(post)
+        photo: str | bytes = post.photo or ""
+        if not post.photo and post.photo_file:
+            try:
+                photo = await asyncio.to_thread(Path(post.photo_file).read_bytes)
+            except OSError as exc:
+                raise SendError("rejected", f"the photo cannot be read: {exc}") from exc
+        try:
+            message = await self._within(
+                self.bot.send_photo(
+                    chat_id=chat_id,
+                    photo=photo,
+                    caption=caption,
+                    parse_mode=parse_mode,
+                    disable_notification=silent,
+                )
+            )
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+        return Sent(str(message.chat.id), message.message_id)
+
+    async def edit_caption(self, chat_id: str, message_id: int, post: Post) -> None:
+        """A photo's caption corrected; an unchanged one is no error."""
+        caption, parse_mode = guarded(post)
+        try:
+            await self._within(
+                self.bot.edit_message_caption(
+                    chat_id=chat_id, message_id=message_id, caption=caption, parse_mode=parse_mode
                 )
             )
         except BadRequest as exc:

@@ -38,6 +38,7 @@ from aiohttp.typedefs import Handler
 from ogbot import logs
 from ogbot.config import Settings
 from ogbot.models import Clock, ServiceHealth, utc_now
+from ogbot.publish.feeds import media_file
 from ogbot.store import AsyncStore
 from ogbot.web.health import HealthSnapshot, health_failure, health_report, health_snapshot
 from ogbot.web.page import STYLE_HASH, page_text
@@ -45,6 +46,7 @@ from ogbot.web.page import STYLE_HASH, page_text
 log = logs.get_logger(__name__)
 
 
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 FEEDS = {
     "/feed.rss": ("feed.rss", "application/rss+xml"),
     "/feed.atom": ("feed.atom", "application/atom+xml"),
@@ -60,7 +62,7 @@ SECURITY_HEADERS = {
     # nothing but the page's one inline stylesheet (by its hash): no scripts, images, frames; the
     # search form submits to this site only
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; img-src 'none';"
+        f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; img-src 'self';"
         " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "no-referrer",
@@ -176,6 +178,20 @@ class _Site:
         self.feeds[name] = feed
         headers = {"Cache-Control": FEED_CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
         return _conditional(request, feed.body, feed.etag, content_type, headers, feed.modified)
+
+    async def media(self, request: web.Request) -> web.StreamResponse:
+        """A picture of an announcement, from ``public/media/`` (names as ogbot writes them)."""
+        name = request.match_info["name"]
+        path = media_file(self.settings, name)
+        if path is None:
+            raise web.HTTPNotFound
+        try:
+            body = await asyncio.to_thread(Path(path).read_bytes)
+        except OSError:
+            raise web.HTTPNotFound from None
+        kind = MEDIA_TYPES[name.rsplit(".", 1)[1]]
+        headers = {"Cache-Control": "public, max-age=86400"}
+        return _conditional(request, body, _etag(body), kind, headers)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         text = await page_text(self.settings, self.store, request.query.get("q", ""), self.clock())
@@ -354,6 +370,7 @@ def create_app(
     for path in FEEDS:
         app.router.add_get(path, site.feed)
     app.router.add_get("/healthz", site.healthz)
+    app.router.add_get("/media/{name}", site.media)
     app.on_cleanup.append(site.cleanup)
     return app
 
