@@ -13,8 +13,8 @@ import pytest
 from ogbot.bot.coordinator_views import REFUSAL
 from ogbot.models import Item
 from ogbot.store import Store
-from tests.fakes.telegram import CHANNEL, CHANNEL_ID, SentMessage
 from tests import test_coordinator
+from tests.fakes.telegram import CHANNEL, CHANNEL_ID, SentMessage
 from tests.test_coordinator import COORDINATOR, STRANGER, Harness, channel_post
 
 bot = test_coordinator.bot  # the fixture: the bot as `ogbot run` wires it, on the fake Bot API
