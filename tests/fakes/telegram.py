@@ -81,7 +81,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -1441,8 +1441,8 @@ class FakeTelegram(LocalServer):
     def _handle(self, http_method: str, target: str, content_type: str, body: bytes) -> _Outcome:
         path, _, query = target.partition("?")
         download = re.fullmatch(r"/file/bot([^/]*)/photos/([\w-]+)\.jpg", path)
-        if download is not None:
-            return self._download(*download.groups())
+        if download is not None:  # PTB percent-encodes the token's ":" in a file URL
+            return self._download(unquote(download[1]), download[2])
         match = re.fullmatch(r"/bot([^/]*)/([^/]*)", path)
         if match is None:
             return _error_outcome(_ApiError(404, "Not Found"))

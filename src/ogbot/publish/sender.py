@@ -120,10 +120,13 @@ def make_request(timeout: float) -> HTTPXRequest:
 
 
 def make_bot(settings: TelegramSettings, *, timeout: float = REQUEST_TIMEOUT) -> Bot:
-    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method})."""
+    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method},
+    file downloads to {api_url}/file/bot{token}/{path})."""
     return Bot(
         settings.token,
         base_url=f"{settings.api_url.rstrip('/')}/bot",
+        # files (a coordinator's photo) come from the same server: {api_url}/file/bot{token}/…
+        base_file_url=f"{settings.api_url.rstrip('/')}/file/bot",
         request=make_request(timeout),
         get_updates_request=make_request(timeout + 40),
     )

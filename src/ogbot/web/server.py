@@ -133,8 +133,9 @@ def _conditional(
     if _not_modified(request, etag, modified):
         response = web.Response(status=304, headers=response_headers)
     else:
+        charset = None if content_type.startswith("image/") else "utf-8"
         response = web.Response(
-            body=body, headers=response_headers, content_type=content_type, charset="utf-8"
+            body=body, headers=response_headers, content_type=content_type, charset=charset
         )
     if modified is not None:
         response.last_modified = modified
