@@ -38,7 +38,8 @@ from ogbot.bot.coordinator_base import (
 from ogbot.dates import read_when
 from ogbot.models import Draft, StoredAnnouncement
 from ogbot.publish.feeds import media_file
-from ogbot.publish.post import Post, PostTooLong, announcement_markup, announcement_post
+from ogbot.publish.post import Post, PostTooLong, announcement_post
+from ogbot.publish.rich import announcement_markup
 from ogbot.publish.sender import link_preview
 
 log = logs.get_logger(__name__)

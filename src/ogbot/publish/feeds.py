@@ -78,7 +78,8 @@ from ogbot import __version__
 from ogbot.config import PROJECT_URL
 from ogbot.models import Announcement, StoredItem
 from ogbot.publish.html import linked_text
-from ogbot.publish.post import TITLE_MAX, announcement_body_html, source_name
+from ogbot.publish.post import TITLE_MAX, source_name
+from ogbot.publish.rich import announcement_body_html
 from ogbot.sanitize import clean_html
 from ogbot.text import ELLIPSIS, SCAN, clean_text, drop_unsafe, shorten, without_read_more
 

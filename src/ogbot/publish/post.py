@@ -37,10 +37,9 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
-from html import unescape
 from typing import TypeVar
 
 from ogbot.config import PublishSettings
@@ -52,12 +51,11 @@ from ogbot.publish.html import (
     auto_entities,
     escape,
     link_html,
-    linked_text,
     parse_html,
     post_problems,
     safe_url,
 )
-from ogbot.sanitize import clean_telegram_html
+from ogbot.publish.rich import first_link
 from ogbot.text import (
     ELLIPSIS,
     clean_excerpt,
@@ -65,7 +63,6 @@ from ogbot.text import (
     deadline_parts,
     deadline_text,
     shorten,
-    url_spans,
     utf16_len,
     without_read_more,
 )
@@ -524,21 +521,6 @@ def _announcement_body(text: str) -> str:
 CAPTION_UNITS = 1024  # Telegram's limit on a photo's caption (counted as MAX_UNITS is)
 
 
-def announcement_markup(html: str | None) -> str | None:
-    """The coordinator's formatting (Telegram HTML from the message's entities: PTB's
-    ``Message.text_html``) as ogbot sends it: sanitised (:func:`ogbot.sanitize.clean_telegram_html`:
-    bold, italic, underline, strikethrough, code, quotes, spoilers, http(s) links), cleaned like
-    a plain text, and checked against Telegram's rules; None when it holds no formatting or
-    breaks a rule (the plain text is sent then)."""
-    if not html:
-        return None
-    markup = clean_text(clean_telegram_html(html), multiline=True)
-    parsed = parse_html(markup)
-    if parsed.problems or not parsed.entities:
-        return None
-    return markup
-
-
 def _announcement_html(body: str, publish: PublishSettings, lang: Lang, markup: str | None) -> str:
     heading = f"{_MARK_ANNOUNCEMENT} <b>{escape(_LABELS[lang]['announcement'])}</b>"
     shown = markup if markup is not None else escape(body)
@@ -555,21 +537,6 @@ def _announcement_check(html: str, limit: int = MAX_UNITS) -> None:
         raise PostTooLong(count, MAX_ENTITIES, ENTITIES_UNIT)
 
 
-def _first_link(body: str, markup: str | None) -> str | None:
-    """The first http(s) link the coordinator wrote: a URL in the text or a formatted link."""
-    found: list[tuple[int, str]] = []
-    visible = body
-    if markup is not None:
-        parsed = parse_html(markup)
-        visible = parsed.text
-        found += [(e.offset, e.url) for e in parsed.entities if e.type == "text_link" and e.url]
-    for start, end in url_spans(visible):
-        url = safe_url(visible[start:end])
-        if url:
-            found.append((utf16_len(visible[:start]), url))
-    return min(found)[1] if found else None
-
-
 def announcement_post(
     announcement: Announcement | str,
     publish: PublishSettings,
@@ -579,28 +546,22 @@ def announcement_post(
     photo: str | None = None,
     photo_file: str | None = None,
 ) -> Post:
-    """The coordinator's text as a post: "📣 Ankündigung", the text with its line breaks (and
-    its formatting: ``markup``, from :func:`announcement_markup`; an :class:`Announcement`
-    brings its own), the contact line. Never shortened: raises :class:`PostTooLong` when it
-    does not fit (the size counts the whole HTML string, so each ``&``, ``<`` or ``>`` costs
-    4–5 units, a link its ``href``), and ValueError for an empty text. Previews the first
-    http(s) link in the text, if any.
-
-    With a picture (``photo``: Telegram's file id, or ``photo_file`` to upload) the post is the
-    photo with this text as its caption: at most :data:`CAPTION_UNITS` (Telegram's 1,024), no
-    link preview.
-    """
+    """The coordinator's text as a post: "📣 Ankündigung", the text with its line breaks and
+    formatting (``markup``: :func:`ogbot.publish.rich.announcement_markup`), the contact line.
+    Never shortened: :class:`PostTooLong` when it does not fit (the whole HTML string counts),
+    ValueError for an empty text. Previews the first http(s) link the text has. With a picture
+    (``photo``: Telegram's file id, or ``photo_file`` to upload) it is the photo's caption: at
+    most :data:`CAPTION_UNITS`, no link preview."""
+    text = announcement.text if isinstance(announcement, Announcement) else announcement
     if isinstance(announcement, Announcement):
-        text, markup = announcement.text, announcement.html
-    else:
-        text = announcement
+        markup = announcement.html
     body = _announcement_body(text)
     html = _announcement_html(body, publish, lang, markup)
     pictured = bool(photo or photo_file)
     _announcement_check(html, CAPTION_UNITS if pictured else MAX_UNITS)
     if pictured:
         return Post(_finish(html), None, True, photo=photo, photo_file=photo_file)
-    preview = _first_link(body, markup)
+    preview = first_link(body, markup)
     return Post(_finish(html), preview, preview is None)
 
 
@@ -635,31 +596,3 @@ def announcement_problem(
 def announcement_fits(text: str, publish: PublishSettings, lang: Lang = "de") -> bool:
     """Whether ``text`` fits in one announcement post (see :func:`announcement_problem`)."""
     return announcement_problem(text, publish, lang) is None
-
-
-def announcement_body_html(
-    text: str, markup: str | None, href: Callable[[str], str | None] = safe_url
-) -> str:
-    """An announcement's text as HTML for the page and the feeds (line breaks as they are):
-    its formatting and links as in the channel, and the URLs in its text links too (each to
-    ``href(url)``), as Telegram links them in the post."""
-    if markup is None:
-        return linked_text(clean_text(text, multiline=True), href)
-    parts: list[str] = []
-    in_link = False
-    for piece in _TAG_OR_TEXT.split(markup):
-        if not piece:
-            continue
-        if piece.startswith("<"):
-            name = piece.strip("</>").split()[0].lower()
-            if name == "a":
-                in_link = not piece.startswith("</")
-            parts.append(piece)
-        elif in_link:
-            parts.append(piece)
-        else:
-            parts.append(linked_text(unescape(piece), href))
-    return "".join(parts)
-
-
-_TAG_OR_TEXT = re.compile(r"(<[^<>]+>)")

@@ -29,13 +29,8 @@ from ogbot.config import Settings
 from ogbot.models import StoredAnnouncement, StoredItem, long_date
 from ogbot.publish.feeds import MEDIA_DIR, MEDIA_NAME
 from ogbot.publish.html import safe_url
-from ogbot.publish.post import (
-    TITLE_MAX,
-    announcement_body_html,
-    item_summary,
-    item_title,
-    source_name,
-)
+from ogbot.publish.post import TITLE_MAX, item_summary, item_title, source_name
+from ogbot.publish.rich import announcement_body_html
 from ogbot.store import AsyncStore, Store
 from ogbot.text import deadline_text, shorten
 
