@@ -324,6 +324,16 @@ async def test_edit_corrects_the_channel_post_and_the_feeds(bot: Harness) -> Non
     assert "korrigiert" in listing.text
 
 
+async def test_edit_keeps_the_line_breaks_of_the_correction(bot: Harness) -> None:
+    post = await channel_post(bot, "Einladung\nOrt: folgt")
+
+    preview = await bot.say(COORDINATOR, "/edit 1\nEinladung\nOrt: Berlin", containing="Berlin")
+    await bot.press(COORDINATOR, preview.message_id, "ann:fix:1")
+    await bot.drain()
+
+    assert "Einladung\nOrt: Berlin" in bot.telegram.message(CHANNEL, post.message_id).text
+
+
 async def test_edit_of_a_photo_announcement_corrects_its_caption(bot: Harness) -> None:
     preview = await photo_preview(bot, "/announce Fotos vom Treffn")
     await send_preview(bot, preview)

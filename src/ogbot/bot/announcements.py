@@ -16,6 +16,7 @@ safely is sent as the plain text.
 from __future__ import annotations
 
 import asyncio
+import re
 from pathlib import Path
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, Message, PhotoSize, Update
@@ -45,6 +46,8 @@ from ogbot.publish.sender import link_preview
 log = logs.get_logger(__name__)
 
 STOP_WORDS = frozenset({"abbrechen", "abbruch", "stop", "cancel", "nein"})
+# "/edit N TEXT": the announcement's number (ASCII digits, an id SQLite holds), then the text
+_NUMBERED = re.compile(r"([1-9][0-9]{0,17})\s+(.*)", re.DOTALL | re.ASCII)
 PHOTO_BYTES = 20 * 1024 * 1024  # the Bot API hands out files up to 20 MB (getFile)
 
 
@@ -250,22 +253,19 @@ class AnnouncementHandlers(CoordinatorBase):
         message = await self._allowed(update, "edit")
         if message is None or update.effective_user is None:
             raise ApplicationHandlerStop
-        number, _, text = command_text(message).partition(" ")
+        asked = _NUMBERED.match(command_text(message))
         html = command_html(message)
-        found = (
-            await self.coordination.announcement(int(number))
-            if number.isascii() and number.isdigit() and len(number) < 12
-            else None
-        )
+        found = await self.coordination.announcement(int(asked[1])) if asked else None
+        text = asked[2] if asked else ""
         if found is None or not text.strip():
             await reply(message, views.USAGE_EDIT)
             raise ApplicationHandlerStop
         if found.state != "published":
             await reply(message, views.not_editable_text(found))
             raise ApplicationHandlerStop
-        # the formatting of what follows the number: the same cut in the HTML (digits, a space)
-        markup = announcement_markup(html[len(number) + 1 :] if html else None)
-        text = text.lstrip(" \t").removeprefix("\n")
+        # the formatting of what follows the number: the same cut in the HTML
+        rest = _NUMBERED.match(html) if html else None
+        markup = announcement_markup(rest[2] if rest else None)
         try:
             post = announcement_post(
                 text,
