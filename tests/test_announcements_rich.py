@@ -242,6 +242,17 @@ async def test_the_web_server_serves_the_picture_the_feeds_link(bot: Harness) ->
     assert other == [404, 404, 404, 404]
 
 
+async def test_a_caption_whose_command_the_client_did_not_mark_is_read_all_the_same(
+    bot: Harness,
+) -> None:
+    before = len(bot.telegram.sent(COORDINATOR))
+    bot.telegram.push_photo(COORDINATOR, JPEG, "/announce Ohne Markierung", caption_entities=[])
+    preview = await bot.reply_in(COORDINATOR, before)
+
+    assert preview.photo is not None
+    assert preview.text.startswith("📣 Ankündigung\n\nOhne Markierung\n")
+
+
 async def test_a_caption_over_telegrams_limit_is_refused_with_how_much_to_cut(
     bot: Harness,
 ) -> None:

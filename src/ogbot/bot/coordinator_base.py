@@ -8,6 +8,7 @@ time), the polite refusal through the flood gate, and replying and answering but
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 from telegram import CallbackQuery, InlineKeyboardMarkup, LinkPreviewOptions, Message, Update
@@ -23,6 +24,7 @@ from ogbot.bot.texts import TEXTS, client_lang
 log = logs.get_logger(__name__)
 
 AUTHOR_FALLBACK = "coordinator"
+_COMMAND = re.compile(r"/[A-Za-z0-9_]{1,32}(?:@[A-Za-z0-9_]{1,32})?(?=\s|$)")
 # entities Telegram finds in any text by itself: not the coordinator's formatting
 _DETECTED = frozenset(
     {"bot_command", "url", "hashtag", "cashtag", "mention", "email", "phone_number"}
@@ -52,14 +54,23 @@ def pressed_message(query: CallbackQuery) -> Message | None:
     return query.message if isinstance(query.message, Message) else None
 
 
+def _command_length(message: Message, text: str) -> int:
+    """How long the command at the start is: its entity, else (a client that marked none, as
+    some do in captions) the ``/name`` or ``/name@bot`` it starts with; 0 without one."""
+    entities = message.entities or message.caption_entities
+    entity = next((e for e in entities if e.type == "bot_command" and e.offset == 0), None)
+    if entity is not None:
+        return entity.length  # the command is ASCII: its UTF-16 length is its length
+    match = _COMMAND.match(text)
+    return match.end() if match else 0
+
+
 def command_text(message: Message) -> str:
     """What follows the command in a text or a caption, line breaks kept (``context.args``
     would lose them)."""
     text = message.text or message.caption or ""
-    entities = message.entities or message.caption_entities
-    entity = next((e for e in entities if e.type == "bot_command" and e.offset == 0), None)
-    # the command is ASCII, so its UTF-16 length is its length in characters
-    rest = text[entity.length :] if entity is not None else ""
+    length = _command_length(message, text)
+    rest = text[length:] if length else ""
     return rest.lstrip(" \t").removeprefix("\n")
 
 
@@ -71,9 +82,9 @@ def command_html(message: Message) -> str | None:
     if all(e.type in _DETECTED for e in entities):
         return None
     html = message.text_html if message.text else message.caption_html
-    entity = next((e for e in entities if e.type == "bot_command" and e.offset == 0), None)
     # the command is plain ASCII at the start: the same characters in the HTML
-    rest = html[entity.length :] if entity is not None else ""
+    length = _command_length(message, message.text or message.caption or "")
+    rest = html[length:] if length else ""
     return rest.lstrip(" \t").removeprefix("\n")
 
 
