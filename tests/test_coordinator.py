@@ -483,11 +483,22 @@ async def channel_post(bot: Harness, text: str) -> SentMessage:
     return bot.channel()[-1]
 
 
+async def confirm_delete(bot: Harness, question: SentMessage) -> SentMessage:
+    """/delete shows the post and asks first (issue 16): the coordinator confirms."""
+    assert "löschen?" in question.text
+    before = len(bot.telegram.sent(COORDINATOR))
+    confirm = next(b for b in question.buttons() if b["callback_data"].startswith("ann:del:"))
+    await bot.press(COORDINATOR, question.message_id, confirm["callback_data"])
+    return await bot.reply_in(COORDINATOR, before)
+
+
 async def test_delete_by_link_removes_the_post_and_the_announcement(bot: Harness) -> None:
     post = await channel_post(bot, "Versehentlich gesendet.")
     assert "Versehentlich gesendet." in bot.feed()
 
-    reply = await bot.say(COORDINATOR, f"/delete https://t.me/ogbot_test/{post.message_id}")
+    question = await bot.say(COORDINATOR, f"/delete https://t.me/ogbot_test/{post.message_id}")
+    assert not bot.telegram.message(CHANNEL, post.message_id).deleted  # not before it is confirmed
+    reply = await confirm_delete(bot, question)
 
     assert "Gelöscht" in reply.text
     assert bot.telegram.message(CHANNEL, post.message_id).deleted
@@ -501,9 +512,10 @@ async def test_delete_as_reply_to_a_forwarded_post(bot: Harness) -> None:
     post = await channel_post(bot, "Weitergeleitet und gelöscht.")
     forward = bot.telegram.push_forward(COORDINATOR, CHANNEL, post.message_id)
 
-    reply = await bot.say(
-        COORDINATOR, "/delete", reply_to=forward["message"]["message_id"], containing="Gelöscht"
+    question = await bot.say(
+        COORDINATOR, "/delete", reply_to=forward["message"]["message_id"], containing="löschen?"
     )
+    reply = await confirm_delete(bot, question)
 
     assert "Gelöscht" in reply.text
     assert bot.telegram.message(CHANNEL, post.message_id).deleted
@@ -517,6 +529,7 @@ async def test_delete_of_a_post_ogbot_did_not_make_is_refused(bot: Harness) -> N
     reply = await bot.say(COORDINATOR, f"/delete https://t.me/c/1234567890/{message_id}")
 
     assert "nicht gesendet" in reply.text
+    assert reply.buttons() == []
     assert not bot.telegram.message(CHANNEL, message_id).deleted
 
 
@@ -524,7 +537,8 @@ async def test_delete_after_48_hours_says_telegram_refuses(bot: Harness) -> None
     post = await channel_post(bot, "Zu alt zum Löschen.")
     bot.clock.advance(timedelta(hours=49))
 
-    reply = await bot.say(COORDINATOR, f"/delete https://t.me/ogbot_test/{post.message_id}")
+    question = await bot.say(COORDINATOR, f"/delete https://t.me/ogbot_test/{post.message_id}")
+    reply = await confirm_delete(bot, question)
 
     assert "48 Stunden" in reply.text
     assert not bot.telegram.message(CHANNEL, post.message_id).deleted

@@ -312,8 +312,15 @@ def test_run_coordinator_tools_subscriptions_and_a_scheduled_announcement_across
     telegram.push_message(COORDINATOR, "/sources")
     wait_for(lambda: any("pausiert" in t for t in replies(telegram, COORDINATOR)), what="/sources")
 
-    # /delete with a link to a post ogbot made
+    # /delete with a link to a post ogbot made: shown and asked first (issue 16), then confirmed
     telegram.push_message(COORDINATOR, f"/delete https://t.me/{CHANNEL[1:]}/{backlog.message_id}")
+    question = wait_for(
+        lambda: [m for m in telegram.sent(COORDINATOR) if "löschen?" in m.text],
+        what="the question before the delete",
+    )[0]
+    assert not telegram.sent(CHANNEL)[0].deleted
+    confirm = next(b for b in question.buttons() if b["callback_data"].startswith("ann:del:"))
+    telegram.push_callback(COORDINATOR, question.message_id, confirm["callback_data"])
     wait_for(lambda: telegram.sent(CHANNEL)[0].deleted, what="the deleted post")
 
     # a follower subscribes with a button, then /forget deletes it

@@ -88,7 +88,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="TIME",
         help="schedule it: an ISO date-time or a time such as 'morgen 9:00', in publish.timezone",
     )
+    announce.add_argument(
+        "--photo",
+        metavar="FILE",
+        help="a JPEG or PNG: the channel gets the photo with the text as its caption "
+        "(at most 1,024 characters); kept in the data directory's public/media/ for the feeds",
+    )
     announce.add_argument("text", nargs="+", metavar="TEXT", help="the text, or - for stdin")
+    command("announcements", "the latest announcements with their state")
     sources = command(
         "sources",
         "the sources and their state; `sources check NAME` tries one, `sources import FILE.opml`"
@@ -223,7 +230,15 @@ def cmd_announce(args: argparse.Namespace, settings: Settings, out: TextIO) -> i
     from ogbot.app.commands import announce
 
     text = sys.stdin.read() if args.text == ["-"] else " ".join(args.text)
-    announce(settings, text, args.at, _say(out))
+    announce(settings, text, args.at, _say(out), args.photo)
+    return EXIT_OK
+
+
+def cmd_announcements(args: argparse.Namespace, settings: Settings, out: TextIO) -> int:
+    from ogbot.app.commands import announcements
+
+    for line in announcements(settings):
+        out.write(line + "\n")
     return EXIT_OK
 
 
@@ -295,6 +310,7 @@ COMMANDS: dict[str, Command] = {
     "check": cmd_check,
     "poll": cmd_poll,
     "announce": cmd_announce,
+    "announcements": cmd_announcements,
     "sources": cmd_sources,
     "backup": cmd_backup,
     "restore": cmd_restore,

@@ -243,6 +243,12 @@ class StoredAnnouncement:
     publish_at: datetime
     state: AnnouncementState
     published: datetime | None
+    # the coordinator's formatting as Telegram HTML (checked; None: plain text), the photo's
+    # Telegram file id and its copy in ``public/media/`` (None: no picture), the last correction
+    html: str | None = None
+    photo: str | None = None
+    image: str | None = None
+    edited: datetime | None = None
 
 
 # the bot as the running service knows it: no token (off), not reached yet (starting), online (on)
@@ -277,6 +283,7 @@ class OutboxPost:
     silent: bool
     error: str | None
     uncertain: bool = False  # sent once already with an unknown outcome
+    sent_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -299,6 +306,9 @@ class Draft:
     created: datetime
     state: DraftState
     announcement_id: int | None
+    html: str | None = None  # the coordinator's formatting (Telegram HTML), None: plain text
+    photo: str | None = None  # the photo's Telegram file id, None: no picture
+    image: str | None = None  # the photo's copy in public/media/
 
 
 @dataclass(frozen=True)
@@ -324,9 +334,11 @@ class Retention:
 
 @dataclass(frozen=True)
 class Announcement:
-    """The coordinator's announcement: plain text, published to the channel and the feeds.
+    """The coordinator's announcement, published to the channel and the feeds.
 
-    ``published`` is when it went (or goes) out, aware UTC; it dates the feed entry.
+    ``published`` is when it went (or goes) out, aware UTC; it dates the feed entry. ``text`` is
+    what a reader sees; ``html`` the same with the coordinator's formatting and links (Telegram
+    HTML, checked), None for plain text; ``image`` the picture's file name in ``public/media/``.
     """
 
     id: int
@@ -334,6 +346,8 @@ class Announcement:
     created: datetime
     published: datetime
     author: str  # "shell" for `ogbot announce`, else the coordinator's Telegram name
+    html: str | None = None
+    image: str | None = None
 
 
 def long_date(day: date, lang: Lang = "de") -> str:

@@ -49,3 +49,28 @@ def plain_text(fragment: str, limit: int | None = None) -> str:
     # str.split() splits at what \s matches in a str pattern (no-break spaces too), in C
     text = " ".join(html.unescape(nh3.clean(spaced, tags=set())).split())
     return text if limit is None else shorten(text, limit)
+
+
+# What a coordinator's formatting may keep on its way into a channel post: Telegram's own tags
+# (publish/html.py checks the result against Telegram's rules), links http(s) only.
+TELEGRAM_TAGS = frozenset("a b blockquote code i pre s span u".split())
+_LINKLESS = re.compile(r"<a>(.*?)</a>", re.DOTALL)
+
+
+def clean_telegram_html(fragment: str) -> str:
+    """A Telegram message's formatting as HTML (python-telegram-bot's ``Message.text_html``)
+    made safe: parsed as a browser would (PTB writes a link's URL into ``href`` unescaped, so a
+    ``"`` in it could add attributes), only bold, italic, underline, strikethrough, code, pre,
+    quotes, spoilers and http(s) links kept; other tags (custom emoji, mentions by id, dates)
+    give way to their text. Character references are the four Telegram reads and numbers."""
+    cleaned = nh3.clean(
+        fragment,
+        tags=set(TELEGRAM_TAGS),
+        attributes={"a": {"href"}},
+        allowed_classes={"span": {"tg-spoiler"}},
+        url_schemes={"http", "https"},
+        link_rel=None,
+        strip_comments=True,
+    )
+    cleaned = _LINKLESS.sub(r"\1", cleaned)  # a link to anything but http(s): its text
+    return cleaned.replace("&nbsp;", "\u00a0")

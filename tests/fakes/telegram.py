@@ -22,6 +22,12 @@ case-insensitive, as on Telegram; parameters come in the query string, as JSON, 
 or multipart bodies (PTB 21/22 posts ``application/x-www-form-urlencoded``, every non-string
 value JSON-encoded).
 
+Photos: sendPhoto (an upload, multipart, or a file id the fake holds), getFile and the file's
+download at ``{api_url}/file/bot{token}/{file_path}``, editMessageCaption, pinChatMessage, and
+``push_photo`` for a user's photo with a caption. A caption has at most 1,024 UTF-16 units after
+parsing ("message caption is too long"); an unchanged caption edit is "message is not modified",
+as for a text; editMessageText on a photo is refused ("there is no text in the message to edit").
+
 What it checks like Telegram: the token (401 "Unauthorized", a malformed one 404), unknown methods
 (404 "Not Found"), unknown chats (400 "chat not found"), HTML with only Telegram's tags, properly
 nested and closed (error texts worded as Telegram's, byte offsets into the UTF-8 text), text of
@@ -75,6 +81,7 @@ import contextlib
 import copy
 import email.parser
 import email.policy
+import hashlib
 import json
 import math
 import re
@@ -85,7 +92,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 import pytest
 
@@ -115,6 +122,7 @@ CHANNEL = "@ogbot_test"
 CHANNEL_ID = -1001234567890
 
 MAX_TEXT = 4096  # UTF-16 code units, after entity parsing
+MAX_CAPTION = 1024  # a photo's caption, UTF-16 code units after entity parsing
 MAX_ENTITIES = 100
 MAX_CALLBACK_DATA = 64  # bytes
 MAX_BUTTONS = 100
@@ -163,6 +171,10 @@ _METHODS = {
         "deleteWebhook",
         "getWebhookInfo",
         "getUpdates",
+        "sendPhoto",
+        "editMessageCaption",
+        "pinChatMessage",
+        "getFile",
     )
 }
 
@@ -177,7 +189,7 @@ _BOOL_FIELDS = frozenset(
 )
 _JSON_FIELDS = frozenset(
     {"reply_markup", "link_preview_options", "entities", "allowed_updates", "commands", "scope"}
-    | {"reply_parameters"}
+    | {"reply_parameters", "caption_entities"}
 )
 
 
@@ -229,6 +241,8 @@ class SentMessage:
     history: tuple[Version, ...] = ()  # oldest first; empty when never edited
     edit_date: datetime | None = None
     deleted: bool = False
+    photo: str | None = None  # a photo message: the file id of its photo (text is the caption)
+    pinned: bool = False
 
     @property
     def edited(self) -> bool:
@@ -683,8 +697,9 @@ def _too_many(retry_after: int) -> _ApiError:
 class _Params:
     """A call's parameters; a value that came as a string is read the way Telegram reads it."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
+    def __init__(self, raw: dict[str, Any], files: dict[str, bytes] | None = None) -> None:
         self.raw = raw
+        self.files = files or {}  # uploaded files (multipart), by field name
 
     def given(self, name: str) -> bool:
         return self.raw.get(name) is not None
@@ -861,6 +876,8 @@ class _Message:
     history: list[Version] = field(default_factory=list)
     edit_date: datetime | None = None
     deleted: bool = False
+    photo: list[dict[str, Any]] | None = None  # PhotoSize dicts: a photo, text its caption
+    pinned: bool = False
 
 
 @dataclass
@@ -879,6 +896,7 @@ class _Outcome:
 
     status: int = 200
     payload: dict[str, Any] | None = None
+    raw: bytes | None = None  # a file download: these bytes, not JSON
     delay: float = 0.0
     drop: bool = False
     close: bool = False
@@ -937,9 +955,13 @@ class _Handler(TrackedHandler):
                 return
             if outcome.delay > 0 and fake._stopping.wait(outcome.delay):
                 raise Stopped
-            data = json.dumps(outcome.payload, ensure_ascii=False).encode("utf-8")
+            if outcome.raw is not None:
+                data, kind = outcome.raw, "application/octet-stream"
+            else:
+                data = json.dumps(outcome.payload, ensure_ascii=False).encode("utf-8")
+                kind = "application/json"
             self.send_response(outcome.status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             if outcome.close or fake._stopping.is_set():
                 self.send_header("Connection", "close")
@@ -995,6 +1017,7 @@ class FakeTelegram(LocalServer):
         self._callbacks: dict[str, _Callback] = {}
         self._next_callback = 1
         self._commands: dict[tuple[str, str], list[dict[str, str]]] = {}
+        self._files: dict[str, tuple[bytes, str]] = {}  # file id -> (bytes, unique id)
         self._chat_sends: dict[int, deque[float]] = {}
         self._all_sends: deque[float] = deque()
         self._busy = 0
@@ -1015,6 +1038,10 @@ class FakeTelegram(LocalServer):
             "deleteWebhook": self._delete_webhook,
             "getWebhookInfo": self._get_webhook_info,
             "getUpdates": self._get_updates,
+            "sendPhoto": self._send_photo,
+            "editMessageCaption": self._edit_message_caption,
+            "pinChatMessage": self._pin_chat_message,
+            "getFile": self._get_file,
         }
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -1369,6 +1396,36 @@ class FakeTelegram(LocalServer):
             }
             return self.push_update({"message": self._message_json(msg)})
 
+    def push_photo(
+        self,
+        user_id: int,
+        data: bytes,
+        caption: str = "",
+        *,
+        caption_entities: list[dict[str, Any]] | None = None,
+        first_name: str | None = None,
+        language_code: str | None = None,
+    ) -> dict[str, Any]:
+        """A user sends a photo (``data``: the image's bytes) with a caption into their private
+        chat with the bot; commands, hashtags and URLs in the caption get their entities as a
+        client would send them, unless ``caption_entities`` is given. Returns the update."""
+        with self._updates_cv:
+            user = self._touch_user(user_id, first_name, None, None, language_code)
+            chat = self._user_chat(user_id, "private", None)
+            ents = (
+                _auto_entities(caption, [])
+                if caption_entities is None
+                else copy.deepcopy(caption_entities)
+            )
+            msg = self._store(chat, sender=user, text=caption, html=caption, entities=ents)
+            msg.photo = self._photo_sizes(self._new_file(data))
+            return self.push_update({"message": self._message_json(msg)})
+
+    def file_bytes(self, file_id: str) -> bytes:
+        """The bytes of a file the fake holds (uploaded by the bot or sent by a user)."""
+        with self._lock:
+            return self._files[file_id][0]
+
     def push_channel_post(self, chat: int | str, text: str) -> dict[str, Any]:
         """Someone else posts in a registered channel (a channel_post update)."""
         with self._updates_cv:
@@ -1453,6 +1510,9 @@ class FakeTelegram(LocalServer):
 
     def _handle(self, http_method: str, target: str, content_type: str, body: bytes) -> _Outcome:
         path, _, query = target.partition("?")
+        download = re.fullmatch(r"/file/bot([^/]*)/photos/([\w-]+)\.jpg", path)
+        if download is not None:  # PTB percent-encodes the token's ":" in a file URL
+            return self._download(unquote(download[1]), download[2])
         match = re.fullmatch(r"/bot([^/]*)/([^/]*)", path)
         if match is None:
             return _error_outcome(_ApiError(404, "Not Found"))
@@ -1460,8 +1520,9 @@ class FakeTelegram(LocalServer):
         method = _METHODS.get(name.lower(), name)
         decode_error: _ApiError | None = None
         params: dict[str, Any] = {}
+        files: dict[str, bytes] = {}
         try:
-            raw, _files = _decode_body(content_type, body)
+            raw, files = _decode_body(content_type, body)
             params = dict(parse_qsl(query, keep_blank_values=True)) | raw
         except _ApiError as exc:
             decode_error = exc
@@ -1471,14 +1532,19 @@ class FakeTelegram(LocalServer):
             self._requests.append(
                 Request(method, _normalise(params), self._now(), http_method, token_ok)
             )
-        outcome = self._answer(token, method, params, decode_error)
+        outcome = self._answer(token, method, params, decode_error, files)
         with self._lock:
             if not outcome.drop and index < len(self._requests):
                 self._requests[index] = replace(self._requests[index], status=outcome.status)
         return outcome
 
     def _answer(
-        self, token: str, method: str, raw: dict[str, Any], decode_error: _ApiError | None
+        self,
+        token: str,
+        method: str,
+        raw: dict[str, Any],
+        decode_error: _ApiError | None,
+        files: dict[str, bytes] | None = None,
     ) -> _Outcome:
         if token != self.token:
             # Telegram: a well-formed but unknown token is 401, anything else 404
@@ -1488,7 +1554,7 @@ class FakeTelegram(LocalServer):
         handler = self._handlers.get(method)
         if handler is None:
             return _error_outcome(_ApiError(404, "Not Found"))
-        params = _Params(raw)
+        params = _Params(raw, files or {})
         with self._lock:
             fault = self._take_fault(method)
             if fault is not None and fault.kind == "drop":
@@ -1621,6 +1687,8 @@ class FakeTelegram(LocalServer):
 
     def _edit_message_text(self, p: _Params) -> dict[str, Any]:
         msg = self._edit_target(p)
+        if msg.photo is not None:
+            raise _bad("there is no text in the message to edit")
         html = p.string("text")
         text, entities = self._message_text(p, html)
         options = self._message_options(p, msg.chat)
@@ -1649,6 +1717,132 @@ class FakeTelegram(LocalServer):
         msg.edit_date = self._now()
         self._count_rate(msg.chat)
         return self._message_json(msg)
+
+    # --- photos, captions, pins, files ------------------------------------------------------------
+
+    def _new_file(self, data: bytes) -> str:
+        """Keep uploaded bytes as Telegram does: a file id to send again, a unique id."""
+        unique = hashlib.sha256(data).hexdigest()[:16]
+        file_id = f"AgAC{unique}{len(self._files):04d}"
+        self._files[file_id] = (data, unique)
+        return file_id
+
+    def _photo_sizes(self, file_id: str) -> list[dict[str, Any]]:
+        data, unique = self._files[file_id]
+        return [
+            {"file_id": f"{file_id}", "file_unique_id": unique, "width": 1280, "height": 720}
+            | {"file_size": len(data)}
+        ]
+
+    def _photo_param(self, p: _Params) -> str:
+        """The photo of a sendPhoto: uploaded (multipart, or ``attach://name``), or the file id
+        of one Telegram has; a URL is not fetched by the fake."""
+        given = p.string("photo")
+        upload = p.files.get("photo")
+        if given and given.startswith("attach://"):
+            upload = p.files.get(given.removeprefix("attach://"))
+        if upload is not None:
+            if not upload.startswith((b"\xff\xd8\xff", b"\x89PNG\r\n\x1a\n")):
+                raise _bad("IMAGE_PROCESS_FAILED")
+            return self._new_file(upload)
+        if given is None or given == "":
+            raise _bad("there is no photo in the request")
+        if given not in self._files:
+            raise _bad("wrong file identifier/HTTP URL specified")
+        return given
+
+    def _caption(self, p: _Params) -> tuple[str, list[dict[str, Any]]]:
+        """A caption (may be empty) checked as a text is, with Telegram's 1,024 limit."""
+        html = p.string("caption") or ""
+        if not html:
+            return "", []
+        parse_mode = p.string("parse_mode") or ""
+        given = p.json("caption_entities", "can't parse entities JSON object")
+        if parse_mode.lower() == "html":
+            try:
+                text, entities = parse_html(html)
+            except EntityError as exc:
+                raise _bad(f"can't parse entities: {exc}") from None
+        elif parse_mode:
+            raise _bad(f'unsupported parse_mode "{parse_mode}" (the fake speaks HTML only)')
+        else:
+            text, entities = html, _given_entities(given, html)
+        text, entities = format_text(text, entities)
+        if utf16_len(text) > MAX_CAPTION:
+            raise _bad("message caption is too long")
+        if len(entities) > MAX_ENTITIES:
+            raise _bad(f"too many entities: {len(entities)}, at most {MAX_ENTITIES}")
+        return text, entities
+
+    def _send_photo(self, p: _Params) -> dict[str, Any]:
+        chat = self._target_chat(p)
+        text, entities = self._caption(p)
+        file_id = self._photo_param(p)
+        options = self._message_options(p, chat)
+        reply_to = self._reply_target(p, chat)
+        self._check_rate(chat)
+        html = p.string("caption") or ""
+        msg = self._store(chat, sender=self.bot_user, text=text, html=html, entities=entities)
+        msg.photo = self._photo_sizes(file_id)
+        msg.outgoing = True
+        msg.parse_mode = p.string("parse_mode") or None
+        msg.disable_notification = options["disable_notification"]
+        msg.protect_content = options["protect_content"]
+        msg.reply_markup = options["reply_markup"]
+        msg.reply_to = reply_to
+        self._outgoing.append(msg)
+        self._count_rate(chat)
+        return self._message_json(msg)
+
+    def _edit_message_caption(self, p: _Params) -> dict[str, Any]:
+        msg = self._edit_target(p)
+        if msg.photo is None:
+            raise _bad("there is no caption in the message to edit")
+        text, entities = self._caption(p)
+        markup = _inline_markup(p)
+        if (text, entities, markup) == (msg.text, msg.entities, msg.reply_markup):
+            raise _bad(_NOT_MODIFIED.removeprefix("Bad Request: "))
+        self._check_rate(msg.chat)
+        msg.history.append(_version(msg, msg.edit_date or msg.date))
+        msg.text, msg.html, msg.entities = text, p.string("caption") or "", entities
+        msg.parse_mode = p.string("parse_mode") or None
+        msg.reply_markup = markup
+        msg.edit_date = self._now()
+        self._count_rate(msg.chat)
+        return self._message_json(msg)
+
+    def _pin_chat_message(self, p: _Params) -> bool:
+        chat = self._target_chat(p)
+        message_id = p.integer("message_id")
+        msg = chat.messages.get(message_id or 0)
+        if msg is None or msg.deleted:
+            raise _bad("message to pin not found")
+        for other in chat.messages.values():
+            other.pinned = False  # the fake keeps one pinned message per chat
+        msg.pinned = True
+        return True
+
+    def _get_file(self, p: _Params) -> dict[str, Any]:
+        file_id = p.string("file_id") or ""
+        if file_id not in self._files:
+            raise _bad("invalid file_id")
+        data, unique = self._files[file_id]
+        return {
+            "file_id": file_id,
+            "file_unique_id": unique,
+            "file_size": len(data),
+            "file_path": f"photos/{unique}.jpg",
+        }
+
+    def _download(self, token: str, unique: str) -> _Outcome:
+        """GET {api_url}/file/bot{token}/{file_path}: the file's bytes."""
+        if token != self.token:
+            return _error_outcome(_ApiError(401, "Unauthorized"))
+        with self._lock:
+            found = next((data for data, u in self._files.values() if u == unique), None)
+        if found is None:
+            return _error_outcome(_ApiError(404, "Not Found"))
+        return _Outcome(200, raw=found)
 
     def _delete_message(self, p: _Params) -> bool:
         chat = self._target_chat(p)
@@ -1975,9 +2169,16 @@ class FakeTelegram(LocalServer):
             replied = msg.chat.messages.get(msg.reply_to)
             if replied is not None:
                 out["reply_to_message"] = self._message_json(replied, nested=True)
-        out["text"] = msg.text
-        if msg.entities:
-            out["entities"] = copy.deepcopy(msg.entities)
+        if msg.photo is not None:
+            out["photo"] = copy.deepcopy(msg.photo)
+            if msg.text:
+                out["caption"] = msg.text
+            if msg.entities:
+                out["caption_entities"] = copy.deepcopy(msg.entities)
+        else:
+            out["text"] = msg.text
+            if msg.entities:
+                out["entities"] = copy.deepcopy(msg.entities)
         if msg.link_preview_options is not None:
             out["link_preview_options"] = dict(msg.link_preview_options)
         if msg.protect_content:
@@ -2059,6 +2260,8 @@ def _snapshot(msg: _Message) -> SentMessage:
         history=tuple(msg.history),
         edit_date=msg.edit_date,
         deleted=msg.deleted,
+        photo=msg.photo[-1]["file_id"] if msg.photo else None,
+        pinned=msg.pinned,
     )
 
 

@@ -130,22 +130,33 @@ def poll(settings: Settings, say: Say) -> None:
 # -- ogbot announce ----------------------------------------------------------------------------
 
 
-def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
-    """Publish an announcement now, or schedule it for ``at`` (``ogbot announce``)."""
+def announce(
+    settings: Settings, text: str, at: str | None, say: Say, photo: str | None = None
+) -> None:
+    """Publish an announcement now, or schedule it for ``at`` (``ogbot announce``); with
+    ``photo`` (a JPEG or PNG file) the channel gets the photo with the text as its caption."""
     from ogbot.app.house import publishing
     from ogbot.lock import DataLock
+    from ogbot.publish.feeds import MEDIA_DIR, save_media
     from ogbot.publish.post import announcement_problem
     from ogbot.store import AsyncStore
 
     text = text.strip()
     if not text:
         raise UsageError("announce: the text is empty")
-    problem = announcement_problem(text, settings.publish)
+    problem = announcement_problem(text, settings.publish, photo=photo is not None)
     if problem is not None:
         raise UsageError(f"announce: {problem}")
     when = announce_time(at, settings) if at else None
     if when is not None and when <= utc_now():
         raise UsageError(f"announce: --at {at} is in the past")
+    image = None
+    if photo is not None:
+        image, data = read_photo(photo)
+        save_media(settings, image, data)
+        say(
+            f"photo kept as {MEDIA_DIR}/{image} (served at {settings.site_url}/{MEDIA_DIR}/{image})"
+        )
 
     lock = DataLock(settings.data_dir)
     holder = lock.acquire()
@@ -153,7 +164,7 @@ def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
 
     async def publish() -> None:
         async with publishing(settings, store) as publisher:
-            done = await publisher.announce(text, "shell", when)
+            done = await publisher.announce(text, "shell", when, image=image)
             if done.scheduled is not None:
                 local = _local(done.scheduled, settings)
                 say(f"announcement {done.id} scheduled for {local} ({settings.publish.timezone})")
@@ -178,6 +189,55 @@ def announce(settings: Settings, text: str, at: str | None, say: Say) -> None:
         store.close()
         if holder:
             lock.release()
+
+
+PHOTO_BYTES = 10 * 1024 * 1024  # Telegram takes uploaded photos up to 10 MB
+_PHOTO_KINDS = {b"\xff\xd8\xff": "jpg", b"\x89PNG\r\n\x1a\n": "png"}
+
+
+def read_photo(path: str) -> tuple[str, bytes]:
+    """The photo for ``ogbot announce --photo``: its name in ``public/media/`` (a hash of its
+    bytes, so the same photo is kept once) and its bytes. JPEG or PNG, at most 10 MB, as
+    Telegram takes a photo; else UsageError."""
+    import hashlib
+
+    try:
+        with Path(path).open("rb") as file:
+            data = file.read(PHOTO_BYTES + 1)
+    except OSError as exc:
+        raise UsageError(f"announce: --photo {path}: {exc.strerror or exc}") from None
+    if len(data) > PHOTO_BYTES:
+        raise UsageError(f"announce: --photo {path}: larger than 10 MB (Telegram's limit)")
+    kind = next((k for magic, k in _PHOTO_KINDS.items() if data.startswith(magic)), None)
+    if kind is None:
+        raise UsageError(f"announce: --photo {path}: not a JPEG or PNG image")
+    return f"shell-{hashlib.sha256(data).hexdigest()[:24]}.{kind}", data
+
+
+# -- ogbot announcements -----------------------------------------------------------------------
+
+ANNOUNCEMENT_LIMIT = 20  # listed by ``ogbot announcements``
+
+
+def announcements(settings: Settings) -> list[str]:
+    """The latest announcements, newest first, with their state (``ogbot announcements``)."""
+    from ogbot.text import clean_text, shorten
+
+    if not (settings.data_dir / DB_NAME).exists():
+        return ["no announcements yet"]
+    store = Store.open(settings.data_dir, start_afresh=settings.start_afresh)
+    try:
+        found = store.recent_announcements(ANNOUNCEMENT_LIMIT)
+    finally:
+        store.close()
+    lines = []
+    for announcement in found:
+        when = _local(announcement.published or announcement.publish_at, settings)
+        marks = " [photo]" if announcement.photo or announcement.image else ""
+        marks += " [edited]" if announcement.edited else ""
+        snippet = shorten(clean_text(announcement.text), 60)
+        lines.append(f"{announcement.id:>4}  {announcement.state:<9}  {when}{marks}  {snippet}")
+    return lines or ["no announcements yet"]
 
 
 def announce_time(text: str, settings: Settings, now: datetime | None = None) -> datetime:

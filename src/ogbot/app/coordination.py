@@ -1,5 +1,6 @@
 """What coordinators do, in the domain's words: drafts, announcing now or at a time, cancelling,
-deleting a post ogbot made, pausing a source, and the audit record of each; and the rule that
+correcting a sent announcement, deleting a post ogbot made (once confirmed), pinning, pausing a
+source, and the audit record of each; and the rule that
 they are told of a problem at most once a day.
 
 The bot's coordinator handlers call these instead of the store and the publisher. Every step a
@@ -9,6 +10,7 @@ draft is claimed before its announcement exists, so a second press of a button d
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,6 +26,7 @@ from ogbot.models import (
     StoredAnnouncement,
     utc_now,
 )
+from ogbot.publish.feeds import save_media
 from ogbot.publish.publisher import Announced, Publisher
 from ogbot.store import AsyncStore, Store
 
@@ -79,9 +82,22 @@ class Coordination:
 
     # -- drafts and announcements ------------------------------------------------------------
 
-    async def draft(self, coordinator: int, text: str) -> int:
-        """Store a draft (the preview's buttons name it); a new draft ends any wait for a time."""
-        draft_id = await self.store.call(Store.add_draft, coordinator, text, self.clock())
+    async def draft(
+        self,
+        coordinator: int,
+        text: str,
+        *,
+        html: str | None = None,
+        photo: str | None = None,
+        image: str | None = None,
+        corrects: int | None = None,
+    ) -> int:
+        """Store a draft (the preview's buttons name it); a new draft ends any wait for a time.
+        ``html``: its formatting (checked Telegram HTML); ``photo``/``image``: its picture;
+        ``corrects``: the sent announcement the draft is a correction of."""
+        draft_id = await self.store.call(
+            Store.add_draft, coordinator, text, self.clock(), html, photo, image, corrects
+        )
         await self.stop_waiting(coordinator)
         await self.record(coordinator, "draft", f"draft {draft_id}")
         log.info("announcement_drafted", user=coordinator, draft=draft_id)
@@ -100,7 +116,9 @@ class Coordination:
         if draft is None:
             return None
         await self._stop_waiting_for(coordinator, draft_id)
-        announced = await self.publisher.announce(draft.text, author, None)
+        announced = await self.publisher.announce(
+            draft.text, author, None, html=draft.html, photo=draft.photo, image=draft.image
+        )
         await self.store.call(Store.link_draft, draft_id, announced.id)
         self.wake_outbox()
         await self.record(
@@ -118,7 +136,9 @@ class Coordination:
         draft = await self._claim(draft_id, "scheduled")
         if draft is None:
             return None
-        announced = await self.publisher.announce(draft.text, author, when)
+        announced = await self.publisher.announce(
+            draft.text, author, when, html=draft.html, photo=draft.photo, image=draft.image
+        )
         await self.store.call(Store.link_draft, draft_id, announced.id)
         await self.record(
             coordinator,
@@ -180,7 +200,72 @@ class Coordination:
         log.info("announcement_cancelled", user=coordinator, announcement=announcement_id)
         return True
 
+    async def recent(self, limit: int) -> list[StoredAnnouncement]:
+        """The latest announcements in any state, newest first (``/announcements``)."""
+        return await self.store.call(Store.recent_announcements, limit)
+
+    async def announcement(self, announcement_id: int) -> StoredAnnouncement | None:
+        return await self.store.call(Store.announcement, announcement_id)
+
+    async def channel_post(self, announcement_id: int) -> OutboxPost | None:
+        """The announcement's message in the channel (sent, or deleted since), if it has one."""
+        posts = await self.store.call(Store.announcement_posts, announcement_id)
+        return next((p for p in posts if p.message_id is not None), None)
+
+    async def keep_image(self, name: str, data: bytes) -> None:
+        """Keep a picture for the feeds and the page (``public/media/NAME``)."""
+        await asyncio.to_thread(save_media, self.publisher.settings, name, data)
+
+    async def correct(self, draft_id: int, *, coordinator: int) -> StoredAnnouncement | None:
+        """Apply a correction draft: the announcement's new text in the feeds at once, in the
+        channel as soon as the outbox edits its post. None when the draft is not open any more
+        or the announcement is not published (deleted or cancelled meanwhile)."""
+        draft = await self.store.call(Store.draft, draft_id)
+        if draft is None or draft.announcement_id is None:
+            return None
+        target = draft.announcement_id
+        if not await self.store.call(Store.close_draft, draft_id, "sent", None):
+            return None
+        if not await self.store.call(
+            Store.correct_announcement, target, draft.text, draft.html, self.clock()
+        ):
+            return None
+        await self.publisher.write_feeds()
+        self.wake_outbox()
+        await self.record(
+            coordinator, "announcement_edited", f"draft {draft_id} announcement {target}"
+        )
+        log.info("announcement_edited", user=coordinator, announcement=target)
+        return await self.store.call(Store.announcement, target)
+
+    async def unpublish(self, announcement_id: int, *, coordinator: int) -> bool:
+        """Take a published announcement that has no channel message out of the feeds; False
+        when it is not published (any more)."""
+        if not await self.store.call(
+            Store.set_announcement_state, announcement_id, "deleted", None, "published"
+        ):
+            return False
+        await self.publisher.write_feeds()
+        await self.record(coordinator, "announcement_deleted", f"announcement {announcement_id}")
+        log.info("announcement_deleted", user=coordinator, announcement=announcement_id)
+        return True
+
     # -- posts ogbot made ------------------------------------------------------------------
+
+    async def post(self, post_id: int) -> OutboxPost | None:
+        """One post of the outbox, in whatever state."""
+        return await self.store.call(Store.post, post_id)
+
+    async def post_pinned(self, post: OutboxPost, *, coordinator: int) -> None:
+        await self.record(coordinator, "post_pinned", f"post {post.id} message {post.message_id}")
+        log.info("post_pinned", user=coordinator, post=post.id, message=post.message_id)
+
+    async def delete_asked(self, post: OutboxPost, *, coordinator: int) -> None:
+        """The coordinator is shown the post and asked to confirm its deletion."""
+        await self.record(coordinator, "delete_asked", f"post {post.id} message {post.message_id}")
+
+    async def delete_kept(self, post_id: int, *, coordinator: int) -> None:
+        await self.record(coordinator, "delete_cancelled", f"post {post_id}")
 
     async def sent_post(self, chat_id: str, message_id: int) -> OutboxPost | None:
         """The post ogbot sent as this message, or None when ogbot did not send it."""

@@ -1,5 +1,6 @@
-"""The coordinator's commands: announce (preview, send, schedule, cancel), scheduled, delete,
-sources, pause, resume; and :func:`tell_coordinators` for problems they must hear about.
+"""The coordinator's commands: delete (shown, then confirmed), pin, sources, pause, resume, and
+the announcements' (:mod:`ogbot.bot.announcements`: announce, scheduled, announcements, edit);
+the buttons of all of them; and :func:`tell_coordinators` for problems they must hear about.
 
 Who may: the user ids in ``telegram.coordinators``, in a private chat with the bot. Every command
 and every button press checks the user again; anyone else gets a polite refusal, and the attempt
@@ -12,31 +13,26 @@ drafts, announcements, posts, sources, the audit record) and reply with what
 :mod:`ogbot.bot.coordinator_views` writes. State lives in the store, so a restart loses nothing:
 the draft behind each preview's buttons, and the one step that waits for a reply - "Planen" asks
 for a time, the next text message from that coordinator answers it.
-
-The preview is the channel post itself: the same HTML from
-:func:`~ogbot.publish.post.announcement_post` and the same link preview, with the buttons below.
-After sending, its buttons go and a reply says what happened; the preview's text is never edited
-(an announcement at the length limit could not grow by a status line).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Literal, cast
+from datetime import datetime
+from typing import Literal, cast, get_args
 from zoneinfo import ZoneInfo
 
 from telegram import (
     Bot,
     CallbackQuery,
-    InlineKeyboardMarkup,
     LinkPreviewOptions,
     Message,
     MessageOriginChannel,
     Update,
 )
-from telegram.constants import ChatType, ParseMode
+from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, TelegramError
 from telegram.ext import (
     Application,
@@ -49,22 +45,31 @@ from telegram.ext import (
 )
 
 from ogbot import logs
-from ogbot.app.coordination import Awaiting
 from ogbot.bot import coordinator_views as views
-from ogbot.bot.flood import FloodGate, Verdict
+from ogbot.bot.announcements import AnnouncementHandlers
+from ogbot.bot.coordinator_base import answer, pressed_message, reply
+from ogbot.bot.flood import FloodGate
 from ogbot.bot.services import BotServices
-from ogbot.bot.texts import TEXTS, client_lang
+from ogbot.bot.texts import client_lang
 from ogbot.dates import read_when
-from ogbot.models import StoredAnnouncement
-from ogbot.publish.post import PostTooLong, announcement_post
-from ogbot.publish.sender import link_preview
+from ogbot.models import OutboxPost
 
 log = logs.get_logger(__name__)
 
 GROUP = -1  # before the conversation's handlers (group 0): PTB runs lower groups first
-COMMANDS = ("announce", "scheduled", "delete", "sources", "pause", "resume")
-AUTHOR_FALLBACK = "coordinator"
-STOP_WORDS = frozenset({"abbrechen", "abbruch", "stop", "cancel", "nein"})
+COMMANDS = (
+    "announce",
+    "scheduled",
+    "announcements",
+    "edit",
+    "pin",
+    "delete",
+    "sources",
+    "pause",
+    "resume",
+)
+# a photo whose caption starts with /announce (or /announce@bot) is an announcement with a picture
+PHOTO_ANNOUNCE = r"^/announce(?:@\w+)?(?:\s|$)"
 
 
 # --- pure helpers --------------------------------------------------------------------------------
@@ -102,16 +107,24 @@ def parse_post_link(text: str) -> PostLink | None:
     return PostLink(chat, int(match["message"]))
 
 
+# draft buttons (send, plan, cancel, fix: a correction) name a draft; drop (a scheduled one),
+# edit, rm (delete), unpub (out of the feeds), pin an announcement; del and keep a post
+Action = Literal[
+    "send", "plan", "cancel", "drop", "fix", "edit", "rm", "unpub", "pin", "del", "keep"
+]
+ACTIONS: tuple[Action, ...] = get_args(Action)
+
+
 @dataclass(frozen=True)
 class Button:
     """A press of one of the coordinator's buttons: ``ann:<action>:<id>``, parsed strictly."""
 
-    action: Literal["send", "plan", "cancel", "drop"]
+    action: Action
     ref: int
 
 
 # ASCII digits only (str.isdigit() takes "²" too), and an id SQLite can hold (int64)
-_BUTTON = re.compile(rf"{views.CALLBACK_PREFIX}:(send|plan|cancel|drop):([1-9][0-9]{{0,17}})")
+_BUTTON = re.compile(rf"{views.CALLBACK_PREFIX}:({'|'.join(ACTIONS)}):([1-9][0-9]{{0,17}})")
 
 
 def parse_button(data: str | None) -> Button | None:
@@ -119,113 +132,15 @@ def parse_button(data: str | None) -> Button | None:
     match = _BUTTON.fullmatch(data or "")
     if match is None:
         return None
-    action = cast(Literal["send", "plan", "cancel", "drop"], match[1])
+    action = cast(Action, match[1])
     return Button(action, int(match[2]))
 
 
 # --- the handlers ----------------------------------------------------------------------------
 
 
-async def _reply(
-    message: Message, html: str, markup: InlineKeyboardMarkup | None = None
-) -> Message:
-    return await message.reply_text(
-        html,
-        parse_mode=ParseMode.HTML,
-        link_preview_options=LinkPreviewOptions(is_disabled=True),
-        reply_markup=markup,
-    )
-
-
-async def _answer(query: CallbackQuery, text: str | None = None, *, alert: bool = False) -> None:
-    """Answer a button press (last, once its work is done); a query too old to answer is
-    only logged, the work stands."""
-    try:
-        await query.answer(text, show_alert=alert)
-    except BadRequest as exc:
-        log.info("button_not_answered", reason=exc.message)
-
-
-def _command_text(message: Message) -> str:
-    """What follows the command, line breaks kept (``context.args`` would lose them)."""
-    text = message.text or ""
-    entity = next((e for e in message.entities if e.type == "bot_command" and e.offset == 0), None)
-    # the command is ASCII, so its UTF-16 length is its length in characters
-    rest = text[entity.length :] if entity is not None else ""
-    return rest.lstrip(" \t").removeprefix("\n")
-
-
-class Coordinator:
+class Coordinator(AnnouncementHandlers):
     """The handlers, bound to the services they use."""
-
-    def __init__(self, services: BotServices, gate: FloodGate | None = None) -> None:
-        self.services = services
-        # the same gate as every other reply's: a stranger's refusals count in their window
-        self.gate = gate or FloodGate()
-        self.settings = services.settings
-        self.coordination = services.coordination
-        self.tz = services.settings.publish.tz
-
-    def is_coordinator(self, user_id: int) -> bool:
-        return user_id in self.settings.telegram.coordinators
-
-    async def _allowed(self, update: Update, command: str) -> Message | None:
-        """The message to answer when its sender may use the command here; else the refusal
-        is sent (or nothing, for an update without a message) and None returned."""
-        message, user = update.message, update.effective_user
-        if message is None or user is None:
-            return None
-        if not self.is_coordinator(user.id):
-            lang = client_lang(user.language_code)
-            verdict = self._gate(user.id, command)
-            if verdict == "pass":
-                await _reply(message, views.REFUSAL[lang])
-            elif verdict == "notice":
-                await _reply(message, TEXTS[lang].slow_down)
-            return None
-        if message.chat.type != ChatType.PRIVATE:
-            await _reply(message, views.PRIVATE_ONLY)
-            return None
-        return message
-
-    def _gate(self, user_id: int, command: str) -> Verdict:
-        """A stranger's attempt through the flood gate: logged (a warning while it is answered,
-        debug once the user is flooding), and the verdict on answering it."""
-        verdict = self.gate.check(user_id, self.services.clock().timestamp())
-        if verdict == "drop":
-            log.debug("coordinator_refused", user=user_id, command=command, answered=False)
-        else:
-            log.warning("coordinator_refused", user=user_id, command=command)
-        return verdict
-
-    def _example(self) -> str:
-        """Tomorrow at nine, as the coordinator may write a time."""
-        tomorrow = (self.services.clock() + timedelta(days=1)).astimezone(self.tz)
-        return f"{tomorrow:%Y-%m-%d} 09:00"
-
-    # -- /announce and its buttons -------------------------------------------------------------
-
-    async def announce(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = await self._allowed(update, "announce")
-        if message is None or update.effective_user is None:
-            raise ApplicationHandlerStop
-        text = _command_text(message)
-        try:
-            post = announcement_post(text, self.settings.publish)
-        except PostTooLong as exc:
-            await _reply(message, views.too_long_text(exc))
-            raise ApplicationHandlerStop from None
-        except ValueError:  # an empty text
-            await _reply(message, views.USAGE_ANNOUNCE)
-            raise ApplicationHandlerStop from None
-        draft_id = await self.coordination.draft(update.effective_user.id, text)
-        await message.reply_text(
-            post.text,
-            parse_mode=ParseMode.HTML,
-            link_preview_options=link_preview(post),
-            reply_markup=views.draft_keyboard(draft_id),
-        )
-        raise ApplicationHandlerStop
 
     async def button(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
         query = update.callback_query
@@ -236,146 +151,29 @@ class Coordinator:
         if not self.is_coordinator(user.id):
             verdict = self._gate(user.id, f"button:{press.action if press else 'invalid'}")
             if verdict == "drop":
-                await _answer(query)  # the spinner stops; nothing more for a flood
+                await answer(query)  # the spinner stops; nothing more for a flood
             else:
-                await _answer(query, views.REFUSAL[client_lang(user.language_code)], alert=True)
+                await answer(query, views.REFUSAL[client_lang(user.language_code)], alert=True)
             raise ApplicationHandlerStop
         if press is None:  # forged, or from an older version: answered, nothing done
             log.info("button_invalid", user=user.id)
-            await _answer(query)
+            await answer(query)
             raise ApplicationHandlerStop
-        handlers = {
+        handlers: dict[Action, Callable[[CallbackQuery, int, int], Awaitable[None]]] = {
             "send": self._send,
             "plan": self._plan,
             "cancel": self._cancel,
             "drop": self._drop,
+            "fix": self._fix,
+            "edit": self._edit_button,
+            "del": self._delete_confirmed,
+            "keep": self._delete_kept,
+            "rm": self._delete_button,
+            "unpub": self._unpublish,
+            "pin": self._pin_button,
         }
         await handlers[press.action](query, user.id, press.ref)
         raise ApplicationHandlerStop
-
-    async def _is_open(self, query: CallbackQuery, draft_id: int) -> bool:
-        """Whether the draft is open; else the press is answered."""
-        draft = await self.coordination.find_draft(draft_id)
-        if draft is None:
-            await _answer(query, views.DRAFT_GONE)
-            return False
-        if draft.state != "open":
-            await _answer(query, views.ALREADY_DONE)
-            return False
-        return True
-
-    async def _drop_buttons(self, message: Message | None) -> None:
-        if message is None:
-            return
-        try:
-            await message.edit_reply_markup(reply_markup=None)
-        except BadRequest as exc:  # already without buttons, or gone
-            log.info("preview_buttons_kept", reason=exc.message)
-
-    async def _send(self, query: CallbackQuery, user_id: int, draft_id: int) -> None:
-        if not await self._is_open(query, draft_id):
-            return
-        author = query.from_user.first_name or AUTHOR_FALLBACK
-        announced = await self.coordination.announce_now(
-            draft_id, coordinator=user_id, author=author
-        )
-        if announced is None:
-            await _answer(query, views.ALREADY_DONE)
-            return
-        preview = query.message if isinstance(query.message, Message) else None
-        await self._drop_buttons(preview)
-        if preview is not None:
-            await _reply(preview, views.sent_text(announced.queued))
-        await _answer(query, views.SENT)
-
-    async def _plan(self, query: CallbackQuery, user_id: int, draft_id: int) -> None:
-        if not await self._is_open(query, draft_id):
-            return
-        preview = query.message if isinstance(query.message, Message) else None
-        if preview is not None:
-            awaiting = Awaiting(draft_id, preview.chat.id, preview.message_id)
-            await self.coordination.wait_for_time(user_id, awaiting)
-            await _reply(preview, views.ask_time_text(self._example(), self.tz))
-        await _answer(query)
-
-    async def _cancel(self, query: CallbackQuery, user_id: int, draft_id: int) -> None:
-        if not await self._is_open(query, draft_id):
-            return
-        if not await self.coordination.cancel_draft(draft_id, coordinator=user_id):
-            await _answer(query, views.ALREADY_DONE)
-            return
-        preview = query.message if isinstance(query.message, Message) else None
-        await self._drop_buttons(preview)
-        if preview is not None:
-            await _reply(preview, views.DISCARDED_REPLY)
-        await _answer(query, views.DISCARDED)
-
-    async def time_reply(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        """A coordinator's text after "Planen": the time. Other text passes on untouched."""
-        message, user = update.message, update.effective_user
-        if message is None or user is None or not self.is_coordinator(user.id):
-            return
-        awaiting = await self.coordination.awaiting_time(user.id)
-        if awaiting is None:
-            return
-        if (message.text or "").strip().lower().rstrip(".!") in STOP_WORDS:
-            await self.coordination.stop_waiting(user.id)
-            await _reply(message, views.NOT_PLANNED)
-            raise ApplicationHandlerStop
-        now = self.services.clock()
-        when = parse_when(message.text or "", now, self.tz)
-        if when is None:
-            await _reply(message, views.bad_time_text(self._example()))
-            raise ApplicationHandlerStop
-        if when <= now:
-            await _reply(message, views.past_time_text(when, self.tz))
-            raise ApplicationHandlerStop
-        announced = await self.coordination.schedule(
-            awaiting.draft_id, when, coordinator=user.id, author=user.first_name or AUTHOR_FALLBACK
-        )
-        if announced is None:
-            await _reply(message, views.DRAFT_DONE)
-            raise ApplicationHandlerStop
-        try:
-            await context.bot.edit_message_reply_markup(
-                chat_id=awaiting.chat_id, message_id=awaiting.message_id, reply_markup=None
-            )
-        except BadRequest as exc:
-            log.info("preview_buttons_kept", reason=exc.message)
-        await _reply(message, views.planned_text(when, self.tz))
-        raise ApplicationHandlerStop
-
-    # -- /scheduled ----------------------------------------------------------------------------
-
-    async def _scheduled_list(self) -> list[StoredAnnouncement]:
-        return await self.coordination.scheduled(views.LIST_LIMIT + 1000)
-
-    async def scheduled(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
-        message = await self._allowed(update, "scheduled")
-        if message is not None:
-            found = await self._scheduled_list()
-            await _reply(
-                message,
-                views.scheduled_html(found, self.tz),
-                views.scheduled_keyboard(found, self.tz),
-            )
-        raise ApplicationHandlerStop
-
-    async def _drop(self, query: CallbackQuery, user_id: int, announcement_id: int) -> None:
-        cancelled = await self.coordination.cancel_announcement(
-            announcement_id, coordinator=user_id
-        )
-        remaining = await self._scheduled_list()
-        try:
-            await query.edit_message_text(
-                views.scheduled_html(remaining, self.tz),
-                parse_mode=ParseMode.HTML,
-                link_preview_options=LinkPreviewOptions(is_disabled=True),
-                reply_markup=views.scheduled_keyboard(remaining, self.tz),
-            )
-        except BadRequest as exc:  # "not modified": the list is as it was
-            log.info("scheduled_list_kept", reason=exc.message)
-        await _answer(query, views.CANCELLED if cancelled else views.ALREADY_DONE)
 
     # -- /delete -------------------------------------------------------------------------------
 
@@ -403,40 +201,139 @@ class Coordinator:
         return link
 
     async def delete(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/delete LINK`` (or as a reply to a forwarded post): the post is shown and the
+        coordinator asked to confirm; nothing is deleted yet."""
         message = await self._allowed(update, "delete")
         if message is None or update.effective_user is None:
             raise ApplicationHandlerStop
         target = await self._target(message, context)
         if isinstance(target, str):
-            await _reply(message, target)
+            await reply(message, target)
             raise ApplicationHandlerStop
         post = await self.coordination.sent_post(target.chat, target.message_id)
         if post is None:
-            await _reply(message, views.NOT_OURS)
+            await reply(message, views.NOT_OURS)
             raise ApplicationHandlerStop
+        await self._ask_to_delete(message, post, update.effective_user.id)
+        raise ApplicationHandlerStop
+
+    async def _ask_to_delete(self, message: Message, post: OutboxPost, user_id: int) -> None:
         if post.state == "deleted":
-            await _reply(message, views.DELETED_ALREADY)
-            raise ApplicationHandlerStop
+            await reply(message, views.DELETED_ALREADY)
+            return
+        await self.coordination.delete_asked(post, coordinator=user_id)
+        await reply(message, views.delete_question_html(post, self.tz), views.delete_keyboard(post))
+
+    async def _delete_button(
+        self, query: CallbackQuery, user_id: int, announcement_id: int
+    ) -> None:
+        """ "Löschen" in /announcements: the same question as /delete (or, for an announcement
+        only in the feeds, whether to take it out of them)."""
+        message = pressed_message(query)
+        found = await self.coordination.announcement(announcement_id)
+        if found is None or found.state != "published" or message is None:
+            await answer(query, views.ALREADY_DONE)
+            return
+        post = await self.coordination.channel_post(announcement_id)
+        if post is not None:
+            await self._ask_to_delete(message, post, user_id)
+        else:
+            await reply(
+                message, views.unpublish_question_html(found), views.unpublish_keyboard(found)
+            )
+        await answer(query)
+
+    async def _delete_confirmed(self, query: CallbackQuery, user_id: int, post_id: int) -> None:
+        """ "Ja, löschen": the post goes from the channel (and an announcement from the feeds)."""
+        post = await self.coordination.post(post_id)
+        message = pressed_message(query)
+        if post is None or post.state != "sent" or post.chat_id is None or post.message_id is None:
+            await self._drop_buttons(message)
+            await answer(query, views.ALREADY_DONE)
+            return
+        chat_id, message_id = post.chat_id, post.message_id
+        outcome = await self._delete_message(query.get_bot(), post)
+        if outcome is not None:
+            if message is not None:
+                await reply(message, outcome)
+            await answer(query)
+            return
+        from_feeds = await self.coordination.post_deleted(
+            post, coordinator=user_id, chat_id=chat_id, message_id=message_id
+        )
+        await self._drop_buttons(message)
+        if message is not None:
+            await reply(message, views.deleted_text(from_feeds))
+        await answer(query, views.DELETED)
+
+    async def _delete_message(self, bot: Bot, post: OutboxPost) -> str | None:
+        """Delete the post's message; None when it is gone, else what to tell the coordinator."""
         try:
-            await context.bot.delete_message(chat_id=target.chat, message_id=target.message_id)
+            await bot.delete_message(chat_id=post.chat_id or "", message_id=post.message_id or 0)
         except BadRequest as exc:
-            if "not found" not in exc.message.lower():
-                log.warning("delete_refused", post=post.id, reason=exc.message)
-                await _reply(message, views.TOO_OLD_TO_DELETE)
-                raise ApplicationHandlerStop from None
-            # someone deleted it already: record it as deleted all the same
+            if "not found" in exc.message.lower():
+                return None  # someone deleted it already: recorded as deleted all the same
+            log.warning("delete_refused", post=post.id, reason=exc.message)
+            return views.TOO_OLD_TO_DELETE
         except Forbidden as exc:
             log.warning("delete_refused", post=post.id, reason=exc.message)
-            await _reply(message, views.MAY_NOT_DELETE)
-            raise ApplicationHandlerStop from None
-        from_feeds = await self.coordination.post_deleted(
-            post,
-            coordinator=update.effective_user.id,
-            chat_id=target.chat,
-            message_id=target.message_id,
-        )
-        await _reply(message, views.deleted_text(from_feeds))
+            return views.MAY_NOT_DELETE
+        return None
+
+    async def _delete_kept(self, query: CallbackQuery, user_id: int, post_id: int) -> None:
+        message = pressed_message(query)
+        await self._drop_buttons(message)
+        await self.coordination.delete_kept(post_id, coordinator=user_id)
+        if message is not None:
+            await reply(message, views.NOT_DELETED)
+        await answer(query, views.NOT_DELETED)
+
+    async def _unpublish(self, query: CallbackQuery, user_id: int, announcement_id: int) -> None:
+        message = pressed_message(query)
+        done = await self.coordination.unpublish(announcement_id, coordinator=user_id)
+        await self._drop_buttons(message)
+        if done and message is not None:
+            await reply(message, views.deleted_text(True))
+        await answer(query, views.DELETED if done else views.ALREADY_DONE)
+
+    # -- /pin ----------------------------------------------------------------------------------
+
+    async def pin(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        """``/pin N``: announcement N's channel message is pinned."""
+        message = await self._allowed(update, "pin")
+        if message is None or update.effective_user is None:
+            raise ApplicationHandlerStop
+        number = " ".join(context.args or [])
+        ref = int(number) if number.isascii() and number.isdigit() and len(number) < 12 else 0
+        await reply(message, await self._pin(context.bot, ref, update.effective_user.id))
         raise ApplicationHandlerStop
+
+    async def _pin_button(self, query: CallbackQuery, user_id: int, announcement_id: int) -> None:
+        said = await self._pin(query.get_bot(), announcement_id, user_id)
+        message = pressed_message(query)
+        if message is not None:
+            await reply(message, said)
+        await answer(query)
+
+    async def _pin(self, bot: Bot, announcement_id: int, user_id: int) -> str:
+        """Pin the announcement's channel message; what to tell the coordinator."""
+        found = await self.coordination.announcement(announcement_id) if announcement_id else None
+        if found is None:
+            return views.USAGE_PIN
+        post = await self.coordination.channel_post(found.id)
+        if found.state != "published" or post is None or post.state != "sent":
+            return views.NOT_PINNABLE
+        try:
+            await bot.pin_chat_message(
+                chat_id=post.chat_id or "",
+                message_id=post.message_id or 0,
+                disable_notification=True,
+            )
+        except TelegramError as exc:
+            log.warning("pin_refused", post=post.id, reason=str(exc))
+            return views.MAY_NOT_PIN
+        await self.coordination.post_pinned(post, coordinator=user_id)
+        return views.pinned_text(found.id)
 
     # -- /sources, /pause, /resume -------------------------------------------------------------
 
@@ -446,7 +343,7 @@ class Coordinator:
             states = await self.coordination.sources()
             counts = await self.coordination.outbox_counts()
             html = views.sources_html(self.settings.sources, states, counts, self.tz)
-            await _reply(message, html)
+            await reply(message, html)
         raise ApplicationHandlerStop
 
     async def pause(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -466,10 +363,10 @@ class Coordinator:
         name = " ".join(context.args or [])
         source = configured.get(name)
         if source is None:
-            await _reply(message, views.unknown_source_text(name, command, list(configured)))
+            await reply(message, views.unknown_source_text(name, command, list(configured)))
             raise ApplicationHandlerStop
         await self.coordination.set_paused(source, paused, coordinator=update.effective_user.id)
-        await _reply(message, views.paused_text(source.name, paused))
+        await reply(message, views.paused_text(source.name, paused))
         raise ApplicationHandlerStop
 
     async def edited(self, update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
@@ -488,6 +385,9 @@ def register(
     commands = {
         "announce": coordinator.announce,
         "scheduled": coordinator.scheduled,
+        "announcements": coordinator.announcements,
+        "edit": coordinator.edit,
+        "pin": coordinator.pin,
         "delete": coordinator.delete,
         "sources": coordinator.sources,
         "pause": coordinator.pause,
@@ -497,6 +397,13 @@ def register(
         application.add_handler(
             CommandHandler(name, callback, filters=filters.UpdateType.MESSAGE), GROUP
         )
+    application.add_handler(
+        MessageHandler(
+            filters.UpdateType.MESSAGE & filters.PHOTO & filters.CaptionRegex(PHOTO_ANNOUNCE),
+            coordinator.announce,
+        ),
+        GROUP,
+    )
     application.add_handler(
         CommandHandler(COMMANDS, coordinator.edited, filters=filters.UpdateType.EDITED_MESSAGE),
         GROUP,

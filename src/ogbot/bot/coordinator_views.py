@@ -12,11 +12,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, LinkPreviewOptions
 
 from ogbot.config import SourceSettings
-from ogbot.models import SourceState, StoredAnnouncement
-from ogbot.publish.html import escape
+from ogbot.models import OutboxPost, PostKind, SourceState, StoredAnnouncement
+from ogbot.publish.html import escape, parse_html
 from ogbot.publish.post import PostTooLong
 from ogbot.text import clean_text, shorten, utf16_len
 
@@ -77,6 +77,33 @@ TOO_OLD_TO_DELETE = (
     "ersten 48 Stunden. Bitte im Kanal selbst löschen (als Admin)."
 )
 MAY_NOT_DELETE = "Ich darf im Kanal nichts löschen. Bitte meine Rechte prüfen."
+DELETED = "Gelöscht."
+NOT_DELETED = "Nicht gelöscht."
+CORRECTED = "Korrigiert."
+USAGE_EDIT = (
+    "So geht's: <code>/edit N korrigierter Text</code>, N ist die Nummer aus /announcements "
+    "(Formatierung und Links bleiben, wie du sie schreibst)."
+)
+USAGE_PIN = "So geht's: <code>/pin N</code>, N ist die Nummer aus /announcements."
+NOT_PINNABLE = "Diese Ankündigung steht nicht (mehr) im Kanal; anheften geht nicht."
+MAY_NOT_PIN = "Ich darf im Kanal nichts anheften. Bitte meine Rechte prüfen."
+NO_PREVIEW = LinkPreviewOptions(is_disabled=True)
+RECENT_LIMIT = 10  # announcements in /announcements
+CONFIRM_SNIPPET = 300  # characters of a post shown before it is deleted
+
+POST_KINDS: dict[PostKind, str] = {
+    "item": "Beitrag",
+    "digest": "Sammelbeitrag",
+    "announcement": "Ankündigung",
+    "reminder": "Fristerinnerung",
+}
+ANNOUNCEMENT_STATES = {
+    "scheduled": "geplant",
+    "published": "gesendet",
+    "cancelled": "abgesagt",
+    "missed": "verpasst",
+    "deleted": "gelöscht",
+}
 
 
 def local_time(moment: datetime, tz: ZoneInfo) -> str:
@@ -84,9 +111,17 @@ def local_time(moment: datetime, tz: ZoneInfo) -> str:
     return moment.astimezone(tz).strftime("%d.%m.%Y %H:%M Uhr")
 
 
-def too_long_text(error: PostTooLong) -> str:
-    """What the coordinator reads when the announcement does not fit one post."""
+def too_long_text(error: PostTooLong, *, caption: bool = False) -> str:
+    """What the coordinator reads when the announcement does not fit one post (``caption``:
+    a photo's caption, which Telegram limits to 1,024 characters)."""
     over = error.size - error.limit
+    if caption and not error.entities:
+        return (
+            f"Die Bildunterschrift ist {over} Zeichen zu lang ({error.size} von höchstens "
+            f"{error.limit}, die Telegram unter einem Bild erlaubt, mit Überschrift und "
+            "Kontaktzeile; Formatierungen und Links zählen mit). Bitte kürzen, oder den Text "
+            "ohne Bild mit /announce senden."
+        )
     if not error.entities:
         return (
             f"Der Text ist {over} Zeichen zu lang für einen Beitrag ({error.size} von höchstens "
@@ -263,3 +298,130 @@ def paused_text(name: str, paused: bool) -> str:
     if paused:
         return f"⏸ {shown} ist pausiert: sie wird nicht mehr abgerufen, bis /resume {escape(name)}."
     return f"▶️ {shown} wird wieder abgerufen."
+
+
+# --- safe deletes -------------------------------------------------------------------------------
+
+
+def delete_question_html(post: OutboxPost, tz: ZoneInfo) -> str:
+    """Before a delete: which post it is (kind, when sent, how it begins), so a wrong number in
+    a link shows the wrong post before anything is gone."""
+    kind = POST_KINDS.get(post.kind, "Beitrag")
+    when = f" vom {local_time(post.sent_at, tz)}" if post.sent_at else ""
+    lines = [line.strip() for line in parse_html(post.text or "").text.splitlines()]
+    lines = [line for line in lines if line]
+    if len(lines) > 1:
+        lines = lines[:-1]  # the contact line every post ends with
+    if post.kind == "announcement" and len(lines) > 1:
+        lines = lines[1:]  # "📣 Ankündigung" says nothing the kind does not
+    shown = escape(shorten(" · ".join(lines[:3]), CONFIRM_SNIPPET)) or "(ohne Text)"
+    where = "aus dem Kanal und aus den Feeds" if post.kind == "announcement" else "aus dem Kanal"
+    return (
+        f"Diesen Beitrag löschen?\n\n<b>{kind}</b>{when}:\n<blockquote>{shown}</blockquote>\n\n"
+        f"Er wird {where} gelöscht. Ist das der richtige?"
+    )
+
+
+def delete_keyboard(post: OutboxPost) -> InlineKeyboardMarkup:
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(
+                    "🗑 Ja, löschen", callback_data=f"{CALLBACK_PREFIX}:del:{post.id}"
+                ),
+                InlineKeyboardButton(
+                    "Abbrechen", callback_data=f"{CALLBACK_PREFIX}:keep:{post.id}"
+                ),
+            ]
+        ]
+    )
+
+
+def unpublish_question_html(announcement: StoredAnnouncement) -> str:
+    snippet = escape(shorten(clean_text(announcement.text), SNIPPET))
+    return (
+        f"Ankündigung {announcement.id} aus den Feeds und von der Seite nehmen? "
+        f"Im Kanal steht sie nicht.\n<blockquote>{snippet}</blockquote>"
+    )
+
+
+def unpublish_keyboard(announcement: StoredAnnouncement) -> InlineKeyboardMarkup:
+    data = f"{CALLBACK_PREFIX}:unpub:{announcement.id}"
+    return InlineKeyboardMarkup([[InlineKeyboardButton("🗑 Ja, herausnehmen", callback_data=data)]])
+
+
+# --- /announcements, /edit, /pin ----------------------------------------------------------------
+
+
+def announcements_html(announcements: Sequence[StoredAnnouncement], tz: ZoneInfo) -> str:
+    """The latest announcements, newest first: number, state, time, picture, how it begins."""
+    if not announcements:
+        return "Noch keine Ankündigungen."
+    lines = ["<b>Letzte Ankündigungen</b>"]
+    for announcement in announcements:
+        state = ANNOUNCEMENT_STATES.get(announcement.state, escape(announcement.state))
+        when = announcement.published or announcement.publish_at
+        extra = " 🖼" if announcement.photo or announcement.image else ""
+        extra += " ✏️ korrigiert" if announcement.edited else ""
+        snippet = escape(shorten(clean_text(announcement.text), SNIPPET))
+        lines.append(
+            f"<b>{announcement.id}</b> · {state} · {local_time(when, tz)}{extra}\n{snippet}"
+        )
+    lines.append("\nKorrigieren: /edit N Text · Anheften: /pin N · Geplante: /scheduled")
+    return "\n".join(lines)
+
+
+def announcements_keyboard(
+    announcements: Sequence[StoredAnnouncement],
+) -> InlineKeyboardMarkup | None:
+    """Edit, delete and pin for each sent announcement."""
+    rows = [
+        [
+            InlineKeyboardButton(f"✏️ {a.id}", callback_data=f"{CALLBACK_PREFIX}:edit:{a.id}"),
+            InlineKeyboardButton(f"🗑 {a.id}", callback_data=f"{CALLBACK_PREFIX}:rm:{a.id}"),
+            InlineKeyboardButton(f"📌 {a.id}", callback_data=f"{CALLBACK_PREFIX}:pin:{a.id}"),
+        ]
+        for a in announcements
+        if a.state == "published"
+    ]
+    return InlineKeyboardMarkup(rows) if rows else None
+
+
+def how_to_edit_html(announcement: StoredAnnouncement) -> str:
+    """After "✏️": the command to send, with the text as it stands to copy and change."""
+    return (
+        f"Schick mir die Korrektur so: <code>/edit {announcement.id} korrigierter Text</code>. "
+        "Ich zeige sie dir vor dem Senden. Der Text bisher:\n"
+        f"<pre>{escape(announcement.text)}</pre>"
+    )
+
+
+def correction_keyboard(draft_id: int) -> InlineKeyboardMarkup:
+    data = f"{CALLBACK_PREFIX}:{{}}:{draft_id}"
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton("Korrigieren", callback_data=data.format("fix")),
+                InlineKeyboardButton("Abbrechen", callback_data=data.format("cancel")),
+            ]
+        ]
+    )
+
+
+def corrected_text(in_channel: bool) -> str:
+    where = " und wird im Kanal gleich korrigiert" if in_channel else ""
+    return f"✏️ Korrigiert: die Ankündigung steht jetzt so in den Feeds{where}."
+
+
+def not_editable_text(announcement: StoredAnnouncement) -> str:
+    state = ANNOUNCEMENT_STATES.get(announcement.state, escape(announcement.state))
+    if announcement.state == "scheduled":
+        return (
+            f"Ankündigung {announcement.id} ist noch geplant: mit /scheduled absagen und neu "
+            "ankündigen."
+        )
+    return f"Ankündigung {announcement.id} ist {state}; korrigieren geht nur bei gesendeten."
+
+
+def pinned_text(announcement_id: int) -> str:
+    return f"📌 Ankündigung {announcement_id} ist im Kanal angeheftet."

@@ -40,7 +40,9 @@ Decisions, written down here because readers and downstream tools rely on them:
   An entry with neither summary nor content gets its title as summary (the validator wants
   some text in every entry).
   Characters XML 1.0 forbids (C0/C1 controls, lone surrogates, U+FFFE/U+FFFF) are dropped.
-  An announcement's http(s) URLs are links (as Telegram links them in the channel post).
+  An announcement's http(s) URLs are links (as Telegram links them in the channel post), its
+  formatting and links are kept (sanitised again), and its picture comes first, an ``<img>``
+  of ``{site_url}/media/NAME`` (the copy in ``public/media/`` the web server serves).
 - **Consultations** start their summary and content with "Konsultation – Frist: DD.MM.YYYY" so
   every reader shows the deadline, not only readers that display categories.
 - **Categories** (Atom ``term``/``label``/``scheme``; RSS shows the label, ``domain`` = scheme):
@@ -81,6 +83,7 @@ from ogbot.config import PROJECT_URL
 from ogbot.models import Announcement, StoredItem
 from ogbot.publish.html import linked_text
 from ogbot.publish.post import TITLE_MAX, source_name
+from ogbot.publish.rich import announcement_body_html
 from ogbot.sanitize import clean_html
 from ogbot.text import ELLIPSIS, SCAN, clean_text, drop_unsafe, shorten, without_read_more
 
@@ -98,6 +101,8 @@ DEFAULT_SUBTITLE = (
 )
 EMPTY_FEED_DATE = datetime(1970, 1, 1, tzinfo=UTC)
 LOCAL_AUTHORITY = "localhost"
+MEDIA_DIR = "media"  # pictures of announcements, in the public directory
+MEDIA_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}\.(?:jpg|png|webp|gif)")
 TITLE_LIMIT = 120  # characters of an announcement's first line used as its title
 _TEMP_PREFIX = ".ogbot-feed-"
 _TEMP_SUFFIX = ".tmp"
@@ -326,6 +331,21 @@ def _item_entry(item: StoredItem, site: FeedSite) -> FeedEntry:
     )
 
 
+def _announcement_content(announcement: Announcement, site: FeedSite) -> str:
+    """The announcement's text as in the channel (its formatting, links and URLs as links),
+    in paragraphs, after its picture (``{site_url}/media/{image}``), sanitised as content is."""
+    if announcement.html is None:
+        body = _paragraphs_html(announcement.text, links=True)
+    else:
+        rich = announcement_body_html(announcement.text, announcement.html, absolute_url)
+        blocks = [block.replace("\n", "<br>") for block in _BLANK_LINES.split(xml_text(rich))]
+        body = clean_html("".join(f"<p>{block}</p>" for block in blocks if block.strip()))
+    if announcement.image and MEDIA_NAME.fullmatch(announcement.image):
+        image = f"{site.page}{MEDIA_DIR}/{announcement.image}"
+        body = f'<p><a href="{image}"><img src="{image}" alt="Bild zur Ankündigung"></a></p>{body}'
+    return body
+
+
 def _announcement_entry(announcement: Announcement, site: FeedSite) -> FeedEntry:
     published = _utc(announcement.published)
     first_line = next((line for line in announcement.text.splitlines() if line.strip()), "")
@@ -337,7 +357,7 @@ def _announcement_entry(announcement: Announcement, site: FeedSite) -> FeedEntry
         published=published,
         updated=published,
         summary_html="",
-        content_html=_paragraphs_html(announcement.text, links=True),
+        content_html=_announcement_content(announcement, site),
         author=None,
         categories=(FeedCategory("announcement", "Ankündigung", site.scheme(KIND_SCHEME)),),
         order=(published, 1, announcement.id),
@@ -466,6 +486,27 @@ def feed_options(settings: Settings) -> dict[str, Any]:
 def public_dir(settings: Settings) -> Path:
     """Where the feed files live: ``$OGBOT_DATA_DIR/public``."""
     return settings.data_dir / PUBLIC_DIR
+
+
+def media_file(settings: Settings, name: str | None) -> str | None:
+    """The path of a picture kept for the feeds and the page (``public/media/NAME``, served
+    as ``{site_url}/media/NAME``), or None for no (or no valid) name."""
+    if not name or not MEDIA_NAME.fullmatch(name):
+        return None
+    return str(public_dir(settings) / MEDIA_DIR / name)
+
+
+def save_media(settings: Settings, name: str, data: bytes) -> Path:
+    """Keep a picture in ``public/media/`` (written atomically; the same name, the same
+    bytes: Telegram's unique file id or a hash names it)."""
+    if not MEDIA_NAME.fullmatch(name):
+        raise ValueError(f"not a media file name: {name!r}")
+    directory = public_dir(settings) / MEDIA_DIR
+    directory.mkdir(parents=True, exist_ok=True)
+    target = directory / name
+    if not target.exists() or target.read_bytes() != data:
+        _replace_atomically(target, data)
+    return target
 
 
 def write_feeds(directory: Path, files: FeedFiles) -> bool:

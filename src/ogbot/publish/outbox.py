@@ -38,6 +38,7 @@ from datetime import date, datetime, timedelta
 from ogbot import logs, metrics
 from ogbot.config import Settings
 from ogbot.models import Clock, Lang, OutboxPost, Retention, StoredItem, utc_now
+from ogbot.publish.feeds import media_file
 from ogbot.publish.pacing import HISTORY, Pacer
 from ogbot.publish.post import (
     Post,
@@ -423,7 +424,15 @@ class Outbox:
             lang = "en" if subscriber is not None and subscriber.lang == "en" else "de"
         if post.kind == "announcement" and post.ref is not None:
             announcement = await self.store.call(Store.announcement, post.ref)
-            return announcement_post(announcement.text, publish) if announcement else None
+            if announcement is None:
+                return None
+            return announcement_post(
+                announcement.text,
+                publish,
+                markup=announcement.html,
+                photo=announcement.photo,
+                photo_file=media_file(self.settings, announcement.image),
+            )
         if items is None:
             items = await self._items(post)
         if not items:

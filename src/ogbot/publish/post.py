@@ -55,6 +55,7 @@ from ogbot.publish.html import (
     post_problems,
     safe_url,
 )
+from ogbot.publish.rich import first_link
 from ogbot.text import (
     ELLIPSIS,
     clean_excerpt,
@@ -62,7 +63,6 @@ from ogbot.text import (
     deadline_parts,
     deadline_text,
     shorten,
-    url_spans,
     utf16_len,
     without_read_more,
 )
@@ -99,6 +99,14 @@ class Post:
     show_above_text: bool = False
     prefer_small_media: bool = True
     item_ids: tuple[int, ...] = ()
+    # an announcement with a picture: ``text`` is the photo's caption; the photo is Telegram's
+    # file id, or (not uploaded yet) ``photo_file``, the path of its copy to upload
+    photo: str | None = None
+    photo_file: str | None = None
+
+    @property
+    def has_photo(self) -> bool:
+        return bool(self.photo or self.photo_file)
 
 
 ENTITIES_UNIT = "entities (links, hashtags, mentions)"
@@ -510,15 +518,19 @@ def _announcement_body(text: str) -> str:
     return body
 
 
-def _announcement_html(body: str, publish: PublishSettings, lang: Lang) -> str:
+CAPTION_UNITS = 1024  # Telegram's limit on a photo's caption (counted as MAX_UNITS is)
+
+
+def _announcement_html(body: str, publish: PublishSettings, lang: Lang, markup: str | None) -> str:
     heading = f"{_MARK_ANNOUNCEMENT} <b>{escape(_LABELS[lang]['announcement'])}</b>"
-    return f"{heading}\n\n{escape(body)}\n\n{_contact_line(publish, lang)}"
+    shown = markup if markup is not None else escape(body)
+    return f"{heading}\n\n{shown}\n\n{_contact_line(publish, lang)}"
 
 
-def _announcement_check(html: str) -> None:
+def _announcement_check(html: str, limit: int = MAX_UNITS) -> None:
     size = utf16_len(html)
-    if size > MAX_UNITS:
-        raise PostTooLong(size, MAX_UNITS)
+    if size > limit:
+        raise PostTooLong(size, limit)
     parsed = parse_html(html)
     count = len(parsed.entities) + auto_entities(parsed.text)
     if count > MAX_ENTITIES:
@@ -526,35 +538,57 @@ def _announcement_check(html: str) -> None:
 
 
 def announcement_post(
-    announcement: Announcement | str, publish: PublishSettings, lang: Lang = "de"
+    announcement: Announcement | str,
+    publish: PublishSettings,
+    lang: Lang = "de",
+    *,
+    markup: str | None = None,
+    photo: str | None = None,
+    photo_file: str | None = None,
 ) -> Post:
-    """The coordinator's plain text as a post: "📣 Ankündigung", the text escaped with its line
-    breaks, the contact line. Never shortened: raises :class:`PostTooLong` when it does not fit
-    (the size counts the whole HTML string, so each ``&``, ``<`` or ``>`` costs 4–5 units), and
-    ValueError for an empty text. Previews the first http(s) link in the text, if any.
-    """
+    """The coordinator's text as a post: "📣 Ankündigung", the text with its line breaks and
+    formatting (``markup``: :func:`ogbot.publish.rich.announcement_markup`), the contact line.
+    Never shortened: :class:`PostTooLong` when it does not fit (the whole HTML string counts),
+    ValueError for an empty text. Previews the first http(s) link the text has. With a picture
+    (``photo``: Telegram's file id, or ``photo_file`` to upload) it is the photo's caption: at
+    most :data:`CAPTION_UNITS`, no link preview."""
     text = announcement.text if isinstance(announcement, Announcement) else announcement
+    if isinstance(announcement, Announcement):
+        markup = announcement.html
     body = _announcement_body(text)
-    html = _announcement_html(body, publish, lang)
-    _announcement_check(html)
-    urls = (safe_url(body[start:end]) for start, end in url_spans(body))
-    preview = next((url for url in urls if url), None)
+    html = _announcement_html(body, publish, lang, markup)
+    pictured = bool(photo or photo_file)
+    _announcement_check(html, CAPTION_UNITS if pictured else MAX_UNITS)
+    if pictured:
+        return Post(_finish(html), None, True, photo=photo, photo_file=photo_file)
+    preview = first_link(body, markup)
     return Post(_finish(html), preview, preview is None)
 
 
-def announcement_problem(text: str, publish: PublishSettings, lang: Lang = "de") -> str | None:
-    """Why ``text`` cannot be one announcement post, in words for the operator, or None when it
-    fits: empty (nothing visible left once invisible characters are dropped), too long, or too
-    many links, hashtags and mentions (``ogbot announce`` refuses it with this)."""
+def announcement_problem(
+    text: str,
+    publish: PublishSettings,
+    lang: Lang = "de",
+    *,
+    markup: str | None = None,
+    photo: bool = False,
+) -> str | None:
+    """Why ``text`` cannot be one announcement post (with a ``photo``: one caption), in words
+    for the operator, or None when it fits: empty (nothing visible left once invisible
+    characters are dropped), too long, or too many links, hashtags and mentions (``ogbot
+    announce`` refuses it with this)."""
     try:
         body = _announcement_body(text)
     except ValueError:
         return "the text is empty (nothing visible is left once invisible characters are dropped)"
     try:
-        _announcement_check(_announcement_html(body, publish, lang))
+        limit = CAPTION_UNITS if photo else MAX_UNITS
+        _announcement_check(_announcement_html(body, publish, lang, markup), limit)
     except PostTooLong as exc:
         if exc.entities:
             return f"the text has {exc} (Telegram's limit, whatever the length); remove some"
+        if photo:
+            return f"the text is {exc} (a photo's caption); shorten it"
         return f"the text is {exc}; shorten it"
     return None
 

@@ -91,18 +91,27 @@ class Publisher:
             log.info("feeds_written", items=len(items), announcements=len(announcements))
         return changed
 
-    async def announce(self, text: str, author: str, at: datetime | None = None) -> Announced:
-        """Store an announcement; publish it now, or keep it scheduled for ``at``."""
+    async def announce(
+        self,
+        text: str,
+        author: str,
+        at: datetime | None = None,
+        *,
+        html: str | None = None,
+        photo: str | None = None,
+        image: str | None = None,
+    ) -> Announced:
+        """Store an announcement; publish it now, or keep it scheduled for ``at``. ``html``:
+        its formatting (checked Telegram HTML); ``photo``/``image``: its picture (Telegram's
+        file id; the copy's name in ``public/media/``)."""
         now = self.clock()
-        if at is not None and at > now:
-            announcement_id = await self.store.call(
-                Store.add_announcement, text, author, now, at, "scheduled"
-            )
-            log.info("announcement_scheduled", announcement=announcement_id, at=at.isoformat())
-            return Announced(announcement_id, at, queued=False)
+        when = at if at is not None and at > now else now
         announcement_id = await self.store.call(
-            Store.add_announcement, text, author, now, now, "scheduled"
+            Store.add_announcement, text, author, now, when, "scheduled", html, photo, image
         )
+        if when > now:
+            log.info("announcement_scheduled", announcement=announcement_id, at=when.isoformat())
+            return Announced(announcement_id, when, queued=False)
         queued = await self.publish_announcement(announcement_id)
         return Announced(announcement_id, None, bool(queued))
 
@@ -148,4 +157,6 @@ def as_announcement(stored: StoredAnnouncement) -> Announcement:
         created=stored.created,
         published=stored.published or stored.publish_at,
         author=stored.author,
+        html=stored.html,
+        image=stored.image,
     )

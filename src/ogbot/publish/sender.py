@@ -26,6 +26,7 @@ import os
 from collections.abc import Awaitable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 from typing import Any, Literal, TypeVar
 
 import httpx
@@ -128,12 +129,15 @@ def make_bot(
     timeout: float = REQUEST_TIMEOUT,
     budget: SendBudget | None = None,
 ) -> ExtBot[Any]:
-    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method}),
+    """A Bot talking to ``telegram.api_url`` (requests go to {api_url}/bot{token}/{method},
+    file downloads to {api_url}/file/bot{token}/{path}),
     every message paced by ``budget`` (see :mod:`ogbot.publish.budget`; a new one if none is
     given). The process makes one Bot, so one budget, and shares it."""
     return ExtBot(
         settings.token,
         base_url=f"{settings.api_url.rstrip('/')}/bot",
+        # files (a coordinator's photo) come from the same server: {api_url}/file/bot{token}/…
+        base_file_url=f"{settings.api_url.rstrip('/')}/file/bot",
         request=make_request(timeout),
         get_updates_request=make_request(timeout + 40),
         rate_limiter=budget or SendBudget(),
@@ -176,6 +180,8 @@ class Sender:
         return {"rate_limit_args": await budget.admit(chat_id, lane_of(chat_id))}
 
     async def send(self, chat_id: str, post: Post, *, silent: bool, buttons: Buttons = ()) -> Sent:
+        if post.has_photo:
+            return await self.send_photo(chat_id, post, silent=silent)
         text, parse_mode = guarded(post)
         granted = await self._admitted(chat_id)
         try:
@@ -195,6 +201,8 @@ class Sender:
         return Sent(str(message.chat.id), message.message_id)
 
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
+        if post.has_photo:
+            return await self.edit_caption(chat_id, message_id, post)
         text, parse_mode = guarded(post)
         granted = await self._admitted(chat_id)
         try:
@@ -221,6 +229,53 @@ class Sender:
             await self._within(
                 self.bot.edit_message_reply_markup(
                     chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
+                )
+            )
+        except BadRequest as exc:
+            if "not modified" in exc.message.lower():
+                return
+            raise classify_error(exc) from exc
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+
+    async def send_photo(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+        """An announcement with a picture: the photo (Telegram's file id, else the file
+        uploaded) with the post's text as its caption."""
+        caption, parse_mode = guarded(post)
+        photo: str | bytes = post.photo or ""
+        if not post.photo and post.photo_file:
+            try:
+                photo = await asyncio.to_thread(Path(post.photo_file).read_bytes)
+            except OSError as exc:
+                raise SendError("rejected", f"the photo cannot be read: {exc}") from exc
+        granted = await self._admitted(chat_id)
+        try:
+            message = await self._within(
+                self.bot.send_photo(
+                    chat_id=chat_id,
+                    photo=photo,
+                    caption=caption,
+                    parse_mode=parse_mode,
+                    disable_notification=silent,
+                    **granted,
+                )
+            )
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+        return Sent(str(message.chat.id), message.message_id)
+
+    async def edit_caption(self, chat_id: str, message_id: int, post: Post) -> None:
+        """A photo's caption corrected; an unchanged one is no error."""
+        caption, parse_mode = guarded(post)
+        granted = await self._admitted(chat_id)
+        try:
+            await self._within(
+                self.bot.edit_message_caption(
+                    chat_id=chat_id,
+                    message_id=message_id,
+                    caption=caption,
+                    parse_mode=parse_mode,
+                    **granted,
                 )
             )
         except BadRequest as exc:

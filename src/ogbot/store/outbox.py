@@ -18,13 +18,22 @@ class OutboxRepository(Repository):
     # -- announcements -----------------------------------------------------------------------
 
     def add_announcement(
-        self, text: str, author: str, now: datetime, publish_at: datetime, state: str
+        self,
+        text: str,
+        author: str,
+        now: datetime,
+        publish_at: datetime,
+        state: str,
+        html: str | None = None,
+        photo: str | None = None,
+        image: str | None = None,
     ) -> int:
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO announcements (text, author, created, publish_at, state)"
-                " VALUES (?, ?, ?, ?, ?)",
-                (text, author, iso(now), iso(publish_at), state),
+                "INSERT INTO announcements"
+                " (text, author, created, publish_at, state, html, photo, image)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (text, author, iso(now), iso(publish_at), state, html, photo, image),
             )
         return int(cursor.lastrowid or 0)
 
@@ -42,6 +51,49 @@ class OutboxRepository(Repository):
             (state, limit),
         )
         return [self._announcement(row) for row in rows]
+
+    def recent_announcements(self, limit: int) -> list[StoredAnnouncement]:
+        """The latest announcements in any state, the newest (by creation) first."""
+        rows = self._db.execute(
+            "SELECT * FROM announcements ORDER BY created DESC, id DESC LIMIT ?", (limit,)
+        )
+        return [self._announcement(row) for row in rows]
+
+    def correct_announcement(
+        self, announcement_id: int, text: str, html: str | None, now: datetime
+    ) -> bool:
+        """A sent announcement's new text; its channel post (if any) is to be edited. False
+        when there is no such published announcement."""
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE announcements SET text = ?, html = ?, edited = ?"
+                " WHERE id = ? AND state = 'published'",
+                (text, html, iso(now), announcement_id),
+            )
+            if cursor.rowcount == 0:
+                return False
+            db.execute(
+                "UPDATE posts SET edit_pending = 1 WHERE kind = 'announcement' AND ref = ?"
+                " AND state = 'sent' AND message_id IS NOT NULL",
+                (announcement_id,),
+            )
+        return True
+
+    def set_announcement_photo(self, announcement_id: int, photo: str, image: str | None) -> None:
+        """The photo's Telegram file id (once it is uploaded) and its copy in public/media/."""
+        with self.transaction() as db:
+            db.execute(
+                "UPDATE announcements SET photo = ?, image = coalesce(?, image) WHERE id = ?",
+                (photo, image, announcement_id),
+            )
+
+    def announcement_posts(self, announcement_id: int) -> list[OutboxPost]:
+        """The announcement's posts (the channel's), in any state."""
+        rows = self._db.execute(
+            "SELECT * FROM posts WHERE kind = 'announcement' AND ref = ? ORDER BY id",
+            (announcement_id,),
+        )
+        return [self._post(row) for row in rows]
 
     def set_announcement_state(
         self,
@@ -76,6 +128,10 @@ class OutboxRepository(Repository):
             publish_at=datetime.fromisoformat(row["publish_at"]),
             state=row["state"],
             published=from_iso(row["published"]),
+            html=row["html"],
+            photo=row["photo"],
+            image=row["image"],
+            edited=from_iso(row["edited"]),
         )
 
     # -- the outbox --------------------------------------------------------------------------
@@ -334,6 +390,7 @@ class OutboxRepository(Repository):
             silent=bool(row["silent"]),
             error=row["error"],
             uncertain=bool(row["uncertain"]),
+            sent_at=from_iso(row["sent_at"]),
         )
 
     # -- the pacing log ---------------------------------------------------------------------

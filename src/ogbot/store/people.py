@@ -77,11 +77,23 @@ class PeopleRepository(Repository):
 
     # -- the coordinator: drafts, the record of actions, notices -----------------------------
 
-    def add_draft(self, coordinator: int, text: str, now: datetime) -> int:
+    def add_draft(
+        self,
+        coordinator: int,
+        text: str,
+        now: datetime,
+        html: str | None = None,
+        photo: str | None = None,
+        image: str | None = None,
+        corrects: int | None = None,
+    ) -> int:
+        """An open draft; ``corrects``: the announcement it is a correction of."""
         with self.transaction() as db:
             cursor = db.execute(
-                "INSERT INTO drafts (coordinator, text, created, state) VALUES (?, ?, ?, 'open')",
-                (coordinator, text, iso(now)),
+                "INSERT INTO drafts"
+                " (coordinator, text, created, state, html, photo, image, announcement_id)"
+                " VALUES (?, ?, ?, 'open', ?, ?, ?, ?)",
+                (coordinator, text, iso(now), html, photo, image, corrects),
             )
         return int(cursor.lastrowid or 0)
 
@@ -96,6 +108,9 @@ class PeopleRepository(Repository):
             created=datetime.fromisoformat(row["created"]),
             state=row["state"],
             announcement_id=row["announcement_id"],
+            html=row["html"],
+            photo=row["photo"],
+            image=row["image"],
         )
 
     def close_draft(self, draft_id: int, state: str, announcement_id: int | None = None) -> bool:
@@ -103,7 +118,8 @@ class PeopleRepository(Repository):
         press of the same button does nothing)."""
         with self.transaction() as db:
             cursor = db.execute(
-                "UPDATE drafts SET state = ?, announcement_id = ? WHERE id = ? AND state = 'open'",
+                "UPDATE drafts SET state = ?, announcement_id = coalesce(?, announcement_id)"
+                " WHERE id = ? AND state = 'open'",
                 (state, announcement_id, draft_id),
             )
         return cursor.rowcount == 1

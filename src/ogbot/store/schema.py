@@ -207,6 +207,18 @@ MIGRATIONS: tuple[str, ...] = (
         PRIMARY KEY (item_id, coordinator)
     );
     """,
+    # 9: rich announcements: the coordinator's formatting (Telegram HTML, NULL: plain text), a
+    # photo (Telegram's file id; its copy for the feeds in public/media/), when it was last
+    # corrected; the same on drafts (a draft made with an announcement_id corrects that one)
+    """
+    ALTER TABLE announcements ADD COLUMN html TEXT;
+    ALTER TABLE announcements ADD COLUMN photo TEXT;
+    ALTER TABLE announcements ADD COLUMN image TEXT;
+    ALTER TABLE announcements ADD COLUMN edited TEXT;
+    ALTER TABLE drafts ADD COLUMN html TEXT;
+    ALTER TABLE drafts ADD COLUMN photo TEXT;
+    ALTER TABLE drafts ADD COLUMN image TEXT;
+    """,
 )
 
 

@@ -32,10 +32,12 @@ from zoneinfo import ZoneInfo
 
 from ogbot.config import Settings
 from ogbot.models import StoredAnnouncement, StoredItem, long_date
-from ogbot.publish.html import linked_text, safe_url
+from ogbot.publish.feeds import MEDIA_DIR, MEDIA_NAME
+from ogbot.publish.html import safe_url
 from ogbot.publish.post import TITLE_MAX, item_summary, item_title, source_name
+from ogbot.publish.rich import announcement_body_html
 from ogbot.store import AsyncStore, Store
-from ogbot.text import clean_text, deadline_text, shorten
+from ogbot.text import deadline_text, shorten
 
 PAGE_ITEMS = 50  # items and announcements a page (fewer if publish.window is smaller)
 PAGE_CONSULTATIONS = 20
@@ -114,7 +116,11 @@ def _render_item(item: StoredItem, tz: ZoneInfo, today: date) -> str:
 
 def _render_announcement(announcement: StoredAnnouncement, tz: ZoneInfo) -> str:
     when = announcement.published or announcement.publish_at
-    text = linked_text(clean_text(announcement.text, multiline=True))  # URLs as links
+    # formatting and links as in the channel, URLs as links; the picture from public/media/
+    text = announcement_body_html(announcement.text, announcement.html)
+    if announcement.image and MEDIA_NAME.fullmatch(announcement.image):
+        src = _e(f"{MEDIA_DIR}/{announcement.image}")
+        text = f'<img class="photo" src="{src}" alt="Bild zur Ankündigung">\n{text}'
     return (
         # the feeds link each announcement here (publish/feeds.py)
         f'<li class="item announcement-item" id="announcement-{announcement.id}">'

@@ -48,6 +48,7 @@ from aiohttp.typedefs import Handler
 from ogbot import logs
 from ogbot.config import Settings
 from ogbot.models import Clock, ServiceHealth, utc_now
+from ogbot.publish.feeds import media_file
 from ogbot.publish.opml import render_opml
 from ogbot.store import AsyncStore, Store
 from ogbot.web.health import HealthSnapshot, health_failure, health_report, health_snapshot
@@ -56,6 +57,7 @@ from ogbot.web.page import STYLE_HASH, page_text
 log = logs.get_logger(__name__)
 
 
+MEDIA_TYPES = {"jpg": "image/jpeg", "png": "image/png", "webp": "image/webp", "gif": "image/gif"}
 FEEDS = {
     "/feed.rss": ("feed.rss", "application/rss+xml"),
     "/feed.atom": ("feed.atom", "application/atom+xml"),
@@ -75,7 +77,7 @@ SECURITY_HEADERS = {
     # nothing but the page's one inline stylesheet (by its hash): no scripts, images, frames; the
     # search form submits to this site only
     "Content-Security-Policy": (
-        f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; img-src 'none';"
+        f"default-src 'none'; style-src 'sha256-{STYLE_HASH}'; img-src 'self';"
         " base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "Referrer-Policy": "no-referrer",
@@ -160,8 +162,9 @@ def _conditional(
     if _not_modified(request, etag, modified):
         response = web.Response(status=304, headers=response_headers)
     else:
+        charset = None if content_type.startswith("image/") else "utf-8"
         response = web.Response(
-            body=body, headers=response_headers, content_type=content_type, charset="utf-8"
+            body=body, headers=response_headers, content_type=content_type, charset=charset
         )
     if modified is not None:
         response.last_modified = modified
@@ -217,6 +220,20 @@ class _Site:
         body = render_opml(self.settings.sources, titles, self.settings.publish.title)
         headers = {"Cache-Control": FEED_CACHE_CONTROL, "Access-Control-Allow-Origin": "*"}
         return _conditional(request, body, _etag(body), "text/x-opml", headers)
+
+    async def media(self, request: web.Request) -> web.StreamResponse:
+        """A picture of an announcement, from ``public/media/`` (names as ogbot writes them)."""
+        name = request.match_info["name"]
+        path = media_file(self.settings, name)
+        if path is None:
+            raise web.HTTPNotFound
+        try:
+            body = await asyncio.to_thread(Path(path).read_bytes)
+        except OSError:
+            raise web.HTTPNotFound from None
+        kind = MEDIA_TYPES[name.rsplit(".", 1)[1]]
+        headers = {"Cache-Control": "public, max-age=86400"}
+        return _conditional(request, body, _etag(body), kind, headers)
 
     async def page(self, request: web.Request) -> web.StreamResponse:
         query = request.query
@@ -434,6 +451,7 @@ def create_app(
         app.router.add_get("/metrics", site.metrics)
     if webhook is not None:
         app.router.add_post(webhook.path, site.webhook)
+    app.router.add_get("/media/{name}", site.media)
     app.on_cleanup.append(site.cleanup)
     return app
 
