@@ -154,6 +154,16 @@ def channel(value: Any) -> str:
     return text
 
 
+def tables(value: Any) -> tuple[Any, ...]:
+    """A list of tables (``[[telegram.destinations]]``): only in the TOML file; each table is
+    read by :mod:`ogbot.config.load`."""
+    if isinstance(value, str):
+        raise Invalid("only in the TOML file, as a list of tables ([[...]])")
+    if not isinstance(value, list | tuple):
+        raise Invalid("must be a list of tables ([[...]])")
+    return tuple(value)
+
+
 @not_text_in_toml("{key} = [123456789]")
 def user_ids(value: Any) -> tuple[int, ...]:
     if isinstance(value, str):  # environment: "123,456" or "[123, 456]"

@@ -175,7 +175,16 @@ class Sender:
             return {}
         return {"rate_limit_args": await budget.admit(chat_id, lane_of(chat_id))}
 
-    async def send(self, chat_id: str, post: Post, *, silent: bool, buttons: Buttons = ()) -> Sent:
+    async def send(
+        self,
+        chat_id: str,
+        post: Post,
+        *,
+        silent: bool,
+        buttons: Buttons = (),
+        thread: int | None = None,
+    ) -> Sent:
+        """``thread``: a forum topic of a group (its ``message_thread_id``)."""
         text, parse_mode = guarded(post)
         granted = await self._admitted(chat_id)
         try:
@@ -187,6 +196,7 @@ class Sender:
                     disable_notification=silent,
                     link_preview_options=link_preview(post),
                     reply_markup=keyboard(buttons),
+                    message_thread_id=thread,
                     **granted,
                 )
             )
