@@ -289,3 +289,29 @@ def test_the_effective_configuration_shows_the_destinations(tmp_path: Path) -> N
         '[[telegram.destinations]]\nchat = "-1002222222222"\nthread = 7\n'
         'carries = ["ogp", "netzwerk"]\n'
     ) in result.stdout
+
+
+def test_destinations_from_the_environment_as_json(tmp_path: Path) -> None:
+    routed = '[{"chat": "@og_konsultationen", "carries": "consultations"}]'
+    result = ogbot(tmp_path, "check", env=clean_env(OGBOT_TELEGRAM_DESTINATIONS=routed))
+    assert result.returncode == 0, result.stderr
+    assert '[[telegram.destinations]]\nchat = "@og_konsultationen"\n' in result.stdout
+    bad = ogbot(tmp_path, "check", env=clean_env(OGBOT_TELEGRAM_DESTINATIONS="@og"))
+    assert bad.returncode == 2 and "OGBOT_TELEGRAM_DESTINATIONS: not JSON" in bad.stderr
+
+
+async def test_a_destination_taken_out_of_the_config_gets_nothing_more(world, telegram):
+    route(world, {"chat": CONSULTATIONS, "carries": "all"})
+    telegram.remove_bot(CONSULTATIONS)
+    await first_sight(world, "netzwerk")
+    world.source("netzwerk", [NEWS])
+    await world.poll(wait=60)
+    assert world.store.run(Store.pending_count, f"to:{CONSULTATIONS}") == 1
+
+    route(world)  # the operator removes the table and restarts
+    telegram.remove_bot(CONSULTATIONS, removed=False)
+    world.clock.advance(timedelta(hours=1))
+    result = await world.poll(wait=60)
+    assert result.drained.routed == 0 and telegram.sent(CONSULTATIONS) == []
+    assert world.store.run(Store.pending_count, f"to:{CONSULTATIONS}") == 0
+    assert len(telegram.sent(CHANNEL)) == 1
