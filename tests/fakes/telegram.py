@@ -14,6 +14,9 @@ Real python-telegram-bot code works against it unchanged: point ``telegram.api_u
         tg.slow_next("sendMessage", delay=2.0)              # delivered, answered too late
         tg.drop_next("sendMessage")                         # connection cut, nothing delivered
         tg.deliver_webhook(via="http://127.0.0.1:8080")     # webhook mode: POST the updates
+        tg.add_group(-1009876543210, forum=True)            # a supergroup with topics
+        topic = tg.add_topic(-1009876543210)                # its message_thread_id; sending to
+                                                            # another: "message thread not found"
 
 Methods: getMe, getChat, sendMessage, editMessageText, editMessageReplyMarkup, deleteMessage,
 answerCallbackQuery, sendChatAction, setMyCommands, getMyCommands, deleteMyCommands,
@@ -243,6 +246,7 @@ class SentMessage:
     deleted: bool = False
     photo: str | None = None  # a photo message: the file id of its photo (text is the caption)
     pinned: bool = False
+    message_thread_id: int | None = None  # the forum topic it was sent to
 
     @property
     def edited(self) -> bool:
@@ -846,6 +850,8 @@ class _Chat:
     blocked: bool = False  # private chats: the user blocked the bot
     next_message_id: int = 1
     messages: dict[int, _Message] = field(default_factory=dict)
+    is_forum: bool = False  # a supergroup with topics
+    topics: set[int] = field(default_factory=set)  # their message_thread_ids
 
     def json(self) -> dict[str, Any]:
         out: dict[str, Any] = {"id": self.id, "type": self.type}
@@ -853,6 +859,8 @@ class _Chat:
             value = getattr(self, key)
             if value is not None:
                 out[key] = value
+        if self.is_forum:
+            out["is_forum"] = True
         return out
 
 
@@ -873,6 +881,7 @@ class _Message:
     reply_markup: dict[str, Any] | None = None
     reply_to: int | None = None
     forward_origin: dict[str, Any] | None = None
+    thread_id: int | None = None  # message_thread_id: the forum topic
     history: list[Version] = field(default_factory=list)
     edit_date: datetime | None = None
     deleted: bool = False
@@ -1087,12 +1096,32 @@ class FakeTelegram(LocalServer):
         return chat_id
 
     def add_group(
-        self, chat_id: int, *, title: str = "Test group", supergroup: bool = False
+        self,
+        chat_id: int,
+        *,
+        title: str = "Test group",
+        supergroup: bool = False,
+        forum: bool = False,
+        username: str | None = None,
     ) -> int:
+        """A group; ``forum``: a supergroup with topics (:meth:`add_topic`)."""
         with self._lock:
-            kind = "supergroup" if supergroup else "group"
-            self._chats[chat_id] = _Chat(chat_id, kind, title=title)
+            kind = "supergroup" if supergroup or forum else "group"
+            name = username.removeprefix("@") if username else None
+            self._chats[chat_id] = _Chat(chat_id, kind, title=title, username=name, is_forum=forum)
         return chat_id
+
+    def add_topic(self, chat: int | str) -> int:
+        """A new topic of a forum; returns its message_thread_id (as Telegram does: the id of
+        the message that created it)."""
+        with self._lock:
+            group = self._chat(chat)
+            if not group.is_forum:
+                raise ValueError("topics only in a forum: add_group(..., forum=True)")
+            thread = group.next_message_id
+            group.next_message_id += 1
+            group.topics.add(thread)
+        return thread
 
     def add_user(
         self,
@@ -1119,10 +1148,11 @@ class FakeTelegram(LocalServer):
             chat.first_name, chat.last_name, chat.username = first_name, last_name, username
         return dict(user)
 
-    def remove_bot(self, chat: int | str) -> None:
-        """The bot loses its rights in a group or channel: posting there answers 403."""
+    def remove_bot(self, chat: int | str, removed: bool = True) -> None:
+        """The bot loses its rights in a group or channel: posting there answers 403
+        (``removed=False``: an admin adds it back)."""
         with self._lock:
-            self._chat(chat).bot_member = False
+            self._chat(chat).bot_member = not removed
 
     def block(self, user_id: int, blocked: bool = True) -> None:
         """The user blocks (or unblocks) the bot: sending to them answers 403."""
@@ -1652,8 +1682,16 @@ class FakeTelegram(LocalServer):
             raise _ApiError(403, _forbidden(chat))
         return chat
 
+    def _topic(self, p: _Params, chat: _Chat) -> int | None:
+        """``message_thread_id``: a forum topic of the chat, else Telegram's 400."""
+        thread = p.integer("message_thread_id")
+        if thread is not None and (not chat.is_forum or thread not in chat.topics):
+            raise _bad("message thread not found")
+        return thread
+
     def _send_message(self, p: _Params) -> dict[str, Any]:
         chat = self._target_chat(p)
+        thread = self._topic(p, chat)
         html = p.string("text")
         text, entities = self._message_text(p, html)
         options = self._message_options(p, chat)
@@ -1667,6 +1705,7 @@ class FakeTelegram(LocalServer):
         msg.link_preview_options = options["link_preview_options"]
         msg.reply_markup = options["reply_markup"]
         msg.reply_to = reply_to
+        msg.thread_id = thread
         self._outgoing.append(msg)
         self._count_rate(chat)
         return self._message_json(msg)
@@ -1776,6 +1815,7 @@ class FakeTelegram(LocalServer):
 
     def _send_photo(self, p: _Params) -> dict[str, Any]:
         chat = self._target_chat(p)
+        thread = self._topic(p, chat)
         text, entities = self._caption(p)
         file_id = self._photo_param(p)
         options = self._message_options(p, chat)
@@ -1790,6 +1830,7 @@ class FakeTelegram(LocalServer):
         msg.protect_content = options["protect_content"]
         msg.reply_markup = options["reply_markup"]
         msg.reply_to = reply_to
+        msg.thread_id = thread
         self._outgoing.append(msg)
         self._count_rate(chat)
         return self._message_json(msg)
@@ -2155,6 +2196,9 @@ class FakeTelegram(LocalServer):
 
     def _message_json(self, msg: _Message, *, nested: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {"message_id": msg.message_id}
+        if msg.thread_id is not None:
+            out["message_thread_id"] = msg.thread_id
+            out["is_topic_message"] = True
         if msg.sender is not None:
             out["from"] = {k: v for k, v in msg.sender.items() if not k.startswith("can_")}
         if msg.chat.type == "channel":
@@ -2262,6 +2306,7 @@ def _snapshot(msg: _Message) -> SentMessage:
         deleted=msg.deleted,
         photo=msg.photo[-1]["file_id"] if msg.photo else None,
         pinned=msg.pinned,
+        message_thread_id=msg.thread_id,
     )
 
 

@@ -22,6 +22,7 @@ from ogbot.config.settings import (
     DEFAULT_CONFIG_FILE,
     DEFAULT_DATA_DIR,
     DEFAULT_SOURCES,
+    DESTINATION_KEYS,
     ENV_CONFIG,
     ENV_DATA_DIR,
     ENV_PREFIX,
@@ -32,6 +33,7 @@ from ogbot.config.settings import (
     SECTIONS,
     SELECT_KEYS,
     SOURCE_KEYS,
+    Destination,
     Key,
     Selectors,
     Settings,
@@ -39,7 +41,7 @@ from ogbot.config.settings import (
     env_name,
     known_keys,
 )
-from ogbot.config.values import Invalid, Parser, boolean, from_toml
+from ogbot.config.values import Invalid, Parser, boolean, channel, from_toml, whole
 
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$")
 
@@ -168,6 +170,14 @@ def build_settings(
     from_defaults = "sources" not in document
     raw_sources = document.get("sources", list(DEFAULT_SOURCES))
     sources = _parse_sources(raw_sources, problems, candidates)
+    if "destinations" in sections["telegram"]:
+        sections["telegram"]["destinations"] = _parse_destinations(
+            sections["telegram"]["destinations"],
+            sections["telegram"].get("channel"),
+            sources,
+            problems,
+            candidates,
+        )
 
     data_dir = Path(env.get(ENV_DATA_DIR) or DEFAULT_DATA_DIR)
     if not data_dir.is_absolute():
@@ -249,6 +259,63 @@ def _parse_sources(raw: Any, problems: list[str], candidates: list[str]) -> list
     return sources
 
 
+_CARRIES = ("all", "consultations", "announcements")
+
+
+def _parse_destinations(
+    raw: tuple[Any, ...],
+    main: str | None,
+    sources: list[SourceSettings],
+    problems: list[str],
+    candidates: list[str],
+) -> tuple[Destination, ...]:
+    """``[[telegram.destinations]]``: each a chat other than the channel, an optional forum
+    topic, and what it carries; every problem named by its path
+    (``telegram.destinations[1].carries``)."""
+    names = {source.name for source in sources}
+    destinations: list[Destination] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(raw):
+        label = f"telegram.destinations[{index}]"
+        if not isinstance(entry, dict):
+            problems.append(f"{label}: must be a table")
+            continue
+        before = len(problems)
+        for key in entry:
+            if key not in DESTINATION_KEYS:
+                where = f"telegram.destinations.{key}"
+                problems.append(f"{label}.{key}: unknown key{_hint(where, candidates)}")
+        chat = _check_toml(problems, f"{label}.chat", channel, entry.get("chat", ""))
+        if chat == "":
+            problems.append(f'{label}.chat: missing (a channel or group, "@name" or -100...)')
+        elif chat is not None and main and chat.lower() == main.lower():
+            problems.append(f"{label}.chat: is telegram.channel, which gets its posts anyway")
+        thread = None
+        if "thread" in entry:
+            thread = _check_toml(problems, f"{label}.thread", whole(1), entry["thread"])
+        carries = _carries(entry.get("carries", "all"), names, f"{label}.carries", problems)
+        if len(problems) == before:
+            destination = Destination(chat, thread, carries)
+            if destination.key in seen:
+                problems.append(f"{label}: the same chat and thread as an earlier destination")
+            seen.add(destination.key)
+            destinations.append(destination)
+    return tuple(destinations)
+
+
+def _carries(value: Any, names: set[str], where: str, problems: list[str]) -> Any:
+    if isinstance(value, str) and value in _CARRIES:
+        return value
+    if isinstance(value, list) and value and all(isinstance(name, str) for name in value):
+        unknown = [name for name in value if name not in names]
+        if unknown:
+            known = ", ".join(sorted(names)) or "none"
+            problems.append(f"{where}: no source named {', '.join(unknown)} (known: {known})")
+        return tuple(value)
+    problems.append(f'{where}: "all", "consultations", "announcements" or a list of source names')
+    return None
+
+
 def _check(problems: list[str], key: str, parse: Parser, value: Any) -> Any:
     try:
         return parse(value)
@@ -320,6 +387,8 @@ def effective_toml(settings: Settings) -> str:
         values = getattr(settings, section)
         for key in SCHEMA[section]:
             value = getattr(values, key)
+            if section == "telegram" and key == "destinations":
+                continue  # tables: after the section's keys
             if section == "telegram" and key == "token":
                 shown = f'"{MASK}"  # set' if value else '""  # empty: Telegram is off'
                 lines.append(f"token = {shown}")
@@ -329,6 +398,13 @@ def effective_toml(settings: Settings) -> str:
                 lines.append(f"webhook_secret = {shown}")
                 continue
             lines.append(f"{key} = {_toml_value(value)}")
+        if section == "telegram":
+            for destination in settings.telegram.destinations:
+                lines += ["", "[[telegram.destinations]]"]
+                lines.append(f"chat = {_toml_value(destination.chat)}")
+                if destination.thread is not None:
+                    lines.append(f"thread = {destination.thread}")
+                lines.append(f"carries = {_toml_value(destination.carries)}")
     origin = "shipped defaults" if settings.sources_from_defaults else "config file"
     lines += ["", f"# sources: {len(settings.sources)} ({origin})"]
     for source in settings.sources:

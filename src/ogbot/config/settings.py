@@ -55,6 +55,29 @@ def source_key(parse: Parser) -> Mapping[str, Key]:
 # --- the sections ---------------------------------------------------------------------------
 
 
+Carries = Literal["all", "consultations", "announcements"]
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A chat besides ``telegram.channel`` (``[[telegram.destinations]]``): another channel, a
+    group, or a forum topic of a group (``thread``), and what it carries: ``"all"`` (what the
+    channel gets), ``"consultations"`` (consultation items and their reminders),
+    ``"announcements"``, or a tuple of source names (their items and reminders)."""
+
+    chat: str
+    thread: int | None = None
+    carries: Carries | tuple[str, ...] = "all"
+
+    @property
+    def key(self) -> str:
+        """The chat's name in the outbox: ``to:@chat`` or, for a forum topic, ``to:@chat#7``."""
+        return f"to:{self.chat}" + (f"#{self.thread}" if self.thread is not None else "")
+
+
+DESTINATION_KEYS = ("chat", "thread", "carries")
+
+
 @dataclass(frozen=True)
 class TelegramSettings:
     token: str = field(metadata=key("", v.bot_token))
@@ -67,6 +90,8 @@ class TelegramSettings:
     # the secret Telegram sends with each update (X-Telegram-Bot-Api-Secret-Token); empty = one
     # generated once and kept in the data directory
     webhook_secret: str = field(metadata=key("", v.webhook_secret))
+    # [[telegram.destinations]]: read as a list of tables by ogbot.config.load
+    destinations: tuple[Destination, ...] = field(metadata=key([], v.tables))
 
     @property
     def enabled(self) -> bool:
@@ -224,6 +249,7 @@ def known_keys() -> list[str]:
     keys = [f"{section}.{key}" for section, entries in SCHEMA.items() for key in entries]
     keys += [f"sources.{key}" for key in SOURCE_KEYS]
     keys += [f"sources.select.{key}" for key in SELECT_KEYS]
+    keys += [f"telegram.destinations.{key}" for key in DESTINATION_KEYS]
     return keys
 
 

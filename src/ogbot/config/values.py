@@ -6,6 +6,7 @@ strings) and returns the typed value, or raises :class:`Invalid` saying why it d
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -179,6 +180,21 @@ def channel(value: Any) -> str:
     if text and not _CHANNEL.match(text):
         raise Invalid('not a channel ("@name" or a numeric id such as -100123...)')
     return text
+
+
+@not_text_in_toml('[[telegram.{key}]] tables (or {key} = [{{ chat = "@name" }}])')
+def tables(value: Any) -> tuple[Any, ...]:
+    """A list of tables (``[[telegram.destinations]]``); in an environment variable as JSON
+    (``[{"chat": "@name", "carries": "consultations"}]``). Each table is read by
+    :mod:`ogbot.config.load`."""
+    if isinstance(value, str):  # environment: JSON
+        try:
+            value = json.loads(value) if value.strip() else []
+        except ValueError:
+            raise Invalid('not JSON (e.g. [{"chat": "@name", "carries": "all"}])') from None
+    if not isinstance(value, list | tuple):
+        raise Invalid("must be a list of tables ([[...]])")
+    return tuple(value)
 
 
 @not_text_in_toml("{key} = [123456789]")

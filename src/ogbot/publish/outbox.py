@@ -11,8 +11,11 @@ Written out in the order things happen:
    go out, then the oldest pending post. Each send is paced by :class:`Pacer`, claimed in the
    store before the request (``sending``) and recorded after it (``sent`` with its message id).
    The next send is chosen by a query over the queue, not by visiting every chat: the channel,
-   then the private chats of the oldest :data:`CANDIDATES` posts (an index range scan), the
-   one Telegram's pace lets go soonest. A fan-out to N subscribers costs O(N) in all.
+   then the other chats (private chats and ``[[telegram.destinations]]``, see
+   :mod:`~ogbot.publish.routing`) of the oldest :data:`CANDIDATES` posts (an index range
+   scan), the one Telegram's pace lets go soonest. A fan-out to N subscribers costs O(N) in
+   all. A destination that refuses the bot (or whose forum topic is gone) waits
+   ``FORBIDDEN_DELAY`` like the channel does, without holding up any other chat.
 3. :meth:`Outbox.stop` (ogbot is stopping): no send or edit starts any more, a pause for
    Telegram's pace ends at once and :meth:`Outbox.drain` returns; a send already in flight is
    awaited and its outcome recorded (``ogbot run`` gives it longer than a send can take).
@@ -49,12 +52,19 @@ from ogbot.publish.post import (
     item_post,
     reminder_post,
 )
+from ogbot.publish.routing import CHANNEL as CHANNEL
+from ogbot.publish.routing import (
+    destination,
+    is_destination,
+    is_private,
+    routed_announcement,
+    routed_items,
+)
 from ogbot.publish.sender import Sender, SendError
 from ogbot.store import AsyncStore, Store
 
 log = logs.get_logger(__name__)
 
-CHANNEL = "channel"
 RETRY_DELAY = timedelta(seconds=30)  # after a failed connection or a 5xx
 FORBIDDEN_DELAY = timedelta(minutes=30)  # the bot lost its rights: try again later
 UNKNOWN_DELAY = timedelta(seconds=60)  # let a slow Telegram finish before the one repeat
@@ -74,11 +84,14 @@ class DrainReport:
     unknown: int = 0
     expired: int = 0
     private: int = 0  # sent to subscribers' private chats
+    routed: int = 0  # sent to the other destinations ([[telegram.destinations]])
     left: int = 0  # still pending when the drain stopped (time was up, or Telegram said wait)
     stopped: str | None = None  # why the drain stopped early, if it did
 
     def line(self) -> str:
         text = f"channel: {self.sent} sent, {self.edited} edited, {self.left} waiting"
+        if self.routed:
+            text += f"; {self.routed} to other destinations"
         if self.private:
             text += f"; {self.private} private messages"
         extra = [
@@ -102,7 +115,7 @@ class _Work:
     """The next send or edit: how long Telegram's pace makes it wait, and to which chat."""
 
     wait: float
-    chat: str  # "channel" or a private chat id, as in the outbox
+    chat: str  # "channel", a destination's key or a private chat id, as in the outbox
     chat_id: str  # the numeric id to send to
     post: OutboxPost
     is_edit: bool
@@ -138,7 +151,8 @@ class Outbox:
         self.sleep = sleep
         self._pacer: Pacer | None = None
         self.refused: str | None = None  # why the channel refused posts in the last drain
-        self._chat_id: str | None = None
+        self._chat_ids: dict[str, str] = {}  # "channel" or a destination's key -> numeric id
+        self._dropped = False  # posts of destinations no longer configured given up
         self._stop = asyncio.Event()
 
     def stop(self) -> None:
@@ -173,7 +187,8 @@ class Outbox:
     # -- queueing ----------------------------------------------------------------------------
 
     async def enqueue_items(self, item_ids: Sequence[int]) -> int:
-        """Queue new items for the channel and for subscribers who want their kind."""
+        """Queue new items for the channel, the destinations that carry them and subscribers who
+        want their kind."""
         if not item_ids:
             return 0
         now = self.clock()
@@ -183,6 +198,9 @@ class Outbox:
         if self.enabled:
             ids = [item.id for item in chosen]
             queued += await self.store.call(Store.enqueue, CHANNEL, "item", ids, now)
+        routed = routed_items(self.settings, chosen)
+        if routed:
+            queued += await self.store.call(Store.enqueue_many, routed, "item", now)
         if self.settings.telegram.enabled and chosen:
             posts = [
                 (str(subscriber.chat_id), item.id)
@@ -195,7 +213,8 @@ class Outbox:
 
     async def enqueue_reminders(self, today: date) -> int:
         """One reminder per open consultation whose deadline is ``publish.reminder_days`` or
-        fewer days away, to the channel and to consultation subscribers; never twice (the
+        fewer days away, to the channel, the destinations that carry the item and consultation
+        subscribers; never twice (the
         outbox's unique index). A guessed deadline year reminds only when the item's own date
         is known."""
         days = self.settings.publish.reminder_days
@@ -214,7 +233,7 @@ class Outbox:
         queued = 0
         if self.enabled:
             queued += await self.store.call(Store.enqueue, CHANNEL, "reminder", ids, now)
-        posts = [
+        posts = routed_items(self.settings, due) + [
             (str(subscriber.chat_id), item_id)
             for subscriber in await self.store.call(Store.subscribers)
             if subscriber.consultations
@@ -245,11 +264,13 @@ class Outbox:
         return chosen
 
     async def enqueue_announcement(self, announcement_id: int) -> int:
-        if not self.enabled:
+        """To the channel and the destinations that carry announcements."""
+        posts = routed_announcement(self.settings, announcement_id)
+        if self.enabled:
+            posts.insert(0, (CHANNEL, announcement_id))
+        if not posts:
             return 0
-        return await self.store.call(
-            Store.enqueue, CHANNEL, "announcement", [announcement_id], self.clock()
-        )
+        return await self.store.call(Store.enqueue_many, posts, "announcement", self.clock())
 
     # -- sending -----------------------------------------------------------------------------
 
@@ -268,7 +289,13 @@ class Outbox:
     async def drain(self, deadline: datetime | None = None) -> DrainReport:
         """Send what is pending, to the channel and to private chats, each at its pace, until
         the outbox is empty or ``deadline`` would be passed."""
-        counts = {"sent": 0, "edited": 0, "failed": 0, "unknown": 0, "expired": 0, "private": 0}
+        counts = {"sent": 0, "edited": 0, "failed": 0, "unknown": 0, "expired": 0}
+        counts |= {"private": 0, "routed": 0}
+        if not self._dropped:
+            keep = [target.key for target in self.settings.telegram.destinations]
+            if dropped := await self.store.call(Store.drop_destinations, keep):
+                log.warning("destination_dropped", posts=dropped)
+            self._dropped = True
         if self.sender is None:
             left = await self.store.call(Store.pending_count, CHANNEL)
             return DrainReport(left=left, stopped=self.offline)
@@ -306,7 +333,7 @@ class Outbox:
             outcome = await self._send(post, chat_id, pacer)
             metrics.posts(chat, outcome)
             if outcome == "sent" and chat != CHANNEL:
-                counts["private"] += 1
+                counts["private" if is_private(chat) else "routed"] += 1
             elif outcome in counts:
                 counts[outcome] += 1
             elif outcome == "fatal":
@@ -330,7 +357,7 @@ class Outbox:
         candidates = await self.store.call(Store.next_private_chats, now, CANDIDATES)
         waits: list[tuple[float, int, str]] = []
         for order, chat in enumerate(candidates):
-            waits.append((pacer.delay(chat, now), order, chat))
+            waits.append((pacer.delay(self._chat_ids.get(chat, chat), now), order, chat))
             if waits[-1][0] == 0:
                 break  # the oldest work that may go now: no need to weigh the rest
         for wait, _, chat in sorted(waits):
@@ -355,28 +382,40 @@ class Outbox:
         return _Work(pacer.delay(chat_id, now), chat, chat_id, pending[0], False)
 
     async def _chat_id_of(self, chat: str) -> str | None:
-        """The numeric id to send to; None (and the chat's posts deferred) when the channel
-        cannot be resolved now."""
-        if chat != CHANNEL:
+        """The numeric id to send to; None (and the chat's posts deferred) when the channel or
+        a destination cannot be resolved now (None too for a destination no longer
+        configured)."""
+        if is_private(chat):
             return chat
+        if chat == CHANNEL:
+            name = self.channel
+        else:
+            target = destination(self.settings, chat)
+            if target is None:
+                return None
+            name = target.chat
         try:
-            return await self._resolve_channel()
+            return await self._resolve(chat, name)
         except SendError as exc:
-            log.error("channel_unavailable", channel=self.channel, reason=exc.reason)
-            self.refused = exc.reason
-            await self.store.call(Store.defer_chat, CHANNEL, self.clock() + FORBIDDEN_DELAY)
+            if chat == CHANNEL:
+                log.error("channel_unavailable", channel=self.channel, reason=exc.reason)
+                self.refused = exc.reason
+            else:
+                log.error("destination_unavailable", destination=chat, reason=exc.reason)
+            await self.store.call(Store.defer_chat, chat, self.clock() + FORBIDDEN_DELAY)
             return None
 
-    async def _resolve_channel(self) -> str:
-        if self._chat_id is None:
-            key = f"chat_id:{self.channel}"
+    async def _resolve(self, chat: str, name: str) -> str:
+        """``name`` ("@name" or an id) as a numeric id: asked of Telegram once, then kept."""
+        if chat not in self._chat_ids:
+            key = f"chat_id:{name}"
             stored = await self.store.call(Store.meta, key)
             if stored is None:
                 assert self.sender is not None
-                stored = await self.sender.resolve(self.channel)
+                stored = await self.sender.resolve(name)
                 await self.store.call(Store.set_meta, key, stored)
-            self._chat_id = stored
-        return self._chat_id
+            self._chat_ids[chat] = stored
+        return self._chat_ids[chat]
 
     async def _load_pacer(self) -> Pacer:
         if self._pacer is None:
@@ -419,7 +458,7 @@ class Outbox:
         subscriber's language for a private chat. ``items``: the post's items, if loaded."""
         publish = self.settings.publish
         lang: Lang = "de"
-        if post.chat != CHANNEL:
+        if is_private(post.chat):
             subscriber = await self.store.call(Store.subscriber, int(post.chat))
             lang = "en" if subscriber is not None and subscriber.lang == "en" else "de"
         if post.kind == "announcement" and post.ref is not None:
@@ -469,9 +508,11 @@ class Outbox:
         if not await self.store.call(Store.claim, post.id, now):
             return "skipped"  # claimed elsewhere (cannot happen under the lock; harmless)
         silent = in_quiet_hours(self.settings, now)
+        target = destination(self.settings, post.chat)
         await self._record(pacer, chat_id)
         try:
-            sent = await self.sender.send(chat_id, rendered, silent=silent)
+            thread = target.thread if target is not None else None
+            sent = await self.sender.send(chat_id, rendered, silent=silent, thread=thread)
         except SendError as exc:
             return await self._failed(post, exc, chat_id, pacer)
         await self.store.call(
@@ -501,18 +542,24 @@ class Outbox:
             )
             log.warning("post_outcome_unknown", post=post.id, reason=exc.reason, resend=again)
             return "unknown"
-        if exc.outcome == "rejected":
+        # a destination's chat or forum topic not found: as if it refused the bot (below)
+        gone = is_destination(post.chat) and "not found" in exc.reason.lower()
+        if exc.outcome == "rejected" and not gone:
             await self.store.call(Store.mark_done, post.id, "failed", exc.reason)
             log.error("post_refused", post=post.id, reason=exc.reason)
             return "failed"
-        if post.chat != CHANNEL:  # a user blocked the bot or deleted the chat: unsubscribed
+        if is_private(post.chat):  # a user blocked the bot or deleted the chat: unsubscribed
             await self.store.call(Store.forget, int(post.chat))
             log.info("subscriber_gone", reason=exc.reason)
             return "gone"
-        # the channel refuses the bot (or the token): nothing can go there now; the posts wait
-        self.refused = exc.reason
+        # the channel or a destination refuses the bot (a destination also: its chat or forum
+        # topic is not found); nothing can go there now; its posts wait, the other chats do not
         await self.store.call(Store.mark_retry, post.id, now, exc.reason)
-        await self.store.call(Store.defer_chat, CHANNEL, now + FORBIDDEN_DELAY)
+        await self.store.call(Store.defer_chat, post.chat, now + FORBIDDEN_DELAY)
+        if post.chat != CHANNEL:
+            log.error("destination_refuses_posts", destination=post.chat, reason=exc.reason)
+            return "fatal" if exc.outcome == "fatal" else "refused"
+        self.refused = exc.reason
         log.error("channel_refuses_posts", channel=self.channel, reason=exc.reason)
         return exc.outcome
 

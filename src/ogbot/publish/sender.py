@@ -179,9 +179,18 @@ class Sender:
             return {}
         return {"rate_limit_args": await budget.admit(chat_id, lane_of(chat_id))}
 
-    async def send(self, chat_id: str, post: Post, *, silent: bool, buttons: Buttons = ()) -> Sent:
+    async def send(
+        self,
+        chat_id: str,
+        post: Post,
+        *,
+        silent: bool,
+        buttons: Buttons = (),
+        thread: int | None = None,
+    ) -> Sent:
+        """``thread``: a forum topic of a group (its ``message_thread_id``)."""
         if post.has_photo:
-            return await self.send_photo(chat_id, post, silent=silent)
+            return await self.send_photo(chat_id, post, silent=silent, thread=thread)
         text, parse_mode = guarded(post)
         granted = await self._admitted(chat_id)
         try:
@@ -193,6 +202,7 @@ class Sender:
                     disable_notification=silent,
                     link_preview_options=link_preview(post),
                     reply_markup=keyboard(buttons),
+                    message_thread_id=thread,
                     **granted,
                 )
             )
@@ -238,9 +248,11 @@ class Sender:
         except TelegramError as exc:
             raise classify_error(exc) from exc
 
-    async def send_photo(self, chat_id: str, post: Post, *, silent: bool) -> Sent:
+    async def send_photo(
+        self, chat_id: str, post: Post, *, silent: bool, thread: int | None = None
+    ) -> Sent:
         """An announcement with a picture: the photo (Telegram's file id, else the file
-        uploaded) with the post's text as its caption."""
+        uploaded) with the post's text as its caption (``thread``: a forum topic)."""
         caption, parse_mode = guarded(post)
         photo: str | bytes = post.photo or ""
         if not post.photo and post.photo_file:
@@ -257,6 +269,7 @@ class Sender:
                     caption=caption,
                     parse_mode=parse_mode,
                     disable_notification=silent,
+                    message_thread_id=thread,
                     **granted,
                 )
             )

@@ -135,7 +135,8 @@ class OutboxRepository(Repository):
         )
 
     # -- the outbox --------------------------------------------------------------------------
-    # A post is one message to one chat ("channel" or a private chat id). States: pending ->
+    # A post is one message to one chat: "channel", a destination ("to:@name" or, for a forum
+    # topic, "to:-100123#7": [[telegram.destinations]]) or a private chat id. States: pending ->
     # sending -> sent; or failed (Telegram refused it), unknown (the outcome of the send is not
     # known: never sent again), expired (too old when its turn came), merged (into a digest).
 
@@ -163,7 +164,8 @@ class OutboxRepository(Repository):
             return db.total_changes - before
 
     def next_private_chats(self, now: datetime, limit: int) -> list[str]:
-        """Up to ``limit`` private chats with work, in the order their oldest work was queued:
+        """Up to ``limit`` chats other than the channel (private chats and destinations) with
+        work, in the order their oldest work was queued:
         an edit to make first, then a post that may go now. Two index range scans (migration
         7) that stop after ``limit`` rows, however many subscribers wait: the cost of choosing
         the next send does not grow with the fan-out."""
@@ -221,6 +223,24 @@ class OutboxRepository(Repository):
             (iso(now),),
         )
         return [str(row[0]) for row in rows]
+
+    def drop_destinations(self, keep: Sequence[str]) -> int:
+        """Destinations no longer configured: their waiting posts fail ("no longer a
+        destination") and no edit is asked of them any more; returns the posts given up."""
+        keys = json.dumps(list(keep))
+        with self.transaction() as db:
+            cursor = db.execute(
+                "UPDATE posts SET state = 'failed', error = 'no longer a destination'"
+                " WHERE state = 'pending' AND chat LIKE 'to:%'"
+                " AND chat NOT IN (SELECT value FROM json_each(?))",
+                (keys,),
+            )
+            db.execute(
+                "UPDATE posts SET edit_pending = 0 WHERE edit_pending = 1 AND chat LIKE 'to:%'"
+                " AND chat NOT IN (SELECT value FROM json_each(?))",
+                (keys,),
+            )
+        return cursor.rowcount
 
     def defer_chat(self, chat: str, until: datetime) -> None:
         """Nothing goes to this chat before ``until`` (it refused the bot)."""

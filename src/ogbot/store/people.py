@@ -170,7 +170,7 @@ class PeopleRepository(Repository):
         private_cutoff = iso(now - retention.private_posts)
         with self.transaction() as db:
             done = db.execute(
-                "SELECT id FROM posts WHERE chat != 'channel'"
+                "SELECT id FROM posts WHERE chat != 'channel' AND chat NOT LIKE 'to:%'"
                 " AND state NOT IN ('pending', 'sending', 'merged')"
                 " AND coalesce(sent_at, created) < ?",
                 (private_cutoff,),
