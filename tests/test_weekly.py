@@ -91,7 +91,9 @@ async def test_weekly_roundup_one_post_and_one_feed_entry_with_the_week(world, c
     posts = world.posts()[before:]
     assert len(posts) == 1
     post = posts[0]
-    assert "Wochenrückblick 30.11.–06.12.2026" in post
+    # a round-up is headed by its own first line, not as a coordinator's announcement
+    assert post.startswith("🗓 Wochenrückblick 30.11.–06.12.2026\n\n")
+    assert "Ankündigung\n" not in post and "📣 Ankündigung" not in post.split("\n")[0]
     assert "Neue Konsultationen (1)" in post and "Entwurf des Aktionsplans" in post
     assert "Neuigkeiten (2)" in post
     assert "Netzwerktreffen im Dezember" in post and "Neuer Leitfaden" in post

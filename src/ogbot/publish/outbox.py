@@ -44,6 +44,7 @@ from ogbot.models import Clock, Lang, OutboxPost, Retention, StoredItem, utc_now
 from ogbot.publish.feeds import media_file
 from ogbot.publish.pacing import HISTORY, Pacer
 from ogbot.publish.post import (
+    ROUNDUP_AUTHOR,
     Post,
     announcement_post,
     digest_groups,
@@ -471,6 +472,7 @@ class Outbox:
                 markup=announcement.html,
                 photo=announcement.photo,
                 photo_file=media_file(self.settings, announcement.image),
+                roundup=announcement.author == ROUNDUP_AUTHOR,
             )
         if items is None:
             items = await self._items(post)

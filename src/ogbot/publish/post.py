@@ -521,9 +521,19 @@ def _announcement_body(text: str) -> str:
 CAPTION_UNITS = 1024  # Telegram's limit on a photo's caption (counted as MAX_UNITS is)
 
 
-def _announcement_html(body: str, publish: PublishSettings, lang: Lang, markup: str | None) -> str:
+ROUNDUP_AUTHOR = "weekly"  # the author of the weekly round-up (publish/roundup.py)
+_MARK_ROUNDUP = "🗓"
+
+
+def _announcement_html(
+    body: str, publish: PublishSettings, lang: Lang, markup: str | None, roundup: bool = False
+) -> str:
     heading = f"{_MARK_ANNOUNCEMENT} <b>{escape(_LABELS[lang]['announcement'])}</b>"
     shown = markup if markup is not None else escape(body)
+    if roundup:  # its own first line ("Wochenrückblick 30.11.–06.12.2026") is the heading
+        first, _, rest = body.partition("\n")
+        heading = f"{_MARK_ROUNDUP} <b>{escape(first.strip())}</b>"
+        shown = escape(rest.strip())
     return f"{heading}\n\n{shown}\n\n{_contact_line(publish, lang)}"
 
 
@@ -545,8 +555,10 @@ def announcement_post(
     markup: str | None = None,
     photo: str | None = None,
     photo_file: str | None = None,
+    roundup: bool = False,
 ) -> Post:
-    """The coordinator's text as a post: "📣 Ankündigung", the text with its line breaks and
+    """The coordinator's text as a post: "📣 Ankündigung" (the weekly ``roundup``: "🗓" and its
+    own first line in bold instead), the text with its line breaks and
     formatting (``markup``: :func:`ogbot.publish.rich.announcement_markup`), the contact line.
     Never shortened: :class:`PostTooLong` when it does not fit (the whole HTML string counts),
     ValueError for an empty text. Previews the first http(s) link the text has. With a picture
@@ -556,7 +568,7 @@ def announcement_post(
     if isinstance(announcement, Announcement):
         markup = announcement.html
     body = _announcement_body(text)
-    html = _announcement_html(body, publish, lang, markup)
+    html = _announcement_html(body, publish, lang, markup, roundup and markup is None)
     pictured = bool(photo or photo_file)
     _announcement_check(html, CAPTION_UNITS if pictured else MAX_UNITS)
     if pictured:

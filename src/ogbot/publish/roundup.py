@@ -20,14 +20,14 @@ from zoneinfo import ZoneInfo
 from ogbot import logs
 from ogbot.config import PublishSettings
 from ogbot.models import StoredAnnouncement, StoredItem
-from ogbot.publish.post import announcement_fits, item_title, source_name
+from ogbot.publish.post import ROUNDUP_AUTHOR, announcement_fits, item_title, source_name
 from ogbot.publish.publisher import Announced, Publisher
 from ogbot.store import Store
 from ogbot.text import clean_text, shorten
 
 log = logs.get_logger(__name__)
 
-AUTHOR = "weekly"  # the announcements that are round-ups (left out of the next round-up)
+AUTHOR = ROUNDUP_AUTHOR  # the announcements that are round-ups (left out of the next one)
 META_KEY = "weekly_roundup"  # the last slot done, ISO (UTC)
 WEEK = timedelta(days=7)
 CLOSING_WITHIN = timedelta(days=14)
