@@ -324,14 +324,25 @@ class _Site:
 # --- connections ------------------------------------------------------------------------------
 
 
-def connection_cap(limit: int | None = None) -> int:
-    """How many connections may be open: half the file limit (``RLIMIT_NOFILE``, soft), so the
-    database, the fetches and Telegram keep theirs, and never more than :data:`MAX_CONNECTIONS`."""
+def connection_cap(limit: int | None = None, open_now: int | None = None) -> int:
+    """How many connections may be open: half of what the file limit (``RLIMIT_NOFILE``, soft)
+    leaves beside the descriptors already open (``open_now``: counted in /proc/self/fd), so the
+    database, the fetches, the extract pool's pipes and Telegram keep theirs, and never more
+    than :data:`MAX_CONNECTIONS`."""
     if limit is None:
         limit = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
     if limit == resource.RLIM_INFINITY or limit <= 0:
         return MAX_CONNECTIONS
-    return max(1, min(MAX_CONNECTIONS, limit // 2))
+    if open_now is None:
+        open_now = _open_descriptors()
+    return max(1, min(MAX_CONNECTIONS, (limit - open_now) // 2))
+
+
+def _open_descriptors() -> int:
+    try:
+        return sum(1 for _ in Path("/proc/self/fd").iterdir())
+    except OSError:  # not Linux: the limit alone
+        return 0
 
 
 def accept_backlog(cap: int) -> int:
