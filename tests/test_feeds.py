@@ -584,7 +584,7 @@ def test_announcements_are_entries_by_the_network() -> None:
         feed = parsed(data)
         first = entry_by_id(feed, ":announcement/1")
         assert first.title == "Netzwerktreffen am 20. März in Berlin!"
-        assert first.link == f"{PAGE}#announcement-1"
+        assert first.link == f"{PAGE}?ankuendigung=1#announcement-1"
         assert first.author == NETWORK
         assert paragraphs(body(first)) == [
             "Netzwerktreffen am 20. März in Berlin!Anmeldung & Programm: siehe Website.",

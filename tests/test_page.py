@@ -164,6 +164,34 @@ async def test_announcements_keep_their_anchor_and_their_links_on_any_page(site)
         assert re.fullmatch(r"announcement-\d+", shown.getparent().get("id"))
 
 
+async def test_the_feeds_link_to_an_old_announcement_opens_it_though_it_is_on_page_3(
+    settings, site
+):
+    """A feed reader's click on an announcement that has moved off the front page."""
+    import feedparser
+
+    from ogbot.publish.feeds import render_feeds_for
+    from ogbot.publish.publisher import as_announcement
+
+    store = Store.open(settings.data_dir)
+    try:
+        said = [as_announcement(a) for a in store.announcements("published", 10)]
+        atom = render_feeds_for(settings, store.latest_items(10), said).atom
+    finally:
+        store.close()
+    [entry] = [e for e in feedparser.parse(atom).entries if e.title == OLD_ANNOUNCEMENT]
+    link = entry.link
+    assert "?ankuendigung=" in link
+    query = link[link.index("?") :]
+    page = await get(site, query)
+    [shown] = page.cssselect("p.announcement")
+    assert shown.text_content() == OLD_ANNOUNCEMENT
+    assert shown.getparent().get("id") == link.rsplit("#", 1)[1]  # the anchor is on it
+    assert OLD_ANNOUNCEMENT not in (await get(site)).text_content()  # not on the front page
+    # an id that is no published announcement: the front page
+    assert news(await get(site, "?ankuendigung=999")) == news(await get(site))
+
+
 async def test_a_page_past_the_end_says_so_and_links_back(site):
     for query in ("?seite=4", "?seite=99999999999999999999"):
         page = await get(site, query)

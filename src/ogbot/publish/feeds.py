@@ -58,7 +58,7 @@ Decisions, written down here because readers and downstream tools rely on them:
   coordinator speaks for it, and their Telegram names stay out of a public file.
 - **Links**: absolute http(s) only, unsafe characters percent-encoded; an item whose link is not
   http(s) links to the page (``{site_url}/``); an announcement links to
-  ``{site_url}/#announcement-{id}``.
+  ``{site_url}/?ankuendigung={id}#announcement-{id}`` (that announcement's own page).
 """
 
 from __future__ import annotations
@@ -353,7 +353,8 @@ def _announcement_entry(announcement: Announcement, site: FeedSite) -> FeedEntry
     return FeedEntry(
         id=tag_uri(site.authority, announcement.created, f"announcement/{announcement.id}"),
         title=title,
-        link=f"{site.page}#announcement-{announcement.id}",
+        # its own page (?ankuendigung=): the front page's anchor goes once it moves to page 2
+        link=f"{site.page}?ankuendigung={announcement.id}#announcement-{announcement.id}",
         published=published,
         updated=published,
         summary_html="",

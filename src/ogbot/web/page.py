@@ -369,15 +369,26 @@ def _render_lists(
 
 
 async def page_text(
-    settings: Settings, store: AsyncStore, query: str, now: datetime, seite: str = ""
+    settings: Settings,
+    store: AsyncStore,
+    query: str,
+    now: datetime,
+    seite: str = "",
+    ankuendigung: str = "",
 ) -> str:
-    """The page as asked for with ``?q=query``: a search's results, or (no words) the lists,
-    page ``?seite=`` of them."""
+    """The page as asked for with ``?q=query``: a search's results; ``?ankuendigung=ID``: that
+    published announcement alone (the feeds' link to it, which stays right when it has moved to
+    an older page); else the lists, page ``?seite=`` of them."""
     query = " ".join(query[:QUERY_CHARS].split())
     names = tuple(source.name for source in settings.sources)
     if query:  # a search: its results only (the lists are not read)
         results, checked = await store.call(_search_data, query, names)
         return render_page(settings, [], [], [], now, Search(query, results), checked=checked)
+    if ankuendigung:
+        found, checked = await store.call(_announcement_data, page_number(ankuendigung), names)
+        if found is not None:
+            only = Page(1, entries=True, older=False, last=1)
+            return render_page(settings, [], [], [found], now, page=only, checked=checked)
     today = now.astimezone(settings.publish.tz).date()
     size = min(settings.publish.window, PAGE_ITEMS)
     data = await store.call(_page_data, today, size, page_number(seite), names)
@@ -405,6 +416,15 @@ def _last_check(store: Store, names: Sequence[str]) -> datetime | None:
     """The newest successful fetch of a configured source (a 304 counts: it was checked)."""
     times = [s.last_success for s in store.sources() if s.name in names and s.last_success]
     return max(times, default=None)
+
+
+def _announcement_data(
+    store: Store, announcement_id: int, names: Sequence[str]
+) -> tuple[StoredAnnouncement | None, datetime | None]:
+    found = store.announcement(announcement_id)
+    if found is None or found.state != "published":
+        found = None
+    return found, _last_check(store, names)
 
 
 def _search_data(

@@ -238,7 +238,12 @@ class _Site:
     async def page(self, request: web.Request) -> web.StreamResponse:
         query = request.query
         text = await page_text(
-            self.settings, self.store, query.get("q", ""), self.clock(), query.get("seite", "")
+            self.settings,
+            self.store,
+            query.get("q", ""),
+            self.clock(),
+            query.get("seite", ""),
+            query.get("ankuendigung", ""),
         )
         body = text.encode()
         # no-cache: browsers ask every time, and the ETag makes the answer a cheap 304; the ETag
