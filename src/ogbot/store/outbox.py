@@ -214,16 +214,6 @@ class OutboxRepository(Repository):
         ).fetchone()
         return from_iso(row[0])
 
-    def chats_with_work(self, now: datetime) -> list[str]:
-        """Chats with a post that may go now or an edit to make; the channel first."""
-        rows = self._db.execute(
-            "SELECT DISTINCT chat FROM posts WHERE (state = 'pending'"
-            " AND (not_before IS NULL OR not_before <= ?)) OR (state = 'sent' AND edit_pending = 1)"
-            " ORDER BY chat != 'channel', chat",
-            (iso(now),),
-        )
-        return [str(row[0]) for row in rows]
-
     def drop_destinations(self, keep: Sequence[str]) -> int:
         """Destinations no longer configured: their waiting posts fail ("no longer a
         destination") and no edit is asked of them any more; returns the posts given up."""
