@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Awaitable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -179,6 +179,27 @@ class Sender:
             return {}
         return {"rate_limit_args": await budget.admit(chat_id, lane_of(chat_id))}
 
+    async def _request(
+        self,
+        method: Callable[..., Awaitable[T]],
+        chat_id: str,
+        *,
+        paced: bool = True,
+        **params: Any,
+    ) -> T | None:
+        """One Bot API send or edit: its turn in the send budget (``paced``), then the request
+        within the deadline; Telegram's errors as :class:`SendError`. An edit that changes
+        nothing ("message is not modified") is no error: None."""
+        granted = await self._admitted(chat_id) if paced else {}
+        try:
+            return await self._within(method(chat_id=chat_id, **params, **granted))
+        except BadRequest as exc:
+            if method.__name__.startswith("edit") and "not modified" in exc.message.lower():
+                return None
+            raise classify_error(exc) from exc
+        except TelegramError as exc:
+            raise classify_error(exc) from exc
+
     async def send(
         self,
         chat_id: str,
@@ -192,61 +213,41 @@ class Sender:
         if post.has_photo:
             return await self.send_photo(chat_id, post, silent=silent, thread=thread)
         text, parse_mode = guarded(post)
-        granted = await self._admitted(chat_id)
-        try:
-            message = await self._within(
-                self.bot.send_message(
-                    chat_id=chat_id,
-                    text=text,
-                    parse_mode=parse_mode,
-                    disable_notification=silent,
-                    link_preview_options=link_preview(post),
-                    reply_markup=keyboard(buttons),
-                    message_thread_id=thread,
-                    **granted,
-                )
-            )
-        except TelegramError as exc:
-            raise classify_error(exc) from exc
+        message = await self._request(
+            self.bot.send_message,
+            chat_id,
+            text=text,
+            parse_mode=parse_mode,
+            disable_notification=silent,
+            link_preview_options=link_preview(post),
+            reply_markup=keyboard(buttons),
+            message_thread_id=thread,
+        )
+        assert message is not None  # only an edit answers None
         return Sent(str(message.chat.id), message.message_id)
 
     async def edit(self, chat_id: str, message_id: int, post: Post) -> None:
         if post.has_photo:
             return await self.edit_caption(chat_id, message_id, post)
         text, parse_mode = guarded(post)
-        granted = await self._admitted(chat_id)
-        try:
-            await self._within(
-                self.bot.edit_message_text(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    text=text,
-                    parse_mode=parse_mode,
-                    link_preview_options=link_preview(post),
-                    **granted,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-            raise classify_error(exc) from exc
-        except TelegramError as exc:
-            raise classify_error(exc) from exc
+        await self._request(
+            self.bot.edit_message_text,
+            chat_id,
+            message_id=message_id,
+            text=text,
+            parse_mode=parse_mode,
+            link_preview_options=link_preview(post),
+        )
 
     async def edit_buttons(self, chat_id: str, message_id: int, buttons: Buttons) -> None:
         """Replace a message's inline keyboard (none: ``buttons`` empty)."""
-        try:
-            await self._within(
-                self.bot.edit_message_reply_markup(
-                    chat_id=chat_id, message_id=message_id, reply_markup=keyboard(buttons)
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-            raise classify_error(exc) from exc
-        except TelegramError as exc:
-            raise classify_error(exc) from exc
+        await self._request(
+            self.bot.edit_message_reply_markup,
+            chat_id,
+            paced=False,
+            message_id=message_id,
+            reply_markup=keyboard(buttons),
+        )
 
     async def send_photo(
         self, chat_id: str, post: Post, *, silent: bool, thread: int | None = None
@@ -260,43 +261,28 @@ class Sender:
                 photo = await asyncio.to_thread(Path(post.photo_file).read_bytes)
             except OSError as exc:
                 raise SendError("rejected", f"the photo cannot be read: {exc}") from exc
-        granted = await self._admitted(chat_id)
-        try:
-            message = await self._within(
-                self.bot.send_photo(
-                    chat_id=chat_id,
-                    photo=photo,
-                    caption=caption,
-                    parse_mode=parse_mode,
-                    disable_notification=silent,
-                    message_thread_id=thread,
-                    **granted,
-                )
-            )
-        except TelegramError as exc:
-            raise classify_error(exc) from exc
+        message = await self._request(
+            self.bot.send_photo,
+            chat_id,
+            photo=photo,
+            caption=caption,
+            parse_mode=parse_mode,
+            disable_notification=silent,
+            message_thread_id=thread,
+        )
+        assert message is not None  # only an edit answers None
         return Sent(str(message.chat.id), message.message_id)
 
     async def edit_caption(self, chat_id: str, message_id: int, post: Post) -> None:
         """A photo's caption corrected; an unchanged one is no error."""
         caption, parse_mode = guarded(post)
-        granted = await self._admitted(chat_id)
-        try:
-            await self._within(
-                self.bot.edit_message_caption(
-                    chat_id=chat_id,
-                    message_id=message_id,
-                    caption=caption,
-                    parse_mode=parse_mode,
-                    **granted,
-                )
-            )
-        except BadRequest as exc:
-            if "not modified" in exc.message.lower():
-                return
-            raise classify_error(exc) from exc
-        except TelegramError as exc:
-            raise classify_error(exc) from exc
+        await self._request(
+            self.bot.edit_message_caption,
+            chat_id,
+            message_id=message_id,
+            caption=caption,
+            parse_mode=parse_mode,
+        )
 
     async def delete(self, chat_id: str, message_id: int) -> None:
         try:
